@@ -1,0 +1,486 @@
+// Service. See service.hpp for the invariants.
+#include "daemon/service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+#include "daemon/offset_tracker.hpp"
+#include "daemon/processor.hpp"
+#include "pipeline/encode.hpp"
+#include "sinks/kafka_sink.hpp"
+
+namespace wirefeed::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+using pipeline::InputMessage;
+using pipeline::OutputKind;
+
+struct PartitionState {
+  PartitionState(std::string t, int32_t p, Strand s)
+      : topic(std::move(t)), partition(p), strand(std::move(s)) {}
+  const std::string topic;
+  const int32_t partition;
+  Strand strand;
+  std::mutex mu;
+  OffsetTracker tracker;  // guarded by mu
+  std::atomic<int64_t> inflight{0};
+  std::atomic<bool> revoked{false};
+  std::atomic<bool> stalled{false};
+  bool paused = false;  // consumer thread only
+};
+
+// One input message whose outputs are in flight.
+struct Pending {
+  std::shared_ptr<PartitionState> ps;
+  std::shared_ptr<const InputMessage> msg;
+  std::atomic<int> remaining{0};
+};
+
+// One produced record; owned by librdkafka between produce and the delivery report.
+struct Ticket {
+  std::shared_ptr<Pending> pending;
+  OutputKind kind;
+};
+
+std::string partition_key(std::string_view topic, int32_t partition) {
+  return std::string(topic) + "/" + std::to_string(partition);
+}
+
+}  // namespace
+
+struct Service::Impl {
+  Impl(const Config& c, Stats& s, std::string bootstrap, std::ostream* e)
+      : cfg(c),
+        stats(s),
+        echo(e),
+        index(pipeline::DedupConfig{c.dedup.window, c.dedup.max_entries}),
+        processor(ProcessorConfig{pipeline::DecodeConfig{c.input.max_bytes, {}},
+                                  c.output.dead_letter_max_bytes},
+                  index),
+        topics{c.output.stories_topic, c.output.duplicates_topic, c.output.dead_letter_topic},
+        pool(c.pipeline.workers),
+        brokers(std::move(bootstrap)) {
+    create_clients();
+  }
+
+  const Config& cfg;
+  Stats& stats;
+  std::ostream* echo;
+  pipeline::DedupIndex index;
+  Processor processor;
+  pipeline::OutputTopics topics;
+  boost::asio::thread_pool pool;
+  std::string brokers;
+
+  sinks::KafkaHandle consumer;
+  std::unique_ptr<sinks::KafkaSink> sink;  // destroyed before the pool/partitions (see ~Impl)
+  std::map<std::string, std::shared_ptr<PartitionState>> partitions;  // consumer thread only
+  std::atomic<int64_t> inflight_msgs{0};
+  std::atomic<int64_t> inflight_bytes{0};
+  std::atomic<bool> joined{false};
+  std::atomic<bool> abandon{false};  // stop waiting on a full producer queue
+  bool global_pause = false;         // consumer thread only
+
+  ~Impl() {
+    abandon.store(true);
+    pool.join();
+    sink.reset();
+  }
+
+  // ---- worker side ---------------------------------------------------------------------------
+  void handle(const std::shared_ptr<PartitionState>& ps, std::shared_ptr<const InputMessage> msg) {
+    ProcessResult result = processor.process(*msg);
+    stats.stage_duration_seconds.with({"decode"}).observe(result.timings.decode);
+    stats.stage_duration_seconds.with({"clean"}).observe(result.timings.clean);
+    stats.stage_duration_seconds.with({"fingerprint"}).observe(result.timings.fingerprint);
+    stats.stage_duration_seconds.with({"dedup"}).observe(result.timings.dedup);
+    stats.boilerplate_spans_removed_total.inc(result.boilerplate_removed);
+
+    auto pending = std::make_shared<Pending>();
+    pending->ps = ps;
+    pending->msg = std::move(msg);
+    pending->remaining.store(static_cast<int>(result.records.size()));
+    for (const v1::Record& rec : result.records) {
+      count_record(rec);
+      const auto t = Clock::now();
+      pipeline::EncodedOutput out = pipeline::encode(rec, topics);
+      stats.stage_duration_seconds.with({"encode"})
+          .observe(std::chrono::duration<double>(Clock::now() - t).count());
+      send(pending, out);
+    }
+  }
+
+  void count_record(const v1::Record& rec) {
+    if (rec.has_duplicate()) {
+      stats.duplicates_total.with({"exact"}).inc();
+    } else if (rec.has_dead_letter()) {
+      stats.dead_letters_total.with({v1::DeadLetterReason_Name(rec.dead_letter().reason())}).inc();
+    }
+  }
+
+  void send(const std::shared_ptr<Pending>& pending, const pipeline::EncodedOutput& out) {
+    auto ticket = std::make_unique<Ticket>(Ticket{pending, out.kind});
+    const rd_kafka_resp_err_t err = sink->produce(out, ticket.get(), abandon);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)ticket.release();  // the delivery report owns it now
+      return;
+    }
+    on_failed(std::move(ticket), err);
+  }
+
+  // A record could not be delivered: replace it with a dead letter, or stall the partition.
+  void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    const auto& ps = ticket->pending->ps;
+    if (ticket->kind == OutputKind::kDeadLetter || abandon.load()) {
+      if (!abandon.load() && !ps->stalled.exchange(true)) stats.partitions_stalled.add(1);
+      spdlog::critical(
+          "{}[{}] offset {}: dead letter could not be delivered ({}); partition stops advancing",
+          ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
+      return;  // never completes: the offset is not stored, the input will be redelivered
+    }
+    spdlog::error("{}[{}] offset {}: delivery failed ({}); publishing a dead letter instead",
+                  ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
+    auto pending = ticket->pending;
+    boost::asio::post(ps->strand, [this, pending, err] {
+      v1::Record dl = processor.dead_letter(*pending->msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
+                                            std::string("output delivery failed: ") +
+                                                rd_kafka_err2str(err));
+      count_record(dl);
+      send(pending, pipeline::encode(dl, topics));
+    });
+  }
+
+  // ---- delivery side (sink poll thread) ---------------------------------------------------------
+  void on_delivery(const sinks::DeliveryReport& r) {
+    std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(r.opaque));
+    const std::string topic(r.topic);
+    if (r.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      stats.producer_delivery_errors_total.with({topic}).inc();
+      on_failed(std::move(ticket), r.err);
+      return;
+    }
+    stats.records_published_total.with({topic, pipeline::output_kind_name(ticket->kind)}).inc();
+    const auto& msg = *ticket->pending->msg;
+    if (msg.timestamp) {
+      const auto age = std::chrono::system_clock::now() - *msg.timestamp;
+      stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
+    }
+    if (echo != nullptr) {
+      v1::Record rec;
+      if (pipeline::decode_output(ticket->kind, r.payload, r.len, rec)) {
+        *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
+      }
+    }
+    if (ticket->pending->remaining.fetch_sub(1) == 1) complete(*ticket->pending);
+  }
+
+  void complete(const Pending& p) {
+    {
+      std::lock_guard lock(p.ps->mu);
+      p.ps->tracker.complete(p.msg->offset);
+    }
+    p.ps->inflight.fetch_sub(1);
+    inflight_msgs.fetch_sub(1);
+    inflight_bytes.fetch_sub(static_cast<int64_t>(p.msg->value.size()));
+    stats.inflight_messages.set(inflight_msgs.load());
+    stats.inflight_bytes.set(inflight_bytes.load());
+  }
+
+  // ---- consumer thread ---------------------------------------------------------------------------
+  void dispatch(const rd_kafka_message_t* m) {
+    const std::string topic = rd_kafka_topic_name(m->rkt);
+    auto it = partitions.find(partition_key(topic, m->partition));
+    if (it == partitions.end() || it->second->revoked.load()) return;  // redelivered later
+    const auto& ps = it->second;
+
+    auto msg = std::make_shared<InputMessage>();
+    msg->topic = topic;
+    msg->partition = m->partition;
+    msg->offset = m->offset;
+    if (m->key != nullptr) msg->key.emplace(static_cast<const char*>(m->key), m->key_len);
+    if (m->payload != nullptr) msg->value.assign(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_timestamp_type_t tstype;
+    const int64_t ts = rd_kafka_message_timestamp(m, &tstype);
+    if (ts >= 0) msg->timestamp = pipeline::Millis{std::chrono::milliseconds{ts}};
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
+                         RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
+        pipeline::MessageHeader h{name, std::nullopt};
+        if (value != nullptr) h.value.emplace(static_cast<const char*>(value), size);
+        msg->headers.push_back(std::move(h));
+      }
+    }
+    {
+      std::lock_guard lock(ps->mu);
+      if (!ps->tracker.track(m->offset)) return;  // already seen (should not happen)
+    }
+    ps->inflight.fetch_add(1);
+    inflight_msgs.fetch_add(1);
+    inflight_bytes.fetch_add(static_cast<int64_t>(m->len));
+    stats.input_messages_total.with({topic}).inc();
+    stats.input_bytes_total.with({topic}).inc(m->len);
+    boost::asio::post(ps->strand, [this, ps, msg = std::shared_ptr<const InputMessage>(std::move(msg))] {
+      handle(ps, msg);
+    });
+  }
+
+  void set_paused(PartitionState& ps, bool pause) {
+    if (ps.paused == pause) return;
+    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), ps.topic.c_str(), ps.partition);
+    const rd_kafka_resp_err_t err = pause ? rd_kafka_pause_partitions(consumer.get(), list.get())
+                                          : rd_kafka_resume_partitions(consumer.get(), list.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::warn("{} {}[{}]: {}", pause ? "pause" : "resume", ps.topic, ps.partition,
+                   rd_kafka_err2str(err));
+      return;
+    }
+    ps.paused = pause;
+    spdlog::debug("{} {}[{}] (in flight {})", pause ? "paused" : "resumed", ps.topic, ps.partition,
+                  ps.inflight.load());
+  }
+
+  // Backpressure with hysteresis, per partition and over all in-flight bytes.
+  void apply_backpressure() {
+    const auto bytes = static_cast<std::size_t>(std::max<int64_t>(0, inflight_bytes.load()));
+    if (!global_pause && bytes > cfg.pipeline.max_inflight_bytes) global_pause = true;
+    if (global_pause && bytes <= cfg.pipeline.max_inflight_bytes / 2) global_pause = false;
+    int64_t paused = 0;
+    for (auto& [k, ps] : partitions) {
+      const auto n = static_cast<std::size_t>(std::max<int64_t>(0, ps->inflight.load()));
+      if (global_pause || n >= cfg.pipeline.partition_high_water) {
+        set_paused(*ps, true);
+      } else if (n <= cfg.pipeline.partition_low_water) {
+        set_paused(*ps, false);
+      }
+      paused += ps->paused ? 1 : 0;
+    }
+    stats.partitions_paused.set(paused);
+  }
+
+  // Stores the committable offset of each partition (never for a revoked one).
+  void store_offsets() {
+    for (auto& [k, ps] : partitions) {
+      std::optional<int64_t> next;
+      {
+        std::lock_guard lock(ps->mu);
+        next = ps->tracker.take_committable();
+      }
+      if (!next || ps->revoked.load()) continue;
+      sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition)->offset = *next;
+      const rd_kafka_resp_err_t err = rd_kafka_offsets_store(consumer.get(), list.get());
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        stats.offsets_stored_total.inc();
+      } else {
+        stats.offset_store_errors_total.inc();
+        spdlog::warn("offset store {}[{}]@{}: {}", ps->topic, ps->partition, *next, rd_kafka_err2str(err));
+      }
+    }
+  }
+
+  void update_lag() {
+    for (auto& [k, ps] : partitions) {
+      int64_t lo = 0, hi = 0;
+      if (rd_kafka_get_watermark_offsets(consumer.get(), ps->topic.c_str(), ps->partition, &lo, &hi) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
+        continue;
+      }
+      sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition);
+      if (rd_kafka_position(consumer.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      const int64_t pos = list->elems[0].offset;
+      if (pos < 0) continue;
+      stats.consumer_lag.with({ps->topic, std::to_string(ps->partition)}).set(std::max<int64_t>(0, hi - pos));
+    }
+  }
+
+  // Waits (bounded) for in-flight work of `states` to finish.
+  bool drain(const std::vector<std::shared_ptr<PartitionState>>& states, std::chrono::milliseconds bound) {
+    const auto deadline = Clock::now() + bound;
+    for (;;) {
+      int64_t left = 0;
+      for (const auto& ps : states) left += ps->stalled.load() ? 0 : ps->inflight.load();
+      if (left == 0) return true;
+      if (Clock::now() >= deadline) {
+        spdlog::warn("drain: {} messages still in flight after {} ms; they will be redelivered", left,
+                     bound.count());
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  void on_assign(rd_kafka_topic_partition_list_t* parts) {
+    for (int i = 0; i < parts->cnt; ++i) {
+      const auto& tp = parts->elems[i];
+      auto ps = std::make_shared<PartitionState>(tp.topic, tp.partition, boost::asio::make_strand(pool.get_executor()));
+      partitions[partition_key(tp.topic, tp.partition)] = std::move(ps);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), parts);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) spdlog::error("assign: {}", rd_kafka_err2str(err));
+    joined.store(true);
+    stats.rebalances_total.with({"assign"}).inc();
+    stats.partitions_assigned.set(static_cast<int64_t>(partitions.size()));
+    spdlog::info("assigned {} partition(s); now own {}", parts->cnt, partitions.size());
+  }
+
+  void on_revoke(rd_kafka_topic_partition_list_t* parts) {
+    std::vector<std::shared_ptr<PartitionState>> states;
+    for (int i = 0; i < parts->cnt; ++i) {
+      auto it = partitions.find(partition_key(parts->elems[i].topic, parts->elems[i].partition));
+      if (it != partitions.end()) states.push_back(it->second);
+    }
+    drain(states, cfg.pipeline.drain_timeout);
+    store_offsets();
+    for (const auto& ps : states) {
+      ps->revoked.store(true);
+      if (ps->paused) set_paused(*ps, false);  // paused state would outlive the assignment
+      if (ps->stalled.load()) stats.partitions_stalled.sub(1);
+      partitions.erase(partition_key(ps->topic, ps->partition));
+    }
+    if (rd_kafka_assignment_lost(consumer.get()) == 0) {
+      const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), nullptr, 0);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        spdlog::warn("commit on revoke: {}", rd_kafka_err2str(err));
+      }
+    }
+    rd_kafka_assign(consumer.get(), nullptr);
+    stats.rebalances_total.with({"revoke"}).inc();
+    stats.partitions_assigned.set(static_cast<int64_t>(partitions.size()));
+    spdlog::info("revoked {} partition(s); now own {}", parts->cnt, partitions.size());
+  }
+
+  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
+                           void* opaque) {
+    auto* self = static_cast<Impl*>(opaque);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+      self->on_assign(parts);
+    } else {
+      self->on_revoke(parts);
+    }
+  }
+
+  sinks::Properties client_properties(const std::map<std::string, std::string>& specific) const {
+    sinks::Properties base{{"bootstrap.servers", brokers}, {"client.id", "wirefeedd"}};
+    if (cfg.embedded_mode()) base["fetch.wait.max.ms"] = "20";
+    return sinks::merge({&base, &cfg.kafka.properties, &specific});
+  }
+
+  void create_clients() {
+    sinks::Properties cprops{{"group.id", cfg.kafka.group_id},
+                             {"enable.auto.commit", "true"},
+                             {"enable.auto.offset.store", "false"},
+                             {"auto.commit.interval.ms", "1000"},
+                             {"auto.offset.reset", "earliest"}};
+    sinks::Properties consumer_props = client_properties(cfg.kafka.consumer_properties);
+    for (const auto& [k, v] : cprops) consumer_props.emplace(k, v);
+    consumer_props["enable.auto.offset.store"] = "false";  // I-1: we store offsets ourselves
+    sinks::ConfHandle conf = sinks::make_conf(consumer_props);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::rebalance_cb);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    consumer = sinks::make_client(RD_KAFKA_CONSUMER, std::move(conf));
+    rd_kafka_poll_set_consumer(consumer.get());
+
+    sink = std::make_unique<sinks::KafkaSink>(
+        client_properties(cfg.kafka.producer_properties),
+        [this](const sinks::DeliveryReport& r) { on_delivery(r); },
+        [](rd_kafka_resp_err_t err, const std::string& reason) {
+          spdlog::warn("producer: {}: {}", rd_kafka_err2name(err), reason);
+        });
+  }
+
+  void subscribe() {
+    sinks::PartitionListHandle subs(rd_kafka_topic_partition_list_new(static_cast<int>(cfg.input.topics.size())));
+    for (const auto& t : cfg.input.topics) {
+      rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer.get(), subs.get());
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error(std::string("subscribe: ") + rd_kafka_err2str(err));
+    }
+  }
+
+  void poll_once(int timeout_ms, bool accept) {
+    sinks::MessageHandle m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
+    if (!m) return;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (accept) dispatch(m.get());
+    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      spdlog::warn("consumer: {}", rd_kafka_message_errstr(m.get()));
+    }
+  }
+
+  int run(const std::atomic<bool>& stop) {
+    subscribe();
+    spdlog::info("consuming {} topic(s) from {} as group '{}'", cfg.input.topics.size(), brokers,
+                 cfg.kafka.group_id);
+    auto last_lag = Clock::now();
+    while (!stop.load()) {
+      // Poll in small batches between housekeeping so stored offsets and pauses stay current.
+      for (int i = 0; i < 256 && !stop.load(); ++i) {
+        poll_once(i == 0 ? 100 : 0, true);
+        if (inflight_msgs.load() > 0 && i > 0 && (i % 32) == 0) apply_backpressure();
+      }
+      apply_backpressure();
+      store_offsets();
+      if (Clock::now() - last_lag > std::chrono::seconds(5)) {
+        update_lag();
+        last_lag = Clock::now();
+      }
+    }
+    shutdown();
+    return 0;
+  }
+
+  void shutdown() {
+    spdlog::info("stopping: draining {} in-flight message(s) (bound {} ms)", inflight_msgs.load(),
+                 cfg.pipeline.drain_timeout.count());
+    const auto deadline = Clock::now() + cfg.pipeline.drain_timeout;
+    while (inflight_msgs.load() > 0 && Clock::now() < deadline) {
+      poll_once(10, false);  // keep serving the group; new messages are left for redelivery
+      store_offsets();
+    }
+    store_offsets();
+    abandon.store(true);
+    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), nullptr, 0);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      spdlog::warn("final commit: {}", rd_kafka_err2str(err));
+    }
+    rd_kafka_consumer_close(consumer.get());
+    pool.join();
+    if (sink) sink->flush(std::chrono::milliseconds(2000));
+    spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());
+  }
+};
+
+Service::Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo)
+    : impl_(std::make_unique<Impl>(cfg, stats, std::move(bootstrap), echo)) {}
+
+Service::~Service() = default;
+
+int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
+
+std::pair<bool, std::string> Service::readiness() const {
+  if (!impl_->joined.load()) return {false, "consumer has not joined its group yet"};
+  if (!impl_->sink || !impl_->sink->connected()) return {false, "producer has no broker connection"};
+  return {true, "ready"};
+}
+
+}  // namespace wirefeed::daemon

@@ -1,0 +1,50 @@
+// Service: the daemon's runtime. One Kafka consumer feeds per-partition strands on a worker
+// pool; each strand runs the Processor and hands encoded records to the KafkaSink; delivery
+// reports complete inputs; completed offsets are stored for auto-commit.
+//
+// Invariants (see ../shared/notes/architecture.md):
+// - I-1 An input offset is stored only when every record it produced has a successful delivery
+//   report; stored = lowest offset not yet complete (OffsetTracker). A record that cannot be
+//   delivered is replaced by a DELIVERY_FAILED dead letter; if that fails too, the partition
+//   stops advancing (stalled, logged, counted) and never skips.
+// - I-2 One strand per assigned partition: its inputs are processed and produced in order.
+// - I-3 In-flight messages per partition and bytes overall are bounded: partitions are paused
+//   above the high-water mark and resumed below the low-water mark.
+// - I-5 On revoke: stop dispatching, wait (bounded) for in-flight work, store, commit, then
+//   unassign; work finishing later never stores offsets (its PartitionState is detached).
+// - Only the consumer thread calls consumer APIs (poll, store, pause, assign, commit).
+#pragma once
+
+#include <atomic>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "daemon/config.hpp"
+#include "daemon/metrics.hpp"
+
+namespace wirefeed::daemon {
+
+class Service {
+ public:
+  // `bootstrap` overrides config.kafka.brokers (used for the embedded broker). `echo`, when set,
+  // receives each published record as one JSON line.
+  Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // Consumes until `stop` becomes true, then drains (bounded), commits and returns 0.
+  // Returns non-zero on a fatal startup error.
+  int run(const std::atomic<bool>& stop);
+
+  // Ready: the consumer joined its group (assignment received) and the producer reached a broker.
+  std::pair<bool, std::string> readiness() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace wirefeed::daemon

@@ -1,0 +1,1494 @@
+// Clean/extract stage. See clean.hpp for the contract.
+//
+// Structure (every pass is a single left-to-right scan; no regex, no backtracking):
+//   1. decode_entities   HTML entities -> UTF-8.
+//   2. normalize_chars   UTF-8 sanitising (invalid bytes -> U+FFFD), CP1252 mojibake repair,
+//                        control-character stripping, CR/LF and exotic-space normalisation.
+//   3. line pass         headline, boilerplate lines, paragraph assembly (blank lines, indents,
+//                        hard-wrap joining, table lines).
+//   4. paragraph pass    editor notes, AP bylines, captions, dateline, sign-offs.
+//   5. metrics           language guess and word count.
+#include "pipeline/clean.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace wirefeed::pipeline {
+namespace {
+
+using std::string_view;
+constexpr size_t npos = string_view::npos;
+
+// =============================================================================================
+// RULE TABLES (constant data only). A later issue moves these to a data file.
+// =============================================================================================
+
+enum class LineMatch : uint8_t {
+  kExact,    // whitespace-collapsed line equals `text` (ASCII case-insensitive)
+  kPrefix,   // line starts with `text` (case-sensitive) at a word boundary
+  kSuffix,   // line ends with `text` (ASCII case-insensitive), nothing after it
+  kWrapped,  // line starts with `text` and ends with `closer`
+};
+
+struct BoilerplateRule {
+  string_view text;
+  LineMatch match;
+  size_t max_len;       // longest (trimmed) line the rule may remove, in bytes
+  bool drops_list;      // a list header: also drop following headline-like lines of its block
+  string_view closer;   // kWrapped only
+};
+
+// Whole-line page chrome and wire furniture. A line is only removed when it matches a rule as a
+// whole (after trimming), so a sentence that merely contains these words is never touched.
+constexpr auto kBoilerplateRules = std::to_array<BoilerplateRule>({
+    // Section headers / link lists scraped from agency pages.
+    {"READ MORE", LineMatch::kExact, 20, true, {}},
+    {"Read more", LineMatch::kExact, 20, true, {}},
+    {"Read more:", LineMatch::kExact, 20, true, {}},
+    {"Related Articles", LineMatch::kExact, 30, true, {}},
+    {"Related Coverage", LineMatch::kExact, 30, true, {}},
+    {"Related Content", LineMatch::kExact, 30, true, {}},
+    {"Related News", LineMatch::kExact, 30, true, {}},
+    {"Related Stories", LineMatch::kExact, 30, true, {}},
+    {"Recommended Stories", LineMatch::kExact, 30, true, {}},
+    {"More from Reuters", LineMatch::kExact, 30, true, {}},
+    {"Most Read", LineMatch::kExact, 30, true, {}},
+    // Single chrome lines.
+    {"Back to top", LineMatch::kExact, 30, false, {}},
+    {"Back to top button", LineMatch::kExact, 30, false, {}},
+    {"Sign up here.", LineMatch::kExact, 30, false, {}},
+    {"Advertisement", LineMatch::kExact, 30, false, {}},
+    {"Advertisement - Scroll to continue", LineMatch::kExact, 40, false, {}},
+    {"Story continues below advertisement", LineMatch::kExact, 40, false, {}},
+    {"Skip to main content", LineMatch::kExact, 30, false, {}},
+    {"Skip to content", LineMatch::kExact, 30, false, {}},
+    {"Share this article", LineMatch::kExact, 30, false, {}},
+    {"Share this story", LineMatch::kExact, 30, false, {}},
+    {"Reuter", LineMatch::kExact, 10, false, {}},  // trailing wire sign-off, also "REUTER"
+    {"Report an error", LineMatch::kExact, 30, false, {}},
+    {"Subscribe to our newsletter", LineMatch::kExact, 40, false, {}},
+    // Prefixed chrome lines (case-sensitive prefix, word boundary after it).
+    {"READ MORE", LineMatch::kPrefix, 300, false, {}},  // "READ MORE  <other headline>"
+    {"Our standards:", LineMatch::kPrefix, 120, false, {}},
+    {"Register now for FREE", LineMatch::kPrefix, 200, false, {}},
+    {"Get license rights", LineMatch::kPrefix, 60, false, {}},
+    {"Purchase Licensing Rights", LineMatch::kPrefix, 60, false, {}},
+    {"Acquire Licensing Rights", LineMatch::kPrefix, 60, false, {}},
+    {"Sign up here", LineMatch::kPrefix, 60, false, {}},
+    // Short link lines whose text ends in the screen-reader hint of a link.
+    {"opens a new tab", LineMatch::kSuffix, 100, false, {}},
+    {"opens new tab", LineMatch::kSuffix, 100, false, {}},
+    {"(opens in new tab)", LineMatch::kSuffix, 100, false, {}},
+    // Reuters contact lines: ((jane.doe@thomsonreuters.com; +1 202 555 0100)).
+    {"((", LineMatch::kWrapped, 400, false, "))"},
+    {"<^>", LineMatch::kWrapped, 400, false, "<^>"},
+});
+
+// Link hints glued onto the link text inside a sentence ("statementopens a new tab").
+constexpr auto kGluedLinkHints = std::to_array<string_view>({"opens a new tab", "opens new tab"});
+
+// Licensing chrome scraped after a photo credit ("REUTERS/Kevin Lamarque License Rights Acquire").
+constexpr auto kCaptionChrome = std::to_array<string_view>({
+    "Purchase Licensing Rights, opens new tab",
+    "Purchase Licensing Rights, opens a new tab",
+    "Purchase Licensing Rights",
+    "Acquire Licensing Rights",
+    "License Rights Acquire",
+    "License Rights",
+});
+
+// Photo credit markers, searched from the end of a paragraph.
+constexpr auto kCreditMarkers = std::to_array<string_view>({
+    "REUTERS/", "Reuters/", "AP Photo/", "AP Photo /", "AFP PHOTO", "Photo: ", "Photo by ",
+});
+
+// Reuters headline prefixes ("UPDATE 2-", "REFILE-", "US STOCKS-"): versions, genres, topics.
+constexpr auto kHeadlineTags = std::to_array<string_view>({
+    "SPECIAL REPORT", "STORY WITHDRAWN", "US STOCKS",   "GLOBAL MARKETS", "EMERGING MARKETS",
+    "EUROPE STOCKS",  "CANADA STOCKS",   "UPDATE",      "CORRECTED",      "CORRECTION",
+    "REFILE",         "REPEAT",          "RPT",         "EXCLUSIVE",      "ANALYSIS",
+    "FACTBOX",        "BRIEF",           "WRAPUP",      "INTERVIEW",      "PRECIOUS",
+    "INSIGHT",        "FEATURE",         "COLUMN",      "BREAKINGVIEWS",  "EXPLAINER",
+    "TIMELINE",       "GRAPHIC",         "POLL",        "PREVIEW",        "HIGHLIGHTS",
+    "ADVISORY",       "FOCUS",           "DIARY",       "BUZZ",           "WITHDRAWN",
+    "TAKE A LOOK",
+});
+
+// Words that open an editor's advisory: "(Adds quote in paragraph 3)".
+constexpr auto kAdvisoryVerbs = std::to_array<string_view>({
+    "Adds",     "Updates",  "Corrects", "Recasts",  "Refiles",  "Changes",  "Fixes",
+    "Removes",  "Rewrites", "Repeats",  "Deletes",  "Inserts",  "Clarifies", "Withdraws",
+    "Amends",   "Moves",    "Restores", "Replaces", "Reinstates", "Writethru",
+});
+
+struct RolePhrase {
+  string_view phrase;  // matched ASCII case-insensitively
+  ContributorRole role;
+};
+
+// Sign-off roles; longer phrases first so "Additional reporting by" wins over "reporting by".
+constexpr auto kRolePhrases = std::to_array<RolePhrase>({
+    {"Additional reporting by", ContributorRole::kAdditionalReporting},
+    {"Additional writing by", ContributorRole::kWriter},
+    {"Reporting and writing by", ContributorRole::kReporter},
+    {"Reporting by", ContributorRole::kReporter},
+    {"Reported by", ContributorRole::kReporter},
+    {"Writing by", ContributorRole::kWriter},
+    {"Written by", ContributorRole::kWriter},
+    {"Compiled by", ContributorRole::kWriter},
+    {"Editing by", ContributorRole::kEditor},
+    {"Edited by", ContributorRole::kEditor},
+    {"Photography by", ContributorRole::kPhotographer},
+    {"Photographs by", ContributorRole::kPhotographer},
+    {"Photos by", ContributorRole::kPhotographer},
+    {"Photo by", ContributorRole::kPhotographer},
+});
+
+struct MonthName {
+  string_view name;  // matched ASCII case-insensitively, optional trailing '.'
+  unsigned month;
+};
+
+constexpr auto kMonths = std::to_array<MonthName>({
+    {"january", 1}, {"february", 2}, {"march", 3},     {"april", 4},    {"may", 5},
+    {"june", 6},    {"july", 7},     {"august", 8},    {"september", 9}, {"october", 10},
+    {"november", 11}, {"december", 12}, {"jan", 1},    {"feb", 2},      {"mar", 3},
+    {"apr", 4},     {"jun", 6},      {"jul", 7},       {"aug", 8},      {"sep", 9},
+    {"sept", 9},    {"oct", 10},     {"nov", 11},      {"dec", 12},     {"febr", 2},
+});
+
+// Lower-case words allowed inside a place name ("Rio de Janeiro", "STRATFORD upon AVON").
+constexpr auto kNameParticles = std::to_array<string_view>({
+    "de", "da", "do", "dos", "das", "del", "della", "di", "la",  "le",  "les",
+    "el", "al", "of", "on",  "upon", "am", "an",    "im", "sur", "van", "von",
+});
+
+// Languages and their frequent function words.
+constexpr auto kLanguages = std::to_array<string_view>({"en", "fr", "de", "es", "it", "pt", "nl"});
+enum LangBit : uint8_t { kEn = 1, kFr = 2, kDe = 4, kEs = 8, kIt = 16, kPt = 32, kNl = 64 };
+
+struct StopWord {
+  string_view word;
+  uint8_t langs;
+};
+
+constexpr auto kStopWords = [] {
+  auto words = std::to_array<StopWord>({
+      // en
+      {"the", kEn}, {"and", kEn}, {"of", kEn}, {"to", kEn}, {"is", kEn}, {"that", kEn},
+      {"for", kEn}, {"with", kEn}, {"was", kEn}, {"said", kEn}, {"it", kEn}, {"by", kEn},
+      {"from", kEn}, {"at", kEn}, {"he", kEn}, {"are", kEn}, {"have", kEn},
+      // fr
+      {"le", kFr}, {"les", kFr | kEs}, {"des", kFr}, {"et", kFr}, {"est", kFr}, {"une", kFr},
+      {"un", kFr}, {"du", kFr}, {"dans", kFr}, {"pour", kFr}, {"qui", kFr}, {"pas", kFr},
+      {"sur", kFr}, {"au", kFr}, {"avec", kFr}, {"il", kFr | kIt}, {"ce", kFr},
+      // de
+      {"der", kDe}, {"die", kDe | kNl}, {"das", kDe | kPt}, {"und", kDe}, {"ist", kDe},
+      {"nicht", kDe}, {"ein", kDe}, {"eine", kDe}, {"den", kDe}, {"dem", kDe}, {"mit", kDe},
+      {"von", kDe}, {"zu", kDe}, {"sich", kDe}, {"auf", kDe}, {"auch", kDe}, {"wird", kDe},
+      // es
+      {"el", kEs}, {"los", kEs}, {"las", kEs}, {"del", kEs | kIt}, {"que", kFr | kEs | kPt},
+      {"por", kEs | kPt}, {"una", kEs | kIt}, {"con", kEs | kIt}, {"para", kEs | kPt},
+      {"es", kEs}, {"se", kEs | kPt | kFr}, {"su", kEs}, {"como", kEs | kPt}, {"pero", kEs},
+      {"fue", kEs}, {"y", kEs},
+      // it
+      {"di", kIt}, {"che", kIt}, {"della", kIt}, {"per", kIt}, {"non", kIt}, {"sono", kIt},
+      {"gli", kIt}, {"nel", kIt}, {"alla", kIt}, {"dei", kIt}, {"anche", kIt}, {"ha", kIt},
+      {"questo", kIt},
+      // pt
+      {"o", kPt}, {"os", kPt}, {"da", kPt}, {"do", kPt}, {"dos", kPt}, {"em", kPt},
+      {"uma", kPt}, {"com", kPt}, {"ao", kPt}, {"mais", kPt}, {"foi", kPt}, {"pelo", kPt},
+      {"n\xC3\xA3o", kPt},
+      // nl
+      {"het", kNl}, {"een", kNl}, {"van", kNl}, {"niet", kNl}, {"dat", kNl}, {"op", kNl},
+      {"te", kNl}, {"voor", kNl}, {"met", kNl}, {"zijn", kNl}, {"ook", kNl}, {"werd", kNl},
+      {"naar", kNl}, {"bij", kNl},
+      // shared
+      {"de", kFr | kEs | kPt | kNl}, {"la", kFr | kEs | kIt}, {"en", kFr | kEs | kNl},
+      {"in", kEn | kIt | kNl | kDe},
+  });
+  std::sort(words.begin(), words.end(),
+            [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
+  return words;
+}();
+
+// Windows-1252 bytes 0x80..0x9F -> code point (0 = undefined; decoders pass them as C1).
+constexpr auto kCp1252High = std::to_array<char32_t>({
+    0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178,
+});
+
+struct NamedEntity {
+  string_view name;
+  char32_t cp;
+};
+
+constexpr auto kNamedEntities = std::to_array<NamedEntity>({
+    {"amp", '&'},       {"lt", '<'},         {"gt", '>'},         {"quot", '"'},
+    {"apos", '\''},     {"nbsp", 0xA0},      {"ndash", 0x2013},   {"mdash", 0x2014},
+    {"lsquo", 0x2018},  {"rsquo", 0x2019},   {"ldquo", 0x201C},   {"rdquo", 0x201D},
+    {"hellip", 0x2026}, {"bull", 0x2022},    {"middot", 0xB7},    {"copy", 0xA9},
+    {"reg", 0xAE},      {"trade", 0x2122},   {"euro", 0x20AC},    {"pound", 0xA3},
+    {"laquo", 0xAB},    {"raquo", 0xBB},     {"eacute", 0xE9},    {"egrave", 0xE8},
+    {"uuml", 0xFC},     {"shy", 0xAD},
+});
+
+// =============================================================================================
+// Small string helpers
+// =============================================================================================
+
+constexpr bool is_blank(char c) { return c == ' ' || c == '\t'; }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+constexpr bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+constexpr bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
+constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+constexpr bool is_non_ascii(char c) { return static_cast<unsigned char>(c) >= 0x80; }
+constexpr char to_lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+string_view trim(string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && is_blank(s[b])) ++b;
+  while (e > b && is_blank(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+bool iequals(string_view a, string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool istarts_with(string_view s, string_view p) {
+  return s.size() >= p.size() && iequals(s.substr(0, p.size()), p);
+}
+
+bool iends_with(string_view s, string_view p) {
+  return s.size() >= p.size() && iequals(s.substr(s.size() - p.size()), p);
+}
+
+// Whitespace-separated words of a short string (used only on bounded inputs).
+std::vector<string_view> split_words(string_view s) {
+  std::vector<string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_blank(s[i])) ++i;
+    size_t b = i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
+    if (i > b) out.push_back(s.substr(b, i - b));
+  }
+  return out;
+}
+
+// Splits a list of names on ',', ';'-free text: "A, B and C" / "A & B".
+std::vector<string_view> split_name_list(string_view s) {
+  std::vector<string_view> out;
+  size_t start = 0;
+  size_t i = 0;
+  auto push = [&](size_t end) {
+    string_view piece = trim(s.substr(start, end - start));
+    if (!piece.empty()) out.push_back(piece);
+  };
+  while (i < s.size()) {
+    if (s[i] == ',') {
+      push(i);
+      start = ++i;
+      continue;
+    }
+    if (s[i] == ' ') {
+      string_view rest = s.substr(i);
+      size_t skip = 0;
+      if (rest.size() >= 5 && (rest.substr(0, 5) == " and " || rest.substr(0, 5) == " AND ")) {
+        skip = 5;
+      } else if (rest.size() >= 3 && rest.substr(0, 3) == " & ") {
+        skip = 3;
+      }
+      if (skip != 0) {
+        push(i);
+        i += skip;
+        start = i;
+        continue;
+      }
+    }
+    ++i;
+  }
+  push(s.size());
+  return out;
+}
+
+// =============================================================================================
+// UTF-8
+// =============================================================================================
+
+struct Decoded {
+  char32_t cp;
+  size_t len;
+  bool ok;
+};
+
+Decoded decode_utf8(string_view s, size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0x80) return {b0, 1, true};
+  size_t need = 0;
+  char32_t cp = 0;
+  char32_t min = 0;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1, cp = b0 & 0x1Fu, min = 0x80;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2, cp = b0 & 0x0Fu, min = 0x800;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3, cp = b0 & 0x07u, min = 0x10000;
+  } else {
+    return {0xFFFD, 1, false};
+  }
+  for (size_t k = 1; k <= need; ++k) {
+    if (i + k >= s.size()) return {0xFFFD, k, false};
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0u) != 0x80u) return {0xFFFD, k, false};
+    cp = (cp << 6) | (b & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1, false};
+  return {cp, need + 1, true};
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The Windows-1252 byte that decodes to `cp`, or -1.
+int cp1252_byte(char32_t cp) {
+  if (cp >= 0x80 && cp <= 0xFF) return static_cast<int>(cp);  // Latin-1 and pass-through C1
+  for (size_t i = 0; i < kCp1252High.size(); ++i) {
+    if (kCp1252High[i] != 0 && kCp1252High[i] == cp) return static_cast<int>(0x80 + i);
+  }
+  return -1;
+}
+
+// =============================================================================================
+// Pass 1: HTML entities
+// =============================================================================================
+
+std::optional<char32_t> entity_value(string_view name) {
+  if (name.size() >= 2 && name[0] == '#') {
+    const bool hex = name[1] == 'x' || name[1] == 'X';
+    string_view digits = name.substr(hex ? 2 : 1);
+    if (digits.empty() || digits.size() > 7) return std::nullopt;
+    char32_t v = 0;
+    for (char c : digits) {
+      unsigned d = 0;
+      if (is_digit(c)) {
+        d = static_cast<unsigned>(c - '0');
+      } else if (hex && c >= 'a' && c <= 'f') {
+        d = static_cast<unsigned>(c - 'a' + 10);
+      } else if (hex && c >= 'A' && c <= 'F') {
+        d = static_cast<unsigned>(c - 'A' + 10);
+      } else {
+        return std::nullopt;
+      }
+      v = v * (hex ? 16u : 10u) + d;
+    }
+    if (v == 0 || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return std::nullopt;
+    if (v >= 0x80 && v <= 0x9F && kCp1252High[v - 0x80] != 0) v = kCp1252High[v - 0x80];
+    return v;
+  }
+  for (const auto& e : kNamedEntities) {
+    if (e.name == name) return e.cp;
+  }
+  return std::nullopt;
+}
+
+std::string decode_entities(string_view in) {
+  if (in.find('&') == npos) return std::string(in);
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    const size_t amp = in.find('&', i);
+    if (amp == npos) {
+      out.append(in.substr(i));
+      break;
+    }
+    out.append(in.substr(i, amp - i));
+    i = amp;
+    size_t semi = npos;
+    const size_t limit = std::min(in.size(), i + 12);
+    for (size_t j = i + 1; j < limit; ++j) {
+      if (in[j] == ';') {
+        semi = j;
+        break;
+      }
+      if (!is_alnum(in[j]) && in[j] != '#') break;
+    }
+    std::optional<char32_t> v;
+    if (semi != npos) v = entity_value(in.substr(i + 1, semi - i - 1));
+    if (v) {
+      append_utf8(out, *v);
+      i = semi + 1;
+    } else {
+      out += '&';
+      ++i;
+    }
+  }
+  return out;
+}
+
+// =============================================================================================
+// Pass 2: characters (UTF-8 sanitising, mojibake, controls, spaces)
+// =============================================================================================
+
+struct Repair {
+  char32_t cp;
+  size_t consumed;  // bytes after the lead character
+};
+
+// UTF-8 that was decoded as Windows-1252 ("â€™" for "’", "Ã©" for "é"): re-encode the lead
+// character and its continuation characters as bytes and accept them if they form one valid
+// UTF-8 sequence. Only leads that are implausible before such characters in real text are tried:
+// Â Ã Ä Å (U+0080..U+017F) and â (U+2000..U+2FFF: quotes, dashes, €, ™).
+std::optional<Repair> try_mojibake(string_view s, size_t pos, char32_t lead) {
+  const size_t n = lead >= 0xE0 ? 2 : 1;
+  char32_t cp = lead & (n == 1 ? 0x1Fu : 0x0Fu);
+  size_t consumed = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (pos >= s.size()) return std::nullopt;
+    const Decoded d = decode_utf8(s, pos);
+    if (!d.ok) return std::nullopt;
+    const int b = cp1252_byte(d.cp);
+    if (b < 0x80 || b > 0xBF) return std::nullopt;
+    cp = (cp << 6) | (static_cast<unsigned>(b) & 0x3Fu);
+    pos += d.len;
+    consumed += d.len;
+  }
+  if (cp < (n == 1 ? 0x80u : 0x800u)) return std::nullopt;
+  return Repair{cp, consumed};
+}
+
+std::string normalize_chars(string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  bool prev_cr = false;
+  size_t i = 0;
+  while (i < in.size()) {
+    // ASCII fast path.
+    const char c = in[i];
+    if (!is_non_ascii(c)) {
+      ++i;
+      const bool was_cr = prev_cr;
+      prev_cr = false;
+      if (c == '\n') {
+        if (!was_cr) out += '\n';
+      } else if (c == '\r') {
+        out += '\n';
+        prev_cr = true;
+      } else if (c == '\t' || (c >= 0x20 && c != 0x7F)) {
+        out += c;
+      }  // other C0 controls and DEL are dropped
+      continue;
+    }
+    prev_cr = false;
+    const Decoded d = decode_utf8(in, i);
+    char32_t cp = d.cp;
+    size_t adv = d.len;
+    if (d.ok && ((cp >= 0xC2 && cp <= 0xC5) || cp == 0xE2)) {
+      if (auto r = try_mojibake(in, i + d.len, cp)) {
+        cp = r->cp;
+        adv += r->consumed;
+      }
+    }
+    i += adv;
+    if (cp == 0x85 || cp == 0x2028 || cp == 0x2029) {
+      out += '\n';
+    } else if (cp >= 0x80 && cp <= 0x9F) {
+      // C1 controls dropped.
+    } else if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
+               cp == 0x205F || cp == 0x3000) {
+      out += ' ';
+    } else if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD) {
+      // zero-width characters and soft hyphens dropped
+    } else {
+      append_utf8(out, cp);
+    }
+  }
+  return out;
+}
+
+// =============================================================================================
+// Inline text normalisation
+// =============================================================================================
+
+constexpr bool is_tight_punct(char c) {
+  return c == '.' || c == ',' || c == ';' || c == ':' || c == '?' || c == '!';
+}
+
+// Collapses blank runs, trims, removes the space before . , ; : ? ! ) and after (.
+std::string normalize_ws(string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  bool pending = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (is_blank(c)) {
+      pending = !out.empty();
+      continue;
+    }
+    if (pending) {
+      bool drop = out.back() == '(' || c == ')';
+      if (!drop && is_tight_punct(c)) {
+        // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
+        drop = i + 1 >= s.size() || !is_alnum(s[i + 1]);
+      }
+      if (!drop) out += ' ';
+      pending = false;
+    }
+    out += c;
+  }
+  return out;
+}
+
+// Removes link hints glued to the link text ("statementopens a new tab"). Returns spans removed.
+uint32_t strip_glued_link_hints(std::string& p) {
+  uint32_t removed = 0;
+  for (string_view hint : kGluedLinkHints) {
+    if (p.find(hint) == npos) continue;
+    std::string out;
+    out.reserve(p.size());
+    size_t i = 0;
+    while (i < p.size()) {
+      const size_t f = p.find(hint, i);
+      if (f == npos) {
+        out.append(p, i, npos);
+        break;
+      }
+      const bool glued = f > 0 && !is_blank(p[f - 1]);
+      out.append(p, i, f - i);
+      if (glued) {
+        ++removed;
+      } else {
+        out.append(hint);
+      }
+      i = f + hint.size();
+    }
+    p = normalize_ws(out);
+  }
+  return removed;
+}
+
+// =============================================================================================
+// Line classification
+// =============================================================================================
+
+const BoilerplateRule* match_boilerplate(string_view t) {
+  std::string collapsed;
+  if (t.size() <= 60) collapsed = normalize_ws(t);
+  for (const auto& r : kBoilerplateRules) {
+    if (t.size() > r.max_len) continue;
+    switch (r.match) {
+      case LineMatch::kExact:
+        if (iequals(collapsed, r.text)) return &r;
+        break;
+      case LineMatch::kPrefix:
+        if (t.substr(0, std::min(t.size(), r.text.size())) == r.text &&
+            (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) ||
+             !is_alnum(r.text.back()))) {
+          return &r;
+        }
+        break;
+      case LineMatch::kSuffix:
+        if (iends_with(t, r.text)) return &r;
+        break;
+      case LineMatch::kWrapped:
+        if (t.size() >= r.text.size() + r.closer.size() && t.substr(0, r.text.size()) == r.text &&
+            t.substr(t.size() - r.closer.size()) == r.closer) {
+          return &r;
+        }
+        break;
+    }
+  }
+  return nullptr;
+}
+
+// A link-list entry after a "Related Articles" style header: short, no sentence ending.
+bool looks_like_list_item(string_view t) {
+  if (t.size() > 160) return false;
+  const char last = t.back();
+  if (last == '.' || last == '?' || last == '!' || last == ':' || last == '"') return false;
+  if (t.size() >= 3 && (t.substr(t.size() - 3) == "\xE2\x80\x9D" ||  // ”
+                        t.substr(t.size() - 3) == "\xE2\x80\x99")) {  // ’
+    return false;
+  }
+  return true;
+}
+
+// Column-aligned figures: at least two column gaps (2+ spaces or a tab, not after sentence
+// punctuation) and at least one digit.
+bool is_table_line(string_view t) {
+  bool digit = false;
+  int gaps = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const char c = t[i];
+    if (is_digit(c)) digit = true;
+    if (i > 0 && is_blank(c) && !is_blank(t[i - 1])) {
+      size_t j = i;
+      while (j < t.size() && is_blank(t[j])) ++j;
+      const bool wide = j - i >= 2 || c == '\t';
+      const char before = t[i - 1];
+      const bool sentence_end = before == '.' || before == '?' || before == '!' ||
+                                before == ':' || before == ';' || before == ',' ||
+                                before == '"' || before == ')' || is_non_ascii(before);
+      if (wide && j < t.size() && !sentence_end) ++gaps;
+      i = j - 1;
+    }
+  }
+  return digit && gaps >= 2;
+}
+
+bool is_name_word(string_view w) {
+  if (w.empty()) return false;
+  for (string_view p : kNameParticles) {
+    if (w == p) return true;
+  }
+  if (!is_upper(w[0]) && !is_non_ascii(w[0])) return false;
+  for (char c : w) {
+    if (!is_alpha(c) && !is_non_ascii(c) && c != '.' && c != '-' && c != '\'') return false;
+  }
+  return true;
+}
+
+// A person's name as sent: 1..5 capitalised words, no digits or sentence punctuation.
+bool is_person_name(string_view s) {
+  if (s.empty() || s.size() > 60) return false;
+  const auto words = split_words(s);
+  if (words.empty() || words.size() > 5) return false;
+  if (!is_upper(words[0][0]) && !is_non_ascii(words[0][0])) return false;
+  return std::all_of(words.begin(), words.end(), is_name_word);
+}
+
+std::optional<ContributorRole> match_role(string_view s, size_t& len) {
+  for (const auto& r : kRolePhrases) {
+    if (istarts_with(s, r.phrase) &&
+        (s.size() == r.phrase.size() || is_blank(s[r.phrase.size()]))) {
+      len = r.phrase.size();
+      return r.role;
+    }
+  }
+  return std::nullopt;
+}
+
+bool starts_with_advisory(string_view p) {
+  if (p.size() < 3 || p[0] != '(') return false;
+  string_view rest = p.substr(1);
+  for (string_view v : kAdvisoryVerbs) {
+    if (rest.substr(0, std::min(rest.size(), v.size())) == v &&
+        (rest.size() == v.size() || !is_alpha(rest[v.size()]))) {
+      return true;
+    }
+  }
+  return rest.substr(0, std::min<size_t>(rest.size(), 3)) == "In " ||
+         rest.substr(0, std::min<size_t>(rest.size(), 5)) == "This ";
+}
+
+// Index of the ')' matching the '(' at `open`, or npos.
+size_t matching_paren(string_view s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    if (s[i] == '(') {
+      ++depth;
+    } else if (s[i] == ')') {
+      if (--depth == 0) return i;
+    }
+  }
+  return npos;
+}
+
+bool is_affiliation(string_view p) {
+  return p == "AP" || p.substr(0, std::min<size_t>(p.size(), 3)) == "AP " ||
+         istarts_with(p, "Associated Press") || istarts_with(p, "The Associated Press") ||
+         p == "Reuters" || p == "AFP" || iends_with(p, "Writer") || iends_with(p, "Writers") ||
+         iends_with(p, "Correspondent") || iends_with(p, "Editor") || iends_with(p, "Staff");
+}
+
+// Shape of an AP byline line: "By CHARLES ODUM", "PAUL NEWBERRY, AP Sports Writer",
+// "Associated Press". Appends the reporters when `out` is given.
+bool parse_byline(string_view p, std::vector<Contributor>* out) {
+  p = trim(p);
+  if (p.empty() || p.size() > 120) return false;
+  bool had_by = false;
+  if (p.substr(0, std::min<size_t>(p.size(), 3)) == "By " ||
+      p.substr(0, std::min<size_t>(p.size(), 3)) == "BY ") {
+    had_by = true;
+    p = trim(p.substr(3));
+  }
+  bool affiliation = false;
+  std::vector<string_view> names;
+  for (string_view piece : split_name_list(p)) {
+    if (is_affiliation(piece)) {
+      affiliation = true;
+    } else if (is_person_name(piece)) {
+      names.push_back(piece);
+    } else {
+      return false;
+    }
+  }
+  if (!had_by && !affiliation) return false;
+  if (had_by && names.empty()) return false;
+  if (out != nullptr) {
+    for (string_view n : names) out->push_back({std::string(n), ContributorRole::kReporter, {}});
+  }
+  return true;
+}
+
+// How a body line relates to the paragraph being assembled.
+enum class LineKind : uint8_t { kJoin, kBreakBefore, kStandalone };
+
+LineKind classify_line(string_view t, bool at_body_start) {
+  if (starts_with_advisory(t)) return t.back() == ')' ? LineKind::kStandalone : LineKind::kBreakBefore;
+  string_view u = t[0] == '(' ? t.substr(1) : t;
+  size_t len = 0;
+  if (match_role(u, len)) return LineKind::kBreakBefore;
+  if (at_body_start && parse_byline(t, nullptr)) return LineKind::kStandalone;
+  return LineKind::kJoin;
+}
+
+void join_line(std::string& cur, string_view t) {
+  if (cur.empty()) {
+    cur.assign(t);
+    return;
+  }
+  // "military-to-\nmilitary": keep the hyphen, no space.
+  const bool hyphen = cur.size() >= 2 && cur.back() == '-' && is_alpha(cur[cur.size() - 2]) &&
+                      is_alpha(t[0]);
+  if (!hyphen) cur += ' ';
+  cur.append(t);
+}
+
+// =============================================================================================
+// Headline
+// =============================================================================================
+
+// Consumes "UPDATE 2-" style tags at the start of `h`.
+void split_headline_tags(std::string_view& h, CleanStory& out) {
+  for (;;) {
+    bool matched = false;
+    for (string_view tag : kHeadlineTags) {
+      if (h.substr(0, std::min(h.size(), tag.size())) != tag) continue;
+      size_t i = tag.size();
+      size_t num_start = npos;
+      size_t num_end = npos;
+      size_t j = i;
+      while (j < h.size() && h[j] == ' ') ++j;
+      if (j < h.size() && is_digit(h[j])) {
+        num_start = j;
+        while (j < h.size() && is_digit(h[j]) && j - num_start < 6) ++j;
+        num_end = j;
+        i = j;
+      }
+      while (i < h.size() && h[i] == ' ') ++i;
+      if (i >= h.size() || h[i] != '-') continue;
+      if (i + 1 < h.size() && h[i + 1] == '-') continue;  // "--" is not a tag separator
+      ++i;
+      while (i < h.size() && h[i] == ' ') ++i;
+      if (i >= h.size()) continue;  // nothing left after the tag: keep as headline text
+      std::string norm(tag);
+      if (num_start != npos) {
+        const string_view num = h.substr(num_start, num_end - num_start);
+        norm += ' ';
+        norm.append(num);
+        if (tag == "UPDATE") {
+          uint32_t v = 0;
+          for (char c : num) v = v * 10 + static_cast<uint32_t>(c - '0');
+          out.version_number = v;
+        }
+      }
+      out.version_tags.push_back(std::move(norm));
+      h.remove_prefix(i);
+      matched = true;
+      break;
+    }
+    if (!matched) return;
+  }
+}
+
+// Trailing take marker "=2".
+void split_take_marker(std::string_view& h, CleanStory& out) {
+  size_t e = h.size();
+  size_t d = e;
+  while (d > 0 && is_digit(h[d - 1]) && e - d < 3) --d;
+  if (d == e || d == 0 || h[d - 1] != '=') return;
+  if (d >= 2 && h[d - 2] == '=') return;
+  std::string tag = "TAKE ";
+  tag.append(h.substr(d, e - d));
+  out.version_tags.push_back(std::move(tag));
+  h = trim(h.substr(0, d - 1));
+}
+
+bool lowercase_cp(char32_t cp) {
+  return (cp >= 'a' && cp <= 'z') || (cp >= 0xDF && cp <= 0xFF && cp != 0xF7) ||
+         (cp >= 0x100 && cp <= 0x17F && (cp & 1u) == 1u) || (cp >= 0x3B1 && cp <= 0x3C9) ||
+         (cp >= 0x430 && cp <= 0x45F);
+}
+
+bool uppercase_cp(char32_t cp) {
+  return (cp >= 'A' && cp <= 'Z') || (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) ||
+         (cp >= 0x100 && cp <= 0x17F && (cp & 1u) == 0u) || (cp >= 0x391 && cp <= 0x3A9) ||
+         (cp >= 0x400 && cp <= 0x42F);
+}
+
+bool all_caps(string_view s) {
+  bool upper = false;
+  size_t i = 0;
+  while (i < s.size()) {
+    const Decoded d = decode_utf8(s, i);
+    i += d.len;
+    if (lowercase_cp(d.cp)) return false;
+    upper = upper || uppercase_cp(d.cp);
+  }
+  return upper;
+}
+
+// =============================================================================================
+// Dateline
+// =============================================================================================
+
+struct DatelineMatch {
+  Dateline dateline;
+  size_t body_offset;  // where the story text starts after the dash
+};
+
+std::optional<unsigned> parse_month(string_view s, size_t& i) {
+  size_t j = i;
+  while (j < s.size() && is_alpha(s[j]) && j - i < 10) ++j;
+  const string_view word = s.substr(i, j - i);
+  if (word.size() < 3 || !is_upper(word[0])) return std::nullopt;
+  for (const auto& m : kMonths) {
+    if (iequals(word, m.name)) {
+      if (j < s.size() && s[j] == '.') ++j;
+      i = j;
+      return m.month;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<unsigned> parse_day(string_view s, size_t& i) {
+  size_t j = i;
+  while (j < s.size() && is_digit(s[j]) && j - i < 3) ++j;
+  if (j == i || j - i > 2 || (j < s.size() && is_alnum(s[j]))) return std::nullopt;
+  unsigned v = 0;
+  for (size_t k = i; k < j; ++k) v = v * 10 + static_cast<unsigned>(s[k] - '0');
+  if (v < 1 || v > 31) return std::nullopt;
+  i = j;
+  return v;
+}
+
+// "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
+bool parse_date(string_view s, size_t& i, unsigned& month, unsigned& day) {
+  size_t j = i;
+  if (auto m = parse_month(s, j)) {
+    if (j >= s.size() || s[j] != ' ') return false;
+    ++j;
+    if (auto d = parse_day(s, j)) {
+      month = *m, day = *d, i = j;
+      return true;
+    }
+    return false;
+  }
+  j = i;
+  if (auto d = parse_day(s, j)) {
+    if (j >= s.size() || s[j] != ' ') return false;
+    ++j;
+    if (auto m = parse_month(s, j)) {
+      month = *m, day = *d, i = j;
+      return true;
+    }
+  }
+  return false;
+}
+
+// "(Reuters)" at s[i]: returns the normalised agency and advances past ')'.
+std::optional<std::string> parse_agency(string_view s, size_t& i) {
+  if (i >= s.size() || s[i] != '(') return std::nullopt;
+  const size_t close = s.find(')', i);
+  if (close == npos || close - i > 40) return std::nullopt;
+  const string_view a = trim(s.substr(i + 1, close - i - 1));
+  if (a.empty()) return std::nullopt;
+  const auto words = split_words(a);
+  if (words.size() > 4) return std::nullopt;
+  for (char c : a) {
+    if (!is_alpha(c) && !is_non_ascii(c) && c != ' ' && c != '-' && c != '&' && c != '.') {
+      return std::nullopt;
+    }
+  }
+  const bool one_short_word = words.size() == 1 && a.size() <= 6;  // "dpa", "AP"
+  if (!one_short_word) {
+    for (string_view w : words) {
+      if (!is_upper(w[0]) && !is_non_ascii(w[0])) return std::nullopt;
+    }
+  }
+  i = close + 1;
+  if (istarts_with(a, "Reuters")) return std::string("Reuters");
+  if (a == "AP" || iequals(a, "Associated Press") || iequals(a, "The Associated Press")) {
+    return std::string("AP");
+  }
+  if (a == "AFP" || istarts_with(a, "Agence France")) return std::string("AFP");
+  return std::string(a);
+}
+
+// A dash after the dateline: - – — -- _ ―. Advances past it and following blanks.
+bool parse_dash(string_view s, size_t& i) {
+  size_t j = i;
+  while (j < s.size() && s[j] == ' ') ++j;
+  const string_view r = s.substr(j);
+  size_t len = 0;
+  bool needs_space = false;
+  if (r.substr(0, std::min<size_t>(r.size(), 2)) == "--") {
+    len = 2;
+  } else if (!r.empty() && (r[0] == '-' || r[0] == '_')) {
+    len = 1, needs_space = true;
+  } else if (r.size() >= 3 && r[0] == '\xE2' && r[1] == '\x80' &&
+             (r[2] == '\x93' || r[2] == '\x94' || r[2] == '\x95')) {
+    len = 3;
+  } else {
+    return false;
+  }
+  j += len;
+  if (needs_space && j < s.size() && s[j] != ' ') return false;
+  while (j < s.size() && s[j] == ' ') ++j;
+  i = j;
+  return true;
+}
+
+bool looks_like_place(string_view loc) {
+  if (loc.empty() || loc.size() > 60) return false;
+  if (!is_upper(loc[0]) && !is_non_ascii(loc[0])) return false;
+  int commas = 0;
+  for (char c : loc) {
+    if (c == ',') ++commas;
+    if (c == '(' || c == ')' || c == ':' || c == ';' || c == '?' || c == '!' || c == '"' ||
+        is_digit(c)) {
+      return false;
+    }
+  }
+  if (commas > 2) return false;
+  const auto words = split_words(loc);
+  if (words.empty() || words.size() > 6) return false;
+  for (string_view w : words) {
+    while (!w.empty() && w.back() == ',') w.remove_suffix(1);
+    if (w.empty() || !is_name_word(w)) return false;
+  }
+  return true;
+}
+
+std::chrono::year_month_day clamp_received(std::chrono::sys_seconds t) {
+  using namespace std::chrono;
+  const sys_days lo = sys_days{year{1} / January / 1};
+  const sys_days hi = sys_days{year{9999} / December / 31};
+  const auto secs = t.time_since_epoch().count();
+  const auto lo_s = duration_cast<seconds>(lo.time_since_epoch()).count();
+  const auto hi_s = duration_cast<seconds>(hi.time_since_epoch()).count();
+  if (secs < lo_s) return year_month_day{lo};
+  if (secs > hi_s) return year_month_day{hi};
+  return year_month_day{floor<days>(t)};
+}
+
+// The year (received year, or the one before/after) that puts the date nearest to reception.
+std::string resolve_date(unsigned month, unsigned day, std::chrono::sys_seconds received) {
+  using namespace std::chrono;
+  const year_month_day r = clamp_received(received);
+  const sys_days rd{r};
+  bool found = false;
+  year_month_day best{};
+  long long best_diff = 0;
+  for (int dy = -1; dy <= 1; ++dy) {
+    const year_month_day c{r.year() + years{dy}, std::chrono::month{month}, std::chrono::day{day}};
+    if (!c.ok()) continue;
+    long long diff = (sys_days{c} - rd).count();
+    if (diff < 0) diff = -diff;
+    if (!found || diff < best_diff) found = true, best = c, best_diff = diff;
+  }
+  if (!found) return {};
+  const int y = static_cast<int>(best.year());
+  const unsigned m = static_cast<unsigned>(best.month());
+  const unsigned d = static_cast<unsigned>(best.day());
+  std::string out(10, '0');
+  out[0] = static_cast<char>('0' + (y / 1000) % 10);
+  out[1] = static_cast<char>('0' + (y / 100) % 10);
+  out[2] = static_cast<char>('0' + (y / 10) % 10);
+  out[3] = static_cast<char>('0' + y % 10);
+  out[4] = '-';
+  out[5] = static_cast<char>('0' + m / 10);
+  out[6] = static_cast<char>('0' + m % 10);
+  out[7] = '-';
+  out[8] = static_cast<char>('0' + d / 10);
+  out[9] = static_cast<char>('0' + d % 10);
+  return out;
+}
+
+// "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - " or "LOCATION, Mon DD - " at the start
+// of `p` (whitespace-normalised). Only the first ~120 bytes are examined.
+std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& ctx) {
+  const size_t window = std::min<size_t>(p.size(), 120);
+  // Form 1: location, date [(agency)] dash.
+  for (size_t c = p.find(','); c != npos && c < window; c = p.find(',', c + 1)) {
+    if (c + 1 >= p.size() || p[c + 1] != ' ') continue;
+    size_t i = c + 2;
+    unsigned month = 0;
+    unsigned day = 0;
+    if (!parse_date(p, i, month, day)) continue;
+    std::string agency;
+    size_t j = i;
+    while (j < p.size() && p[j] == ' ') ++j;
+    if (auto a = parse_agency(p, j)) {
+      agency = std::move(*a);
+      i = j;
+    }
+    if (!parse_dash(p, i)) continue;
+    const string_view loc = trim(p.substr(0, c));
+    if (!looks_like_place(loc)) return std::nullopt;
+    return DatelineMatch{{std::string(loc), resolve_date(month, day, ctx.received_at), agency}, i};
+  }
+  // Form 2: location (agency) dash.
+  const size_t open = p.find(" (");
+  if (open == npos || open >= window) return std::nullopt;
+  size_t i = open + 1;
+  auto agency = parse_agency(p, i);
+  if (!agency || !parse_dash(p, i)) return std::nullopt;
+  const string_view loc = trim(p.substr(0, open));
+  if (!looks_like_place(loc)) return std::nullopt;
+  return DatelineMatch{{std::string(loc), {}, std::move(*agency)}, i};
+}
+
+// =============================================================================================
+// Sign-offs and captions
+// =============================================================================================
+
+void add_contributor(std::vector<Contributor>& list, Contributor c) {
+  for (const auto& e : list) {
+    if (e.name == c.name && e.role == c.role) return;
+  }
+  list.push_back(std::move(c));
+}
+
+// Parses one role segment's names ("A in Paris, B and C in London"). False if not a name list.
+bool parse_names(string_view names, ContributorRole role, std::vector<Contributor>& out) {
+  const size_t first = out.size();
+  for (string_view piece : split_name_list(names)) {
+    size_t len = 0;
+    if (auto r = match_role(piece, len)) {  // "Reporting by A, editing by B"
+      role = *r;
+      piece = trim(piece.substr(len));
+      if (piece.empty()) continue;
+    }
+    string_view name = piece;
+    string_view loc;
+    const size_t in = piece.rfind(" in ");
+    if (in != npos) {
+      name = trim(piece.substr(0, in));
+      loc = trim(piece.substr(in + 4));
+      if (!looks_like_place(loc)) return false;
+    }
+    if (!is_person_name(name)) return false;
+    out.push_back({std::string(name), role, std::string(loc)});
+  }
+  if (out.size() == first) return false;
+  // "A and B in Paris": the location applies to the names before it without one.
+  std::string carry;
+  for (size_t k = out.size(); k-- > first;) {
+    if (!out[k].location.empty()) {
+      carry = out[k].location;
+    } else {
+      out[k].location = carry;
+    }
+  }
+  return true;
+}
+
+// "Reporting by A, B and C; Editing by D and E" (optionally in parentheses).
+bool parse_signoff(string_view p, std::vector<Contributor>& contributors) {
+  p = trim(p);
+  if (p.size() > 600 || p.empty()) return false;
+  if (p[0] == '(') {
+    const size_t close = matching_paren(p, 0);
+    if (close == npos) return false;
+    const string_view rest = trim(p.substr(close + 1));
+    if (!rest.empty() && !(rest.substr(0, std::min<size_t>(rest.size(), 2)) == "((")) return false;
+    p = trim(p.substr(1, close - 1));
+  }
+  while (!p.empty() && (p.back() == '.' || p.back() == ' ')) p.remove_suffix(1);
+  size_t len = 0;
+  if (!match_role(p, len)) return false;
+  std::vector<Contributor> found;
+  size_t start = 0;
+  while (start <= p.size()) {
+    size_t end = p.find(';', start);
+    if (end == npos) end = p.size();
+    const string_view seg = trim(p.substr(start, end - start));
+    start = end + 1;
+    if (seg.empty()) continue;
+    if (auto role = match_role(seg, len)) {
+      if (!parse_names(trim(seg.substr(len)), *role, found)) return false;
+      continue;
+    }
+    // Unknown "<Role> by <names>" (e.g. "Graphics by X"): accepted, names not recorded.
+    const size_t by = seg.find(" by ");
+    if (by == npos || by > 30 || !is_upper(seg[0])) return false;
+    std::vector<Contributor> ignored;
+    if (!parse_names(trim(seg.substr(by + 4)), ContributorRole::kReporter, ignored)) return false;
+  }
+  for (auto& c : found) add_contributor(contributors, std::move(c));
+  return true;
+}
+
+// "Associated Press writers A in B and C contributed to this report."
+bool parse_ap_contributed(string_view p, std::vector<Contributor>& contributors) {
+  p = trim(p);
+  if (p.size() > 400) return false;
+  string_view s = p;
+  if (s.substr(0, std::min<size_t>(s.size(), 4)) == "The ") s.remove_prefix(4);
+  if (!istarts_with(s, "Associated Press ")) return false;
+  s.remove_prefix(17);
+  const size_t contributed = s.find(" contributed");
+  if (contributed == npos) return false;
+  const string_view tail = s.substr(contributed);
+  if (tail != " contributed." && tail != " contributed to this report." &&
+      tail != " contributed to this story." && tail != " contributed reporting.") {
+    return false;
+  }
+  s = s.substr(0, contributed);
+  // Skip lower-case role words ("writers", "video journalist").
+  while (!s.empty() && is_lower(s[0])) {
+    const size_t sp = s.find(' ');
+    if (sp == npos) return false;
+    s.remove_prefix(sp + 1);
+  }
+  std::vector<Contributor> found;
+  if (!parse_names(s, ContributorRole::kAdditionalReporting, found)) return false;
+  for (auto& c : found) add_contributor(contributors, std::move(c));
+  return true;
+}
+
+struct CaptionMatch {
+  Caption caption;
+  uint32_t chrome_removed;
+};
+
+std::optional<CaptionMatch> parse_caption(string_view p) {
+  uint32_t chrome = 0;
+  string_view t = trim(p);
+  for (bool again = true; again;) {
+    again = false;
+    for (string_view c : kCaptionChrome) {
+      if (iends_with(t, c)) {
+        t = trim(t.substr(0, t.size() - c.size()));
+        ++chrome;
+        again = true;
+        break;
+      }
+    }
+  }
+  if (t.empty()) return std::nullopt;
+  size_t start = npos;
+  string_view credit;
+  if (t.back() == ')') {
+    // "(AP Photo/Evan Vucci)", "(Photo by Jane Doe/AFP via Getty Images)"
+    const size_t open = t.rfind('(');
+    if (open != npos && t.size() - open <= 100) {
+      const string_view inner = trim(t.substr(open + 1, t.size() - open - 2));
+      for (string_view m : kCreditMarkers) {
+        if (inner.substr(0, std::min(inner.size(), m.size())) == m) {
+          start = open;
+          credit = inner;
+          break;
+        }
+      }
+    }
+  }
+  if (start == npos) {
+    for (string_view m : kCreditMarkers) {
+      const size_t f = t.rfind(m);
+      if (f == npos || (f > 0 && t[f - 1] != ' ')) continue;
+      const string_view tail = t.substr(f);
+      if (tail.size() > 80 || tail.find(". ") != npos || split_words(tail).size() > 10) continue;
+      if (start == npos || f > start) start = f, credit = tail;
+    }
+  }
+  if (start == npos) return std::nullopt;
+  while (!credit.empty() && credit.back() == '.') credit.remove_suffix(1);
+  credit = trim(credit);
+  if (credit.empty() || credit.back() == '/') return std::nullopt;
+  return CaptionMatch{{std::string(trim(t.substr(0, start))), std::string(credit)}, chrome};
+}
+
+// "REUTERS/Kevin Lamarque/File Photo" -> "Kevin Lamarque"; "" for agencies, TV, handouts.
+std::string photographer_from_credit(string_view credit) {
+  string_view s;
+  if (credit.substr(0, std::min<size_t>(credit.size(), 9)) == "Photo by ") {
+    s = credit.substr(9);
+  } else {
+    const size_t slash = credit.find('/');
+    if (slash == npos) return {};
+    s = trim(credit.substr(slash + 1));
+  }
+  const size_t slash = s.find('/');
+  if (slash != npos) s = s.substr(0, slash);
+  s = trim(s);
+  const auto words = split_words(s);
+  if (words.size() < 2 || words.size() > 4 || !is_person_name(s)) return {};
+  for (string_view w : words) {
+    if (w == "via" || w == "TV" || w == "Handout" || w == "Pool" || w == "Stringer" ||
+        w == "Reuters" || w == "REUTERS" || all_caps(w)) {
+      return {};
+    }
+  }
+  return std::string(s);
+}
+
+// =============================================================================================
+// Metrics
+// =============================================================================================
+
+bool is_word_cp(char32_t cp) {
+  if (cp < 0x80) return is_alnum(static_cast<char>(cp));
+  if (cp < 0xC0) return false;                      // Latin-1 punctuation and symbols
+  if (cp >= 0x2000 && cp <= 0x2BFF) return false;   // punctuation, symbols, arrows, shapes
+  if (cp >= 0x3000 && cp <= 0x303F) return false;   // CJK punctuation
+  return cp != 0xD7 && cp != 0xF7 && cp != 0xFFFD;
+}
+
+uint32_t count_words(const std::vector<std::string>& paragraphs) {
+  uint32_t n = 0;
+  for (const auto& p : paragraphs) {
+    bool in_token = false;
+    bool counted = false;
+    size_t i = 0;
+    while (i < p.size()) {
+      if (is_blank(p[i])) {
+        in_token = false;
+        ++i;
+        continue;
+      }
+      if (!in_token) in_token = true, counted = false;
+      const Decoded d = decode_utf8(p, i);
+      i += d.len;
+      if (!counted && is_word_cp(d.cp)) counted = true, ++n;
+    }
+  }
+  return n;
+}
+
+uint8_t stopword_langs(string_view w) {
+  const auto range = std::equal_range(
+      kStopWords.begin(), kStopWords.end(), StopWord{w, 0},
+      [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
+  uint8_t m = 0;
+  for (auto it = range.first; it != range.second; ++it) m |= it->langs;
+  return m;
+}
+
+std::string guess_language(const std::vector<std::string>& paragraphs) {
+  std::array<uint32_t, kLanguages.size()> hits{};
+  std::string word;
+  auto score = [&] {
+    if (!word.empty() && word.size() <= 6) {
+      const uint8_t m = stopword_langs(word);
+      for (size_t k = 0; k < hits.size(); ++k) {
+        if ((m >> k) & 1u) ++hits[k];
+      }
+    }
+    word.clear();
+  };
+  for (const auto& p : paragraphs) {
+    for (char c : p) {
+      if (is_alpha(c) || is_non_ascii(c)) {
+        if (word.size() <= 7) word += to_lower(c);
+      } else {
+        score();
+      }
+    }
+    score();
+  }
+  size_t best = 0;
+  for (size_t k = 1; k < hits.size(); ++k) {
+    if (hits[k] > hits[best]) best = k;
+  }
+  uint32_t second = 0;
+  for (size_t k = 0; k < hits.size(); ++k) {
+    if (k != best) second = std::max(second, hits[k]);
+  }
+  // A clear lead: at least 3 hits and 25% more than the runner-up.
+  if (hits[best] < 3 || hits[best] * 4 < second * 5 || hits[best] == second) return {};
+  return std::string(kLanguages[best]);
+}
+
+// =============================================================================================
+// Assembly
+// =============================================================================================
+
+struct RawParagraph {
+  std::string text;
+  bool table = false;
+};
+
+std::vector<string_view> split_lines(string_view s) {
+  std::vector<string_view> lines;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t nl = s.find('\n', start);
+    if (nl == npos) nl = s.size();
+    lines.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
+  CleanStory out;
+  const std::string text = normalize_chars(decode_entities(utf8_text));
+  const std::vector<string_view> lines = split_lines(text);
+
+  // ---- headline: first non-empty, non-boilerplate line ---------------------------------------
+  size_t body_start = lines.size();
+  for (size_t k = 0; k < lines.size(); ++k) {
+    const string_view t = trim(lines[k]);
+    if (t.empty()) continue;
+    if (match_boilerplate(t) != nullptr) {
+      ++out.boilerplate_removed;
+      continue;
+    }
+    const std::string h = normalize_ws(t);
+    if (parse_dateline(h, ctx) || parse_byline(h, nullptr) || starts_with_advisory(h)) {
+      body_start = k;  // no headline: the story opens with its body
+      break;
+    }
+    string_view hv = h;
+    split_headline_tags(hv, out);
+    split_take_marker(hv, out);
+    out.headline = std::string(trim(hv));
+    out.headline_all_caps = all_caps(out.headline);
+    body_start = k + 1;
+    break;
+  }
+
+  // ---- paragraphs ------------------------------------------------------------------------------
+  std::vector<RawParagraph> raw;
+  std::string cur;
+  bool dropping_list = false;
+  auto flush = [&] {
+    if (!cur.empty()) raw.push_back({std::move(cur), false});
+    cur.clear();
+  };
+  for (size_t k = body_start; k < lines.size(); ++k) {
+    const string_view line = lines[k];
+    const string_view t = trim(line);
+    if (t.empty()) {
+      flush();
+      dropping_list = false;
+      continue;
+    }
+    if (dropping_list && looks_like_list_item(t)) {
+      ++out.boilerplate_removed;
+      continue;
+    }
+    dropping_list = false;
+    if (const BoilerplateRule* r = match_boilerplate(t)) {
+      flush();
+      ++out.boilerplate_removed;
+      dropping_list = r->drops_list;
+      continue;
+    }
+    if (is_table_line(t)) {
+      flush();
+      raw.push_back({std::string(t), true});
+      continue;
+    }
+    const LineKind kind = classify_line(t, raw.size() <= 3);
+    if (kind != LineKind::kJoin || is_blank(line[0])) flush();
+    join_line(cur, t);
+    if (kind == LineKind::kStandalone) flush();
+  }
+  flush();
+
+  // ---- paragraph roles ---------------------------------------------------------------------
+  bool content_seen = false;
+  bool dateline_done = false;
+  for (auto& rp : raw) {
+    if (rp.table) {
+      out.paragraphs.push_back(std::move(rp.text));
+      content_seen = true;
+      continue;
+    }
+    std::string p = normalize_ws(rp.text);
+    out.boilerplate_removed += strip_glued_link_hints(p);
+    // Editor's notes, possibly followed by the story text on the same line.
+    while (starts_with_advisory(p)) {
+      const size_t close = matching_paren(p, 0);
+      if (close == npos) break;
+      const string_view inner = trim(string_view(p).substr(1, close - 1));
+      if (inner.substr(0, std::min<size_t>(inner.size(), 3)) == "In " ||
+          inner.substr(0, std::min<size_t>(inner.size(), 5)) == "This ") {
+        if (inner.find("story") == npos && inner.find("version") == npos) break;
+      }
+      out.editor_notes.emplace_back(inner);
+      p = std::string(trim(string_view(p).substr(close + 1)));
+    }
+    if (p.empty()) continue;
+    if (!content_seen && parse_byline(p, &out.contributors)) continue;
+    if (auto cap = parse_caption(p)) {
+      out.boilerplate_removed += cap->chrome_removed;
+      const std::string photographer = photographer_from_credit(cap->caption.credit);
+      if (!photographer.empty()) {
+        add_contributor(out.contributors, {photographer, ContributorRole::kPhotographer, {}});
+      }
+      out.captions.push_back(std::move(cap->caption));
+      continue;
+    }
+    if (!content_seen && !dateline_done) {
+      if (auto d = parse_dateline(p, ctx)) {
+        out.dateline = std::move(d->dateline);
+        p.erase(0, d->body_offset);
+        dateline_done = true;
+        if (p.empty()) continue;
+      }
+    }
+    if (parse_signoff(p, out.contributors) || parse_ap_contributed(p, out.contributors)) {
+      ++out.boilerplate_removed;
+      continue;
+    }
+    content_seen = true;
+    out.paragraphs.push_back(std::move(p));
+  }
+
+  out.word_count = count_words(out.paragraphs);
+  out.language = guess_language(out.paragraphs);
+  if (out.language.empty() && out.paragraphs.empty() && !out.headline.empty()) {
+    out.language = guess_language({out.headline});
+  }
+  return out;
+}
+
+}  // namespace wirefeed::pipeline

@@ -1,0 +1,65 @@
+// Clean/extract stage: raw wire-story text -> structured CleanStory.
+//
+// Invariants:
+// - Pure and deterministic: the output depends only on the text and CleanContext (no clock,
+//   no globals, no I/O). The same input always yields the same CleanStory.
+// - Never throws on any input and runs in time linear in the input size (no backtracking
+//   scanners, no std::regex).
+// - Input is valid UTF-8 (the decode stage guarantees it); output strings are valid UTF-8.
+// - Boilerplate removal matches whole lines or anchored spans only; it never eats a sentence.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wirefeed::pipeline {
+
+struct Dateline {
+  std::string location;  // as sent, e.g. "WASHINGTON", "PORTLAND, Ore."
+  std::string date;      // "YYYY-MM-DD" (year from CleanContext::received_at), "" if no date
+  std::string agency;    // "Reuters", "AP", "AFP" or ""
+  bool operator==(const Dateline&) const = default;
+};
+
+enum class ContributorRole { kReporter, kWriter, kEditor, kAdditionalReporting, kPhotographer };
+
+struct Contributor {
+  std::string name;
+  ContributorRole role = ContributorRole::kReporter;
+  std::string location;  // "Minneapolis" from "Reporting by X in Minneapolis", else ""
+  bool operator==(const Contributor&) const = default;
+};
+
+struct Caption {
+  std::string text;
+  std::string credit;  // "REUTERS/Kevin Lamarque"
+  bool operator==(const Caption&) const = default;
+};
+
+struct CleanStory {
+  std::string headline;                   // tags removed, casing as sent
+  std::vector<std::string> version_tags;  // "UPDATE 1", "REFILE", "CORRECTED", "EXCLUSIVE", ...
+  uint32_t version_number = 0;            // n from "UPDATE n", else 0
+  bool headline_all_caps = false;
+  Dateline dateline;
+  std::vector<Contributor> contributors;
+  std::vector<std::string> paragraphs;  // clean body paragraphs, in order
+  std::vector<Caption> captions;
+  std::vector<std::string> editor_notes;  // "(Adds ...)" advisories
+  std::string language;                   // ISO 639-1 ("en"), "" when unknown
+  uint32_t word_count = 0;                // words in paragraphs
+  uint32_t boilerplate_removed = 0;       // boilerplate lines/spans removed
+};
+
+struct CleanContext {
+  // When the story was received; resolves the dateline's year (a "Dec 31" dateline received
+  // on Jan 1 belongs to the previous year).
+  std::chrono::sys_seconds received_at{};
+};
+
+CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx);
+
+}  // namespace wirefeed::pipeline

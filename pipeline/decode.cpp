@@ -1,0 +1,272 @@
+// Decode stage. See decode.hpp for the invariants.
+#include "pipeline/decode.hpp"
+
+#include <google/protobuf/util/json_util.h>
+#define XXH_INLINE_ALL  // header-only xxHash: inlined, and exposes XXH3_state_t
+#include <xxhash.h>
+
+#include <array>
+#include <cstdio>
+
+namespace wirefeed::pipeline {
+namespace {
+
+std::string hex16(uint64_t v) {
+  std::array<char, 17> buf{};
+  std::snprintf(buf.data(), buf.size(), "%016llx", static_cast<unsigned long long>(v));
+  return std::string(buf.data(), 16);
+}
+
+// Hash of NUL-separated parts: unambiguous for any part contents.
+uint64_t hash_parts(std::initializer_list<std::string_view> parts) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  for (std::string_view p : parts) {
+    XXH3_64bits_update(&state, p.data(), p.size());
+    XXH3_64bits_update(&state, "\0", 1);
+  }
+  return XXH3_64bits_digest(&state);
+}
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+std::string_view trim_left(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && is_space(s[i])) ++i;
+  return s.substr(i);
+}
+
+// Share of C0 control bytes that no text format uses; wire formats (ANPA/IPTC 7901) legitimately
+// carry SOH, STX, ETX, SYN, US, RS, so those are not counted.
+bool looks_binary(std::string_view s, std::size_t& nul_at) {
+  nul_at = s.find('\0');
+  if (nul_at != std::string_view::npos) return true;
+  std::size_t odd = 0;
+  for (unsigned char c : s) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x01 && c != 0x02 && c != 0x03 &&
+        c != 0x16 && c != 0x1e && c != 0x1f && c != 0x0c) {
+      ++odd;
+    } else if (c == 0x7f) {
+      ++odd;
+    }
+  }
+  return odd * 20 > s.size();  // more than 5% junk control bytes
+}
+
+std::string header_value(const InputMessage& msg, std::string_view name) {
+  for (const auto& h : msg.headers) {
+    if (h.key.size() != name.size()) continue;
+    bool eq = true;
+    for (std::size_t i = 0; i < name.size() && eq; ++i) {
+      eq = std::tolower(static_cast<unsigned char>(h.key[i])) ==
+           std::tolower(static_cast<unsigned char>(name[i]));
+    }
+    if (eq && h.value) return *h.value;
+  }
+  return {};
+}
+
+std::string clip_for_message(std::string_view s) {
+  constexpr std::size_t kMax = 200;
+  if (s.size() <= kMax) return std::string(s);
+  return std::string(s.substr(0, kMax)) + "...";
+}
+
+}  // namespace
+
+std::size_t find_invalid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+bool parse_rfc3339(std::string_view s, std::chrono::sys_seconds& out) {
+  using namespace std::chrono;
+  auto digits = [&](std::size_t pos, std::size_t len, int& v) {
+    if (pos + len > s.size()) return false;
+    v = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int Y = 0, M = 0, D = 0, h = 0, m = 0, sec = 0;
+  if (!digits(0, 4, Y) || s.size() < 20 || s[4] != '-' || !digits(5, 2, M) || s[7] != '-' ||
+      !digits(8, 2, D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) ||
+      s[13] != ':' || !digits(14, 2, m) || s[16] != ':' || !digits(17, 2, sec)) {
+    return false;
+  }
+  std::size_t i = 19;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    std::size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == start) return false;
+  }
+  if (i >= s.size()) return false;
+  int offset_min = 0;
+  if (s[i] == 'Z' || s[i] == 'z') {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    int oh = 0, om = 0;
+    if (!digits(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(i + 4, 2, om) ||
+        oh > 23 || om > 59) {
+      return false;
+    }
+    offset_min = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
+    i += 6;
+  } else {
+    return false;
+  }
+  if (i != s.size() || h > 23 || m > 59 || sec > 60) return false;
+  year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
+  if (!ymd.ok()) return false;
+  out = sys_days{ymd} + hours{h} + minutes{m} + seconds{sec} - minutes{offset_min};
+  return true;
+}
+
+std::string format_rfc3339(std::chrono::sys_seconds t) {
+  using namespace std::chrono;
+  const auto day_point = floor<days>(t);
+  const year_month_day ymd{day_point};
+  const hh_mm_ss hms{t - day_point};
+  std::array<char, 32> buf{};
+  std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ", int{ymd.year()},
+                unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()));
+  return buf.data();
+}
+
+v1::SourceRef source_ref(const InputMessage& msg) {
+  v1::SourceRef ref;
+  ref.set_topic(msg.topic);
+  ref.set_partition(msg.partition);
+  ref.set_offset(msg.offset);
+  if (msg.key) {
+    // Keys are usually text; a binary key is kept as its valid prefix only.
+    std::size_t bad = find_invalid_utf8(*msg.key);
+    ref.set_key(bad == std::string_view::npos ? *msg.key : msg.key->substr(0, bad));
+  }
+  if (msg.timestamp) {
+    ref.set_received_at(
+        format_rfc3339(std::chrono::floor<std::chrono::seconds>(*msg.timestamp)));
+  }
+  ref.set_content_type(header_value(msg, "content-type"));
+  return ref;
+}
+
+std::string fallback_id(const InputMessage& msg) {
+  if (msg.key && !msg.key->empty()) return "wf-" + hex16(hash_parts({"key", *msg.key}));
+  return "wf-" + hex16(hash_parts({"tpo", msg.topic, std::to_string(msg.partition),
+                                   std::to_string(msg.offset)}));
+}
+
+DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
+  const std::string_view value = msg.value;
+  if (value.size() > cfg.max_bytes) {
+    return DecodeError{v1::DEAD_LETTER_REASON_TOO_LARGE,
+                       "value is " + std::to_string(value.size()) + " bytes, over input.max_bytes (" +
+                           std::to_string(cfg.max_bytes) + ")"};
+  }
+  if (trim_left(value).empty()) {
+    return DecodeError{v1::DEAD_LETTER_REASON_EMPTY,
+                       value.empty() ? "value is empty" : "value is only whitespace"};
+  }
+  std::size_t nul_at = 0;
+  if (looks_binary(value, nul_at)) {
+    return DecodeError{v1::DEAD_LETTER_REASON_BINARY,
+                       nul_at != std::string_view::npos
+                           ? "value contains a NUL byte at offset " + std::to_string(nul_at)
+                           : std::string("value is mostly non-text control bytes")};
+  }
+  if (std::size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
+    return DecodeError{v1::DEAD_LETTER_REASON_INVALID_UTF8,
+                       "value is not valid UTF-8 (first bad byte at offset " +
+                           std::to_string(bad) + ")"};
+  }
+
+  DecodedItem item;
+  item.source = source_ref(msg);
+  using std::chrono::floor;
+  using std::chrono::seconds;
+  item.received_at = msg.timestamp ? floor<seconds>(*msg.timestamp) : cfg.fallback_received_at;
+
+  if (trim_left(value).front() == '{') {
+    v1::Envelope env;
+    google::protobuf::util::JsonParseOptions opts;
+    opts.ignore_unknown_fields = true;  // forward compatible: newer producers may add fields
+    auto status = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::stringpiece_internal::StringPiece(value.data(), value.size()), &env,
+        opts);
+    if (!status.ok()) {
+      return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+                         "JSON envelope does not parse: " +
+                             clip_for_message(std::string(status.message()))};
+    }
+    if (trim_left(env.body()).empty()) {
+      return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+                         "JSON envelope has no \"body\" (or it is empty)"};
+    }
+    if (env.body().find('\0') != std::string::npos) {
+      return DecodeError{v1::DEAD_LETTER_REASON_BINARY, "envelope body contains a NUL character"};
+    }
+    if (!env.received_at().empty()) {
+      std::chrono::sys_seconds t{};
+      if (!parse_rfc3339(env.received_at(), t)) {
+        return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+                           "envelope \"received_at\" is not RFC 3339: " +
+                               clip_for_message(env.received_at())};
+      }
+      item.received_at = t;
+    }
+    item.source.set_agency(env.source());
+    item.source.set_item_id(env.id());
+    if (!env.content_type().empty()) item.source.set_content_type(env.content_type());
+    item.source.set_format("envelope+text");
+    item.id = env.id().empty() ? fallback_id(msg)
+                               : "wf-" + hex16(hash_parts({"item", env.source(), env.id()}));
+    item.text = std::move(*env.mutable_body());
+  } else {
+    item.source.set_format("text");
+    item.id = fallback_id(msg);
+    item.text.assign(value);
+  }
+  item.source.set_received_at(format_rfc3339(item.received_at));
+  return item;
+}
+
+}  // namespace wirefeed::pipeline

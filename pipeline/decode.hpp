@@ -1,0 +1,59 @@
+// Decode stage: InputMessage bytes -> validated UTF-8 story text plus source metadata.
+//
+// Invariants:
+// - Pure: output depends only on the message and DecodeConfig (no clock: a message with no
+//   envelope time and no Kafka timestamp gets received_at = DecodeConfig::fallback_received_at).
+// - Every input yields exactly one result: a DecodedItem or a DecodeError with a reason code
+//   and a message that says what is wrong and where (byte offset, JSON field).
+// - The story id is deterministic for the same source item: envelope (source, id) when given,
+//   else the Kafka key, else topic/partition/offset.
+// - Bounded work: size is checked before any parsing; scanners are linear.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "pipeline/input.hpp"
+#include "wirefeed/v1/story.pb.h"
+
+namespace wirefeed::pipeline {
+
+struct DecodeConfig {
+  std::size_t max_bytes = 10u << 20;
+  std::chrono::sys_seconds fallback_received_at{};
+};
+
+struct DecodedItem {
+  std::string id;  // "wf-" + 16 lowercase hex digits
+  v1::SourceRef source;
+  std::chrono::sys_seconds received_at{};
+  std::string text;  // valid UTF-8, no NUL bytes
+};
+
+struct DecodeError {
+  v1::DeadLetterReason reason = v1::DEAD_LETTER_REASON_UNSPECIFIED;
+  std::string message;
+};
+
+using DecodeResult = std::variant<DecodedItem, DecodeError>;
+
+DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg);
+
+// Source coordinates of a message before any decoding (for dead letters).
+v1::SourceRef source_ref(const InputMessage& msg);
+
+// Deterministic story id for an input that could not be decoded.
+std::string fallback_id(const InputMessage& msg);
+
+// Byte offset of the first invalid UTF-8 sequence, or npos if `s` is valid UTF-8
+// (rejects overlongs, surrogates and code points above U+10FFFF).
+std::size_t find_invalid_utf8(std::string_view s);
+
+// RFC 3339 <-> time. parse returns false on malformed input.
+bool parse_rfc3339(std::string_view s, std::chrono::sys_seconds& out);
+std::string format_rfc3339(std::chrono::sys_seconds t);
+
+}  // namespace wirefeed::pipeline

@@ -1,0 +1,45 @@
+// Encode stage: a Record -> the bytes, topic, key and headers of one Kafka output message.
+//
+// Invariants:
+// - Each output topic carries one message type (not the Record wrapper), keyed by story id so
+//   that all records about one story land on one output partition, in order.
+// - Headers name the content type and the fully-qualified schema.
+// - Pure and deterministic (protobuf deterministic serialization).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "wirefeed/v1/story.pb.h"
+
+namespace wirefeed::pipeline {
+
+struct OutputTopics {
+  std::string stories;
+  std::string duplicates;
+  std::string dead_letters;
+};
+
+enum class OutputKind { kStory, kDuplicate, kDeadLetter };
+
+const char* output_kind_name(OutputKind k);  // "story", "duplicate", "dead_letter"
+
+struct EncodedOutput {
+  OutputKind kind = OutputKind::kStory;
+  std::string topic;
+  std::string key;
+  std::string payload;
+  const char* schema = "";  // fully-qualified message name
+};
+
+inline constexpr const char* kContentTypeProtobuf = "application/x-protobuf";
+
+EncodedOutput encode(const v1::Record& record, const OutputTopics& topics);
+
+// Parses an output message back into a Record, by kind (used for echo and tests).
+bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out);
+
+// Record -> one line of JSON (protobuf JSON mapping, field names as in the .proto).
+std::string record_to_json(const v1::Record& record);
+
+}  // namespace wirefeed::pipeline

@@ -1,0 +1,47 @@
+// RAII wrappers around librdkafka C handles, and configuration helpers.
+//
+// Invariants:
+// - Every rd_kafka_* object this project creates is owned by exactly one of these handles.
+// - make_conf never logs property values (they may hold secrets); errors name the key only.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+namespace wirefeed::sinks {
+
+struct KafkaDeleter {
+  void operator()(rd_kafka_t* p) const noexcept { rd_kafka_destroy(p); }
+  void operator()(rd_kafka_conf_t* p) const noexcept { rd_kafka_conf_destroy(p); }
+  void operator()(rd_kafka_topic_partition_list_t* p) const noexcept {
+    rd_kafka_topic_partition_list_destroy(p);
+  }
+  void operator()(rd_kafka_message_t* p) const noexcept { rd_kafka_message_destroy(p); }
+  void operator()(rd_kafka_headers_t* p) const noexcept { rd_kafka_headers_destroy(p); }
+  void operator()(rd_kafka_error_t* p) const noexcept { rd_kafka_error_destroy(p); }
+  void operator()(const rd_kafka_metadata_t* p) const noexcept { rd_kafka_metadata_destroy(p); }
+};
+
+using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
+using ConfHandle = std::unique_ptr<rd_kafka_conf_t, KafkaDeleter>;
+using PartitionListHandle = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDeleter>;
+using MessageHandle = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
+using HeadersHandle = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
+using ErrorHandle = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
+using MetadataHandle = std::unique_ptr<const rd_kafka_metadata_t, KafkaDeleter>;
+
+using Properties = std::map<std::string, std::string>;
+
+// Builds a conf from properties; throws std::runtime_error("kafka property 'x': <reason>").
+ConfHandle make_conf(const Properties& props);
+
+// Creates a client; takes ownership of conf on success. Throws std::runtime_error.
+KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf);
+
+// Merges maps left to right (later wins).
+Properties merge(std::initializer_list<const Properties*> layers);
+
+}  // namespace wirefeed::sinks

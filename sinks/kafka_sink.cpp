@@ -1,0 +1,105 @@
+// KafkaSink. See kafka_sink.hpp for the invariants.
+#include "sinks/kafka_sink.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace wirefeed::sinks {
+
+KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error)
+    : on_delivery_(std::move(on_delivery)), on_error_(std::move(on_error)) {
+  props["enable.idempotence"] = "true";
+  props.emplace("acks", "all");
+  props.emplace("linger.ms", "5");
+  ConfHandle conf = make_conf(props);
+  rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::dr_cb);
+  rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::error_cb);
+  rd_kafka_conf_set_opaque(conf.get(), this);
+  rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  poller_ = std::thread([this] { poll_loop(); });
+}
+
+KafkaSink::~KafkaSink() {
+  stop_.store(true);
+  if (poller_.joinable()) poller_.join();
+  // Deliver (or fail) whatever is left so every enqueued record gets its report.
+  rd_kafka_flush(rk_.get(), 5000);
+  rd_kafka_purge(rk_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  rd_kafka_poll(rk_.get(), 0);
+}
+
+void KafkaSink::poll_loop() {
+  auto last_probe = std::chrono::steady_clock::time_point{};
+  while (!stop_.load(std::memory_order_relaxed)) {
+    rd_kafka_poll(rk_.get(), 50);
+    const auto now = std::chrono::steady_clock::now();
+    if (!connected_.load(std::memory_order_relaxed) && now - last_probe > std::chrono::seconds(1)) {
+      last_probe = now;
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk_.get(), 0, nullptr, &md, 1000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        MetadataHandle owned(md);
+        connected_.store(md->broker_cnt > 0);
+      }
+    }
+  }
+}
+
+void KafkaSink::dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) self->connected_.store(true, std::memory_order_relaxed);
+  DeliveryReport r;
+  r.opaque = m->_private;
+  r.err = m->err;
+  r.topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : "";
+  r.partition = m->partition;
+  r.offset = m->offset;
+  r.payload = m->payload;
+  r.len = m->len;
+  self->on_delivery_(r);
+}
+
+void KafkaSink::error_cb(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  auto* self = static_cast<KafkaSink*>(opaque);
+  const auto code = static_cast<rd_kafka_resp_err_t>(err);
+  if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->connected_.store(false);
+  if (self->on_error_) self->on_error_(code, reason != nullptr ? reason : "");
+}
+
+rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void* opaque,
+                                       const std::atomic<bool>& abandon) {
+  for (;;) {
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2);
+    rd_kafka_header_add(hdrs, "content-type", -1, pipeline::kContentTypeProtobuf, -1);
+    rd_kafka_header_add(hdrs, "wirefeed-schema", -1, out.schema, -1);
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk_.get(), RD_KAFKA_V_TOPIC(out.topic.c_str()),
+        RD_KAFKA_V_KEY(out.key.data(), out.key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(out.payload.data()), out.payload.size()),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
+        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return err;  // headers now owned by the message
+    rd_kafka_headers_destroy(hdrs);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || abandon.load(std::memory_order_relaxed)) {
+      return err;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the poll thread drains
+  }
+}
+
+bool KafkaSink::flush(std::chrono::milliseconds timeout) {
+  // The poll thread serves delivery reports; wait for the queue to drain.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (rd_kafka_outq_len(rk_.get()) > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+int KafkaSink::outstanding() const { return rd_kafka_outq_len(rk_.get()); }
+
+}  // namespace wirefeed::sinks

@@ -1,0 +1,67 @@
+// KafkaSink: the idempotent producer that publishes encoded records, with delivery reports.
+//
+// Invariants:
+// - A record counts as published only when its delivery report arrives with no error; the
+//   OnDelivery callback is invoked exactly once per successfully enqueued record (on the sink's
+//   own poll thread), including at shutdown (flush) — or with an error when it cannot be sent.
+// - produce() applies backpressure: while librdkafka's queue is full it waits (polling is done
+//   by the poll thread), bounded by `stop` being set.
+// - Idempotence is on (no duplicates or reordering from producer retries).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string_view>
+#include <thread>
+
+#include "pipeline/encode.hpp"
+#include "sinks/kafka.hpp"
+
+namespace wirefeed::sinks {
+
+struct DeliveryReport {
+  void* opaque = nullptr;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  const void* payload = nullptr;
+  std::size_t len = 0;
+};
+
+class KafkaSink {
+ public:
+  using OnDelivery = std::function<void(const DeliveryReport&)>;
+  using OnError = std::function<void(rd_kafka_resp_err_t, const std::string&)>;
+
+  // `props` must contain bootstrap.servers; idempotence and acks=all are forced.
+  KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error = {});
+  ~KafkaSink();
+  KafkaSink(const KafkaSink&) = delete;
+  KafkaSink& operator=(const KafkaSink&) = delete;
+
+  // Enqueues one record. Returns NO_ERROR when enqueued (a delivery report will follow), or the
+  // error that prevented enqueueing (no delivery report then).
+  rd_kafka_resp_err_t produce(const pipeline::EncodedOutput& out, void* opaque,
+                              const std::atomic<bool>& abandon);
+
+  // Waits up to `timeout` for all outstanding records; returns true if none remain.
+  bool flush(std::chrono::milliseconds timeout);
+  int outstanding() const;
+  bool connected() const { return connected_.load(std::memory_order_relaxed); }
+
+ private:
+  static void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
+  static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+  void poll_loop();
+
+  OnDelivery on_delivery_;
+  OnError on_error_;
+  KafkaHandle rk_;
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> stop_{false};
+  std::thread poller_;
+};
+
+}  // namespace wirefeed::sinks

@@ -1,0 +1,245 @@
+// End-to-end tests: a mock Kafka cluster over TCP, the real wirefeedd binary as a child process,
+// a separate producer for input, consumers that decode the output topics, /metrics over HTTP.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "pipeline/decode.hpp"
+#include "tests/support/harness.hpp"
+#include "wirefeed/v1/story.pb.h"
+
+namespace wirefeed::testing {
+namespace {
+
+constexpr int kPartitions = 3;
+
+struct Cluster {
+  daemon::EmbeddedCluster cluster{1};
+  Cluster() {
+    for (const char* t : {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter"}) {
+      cluster.create_topic(t, kPartitions);
+    }
+  }
+  const std::string& bootstrap() const { return cluster.bootstrap(); }
+};
+
+std::string daemon_config(const std::string& bootstrap, const std::string& group, uint16_t port,
+                          const std::string& extra = "") {
+  return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +
+         "\n  properties:\n    fetch.wait.max.ms: \"20\"\n"
+         "input:\n  topics: [wire.raw]\n  max_bytes: 1MiB\n"
+         "output:\n  stories_topic: wire.stories\n  duplicates_topic: wire.duplicates\n"
+         "  dead_letter_topic: wire.deadletter\n  dead_letter_max_bytes: 1KiB\n"
+         "metrics:\n  listen: \"127.0.0.1:" +
+         std::to_string(port) + "\"\n" + extra;
+}
+
+std::string expected_id(const std::string& key) {
+  pipeline::InputMessage m;
+  m.key = key;
+  return pipeline::fallback_id(m);
+}
+
+template <typename T>
+std::vector<T> decode_all(const std::vector<Consumed>& msgs) {
+  std::vector<T> out;
+  for (const auto& c : msgs) {
+    T t;
+    EXPECT_TRUE(t.ParseFromString(c.value));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+std::string header(const Consumed& c, const std::string& name) {
+  for (const auto& [k, v] : c.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsCleanly) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), daemon_config(kafka.bootstrap(), "e2e-main", port));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+
+  const std::string story = sample_story();
+  const std::string envelope =
+      R"({"id":"urn:test:42","source":"reuters","received_at":"2024-01-02T10:00:00Z",)"
+      R"("content_type":"text/plain","body":"Markets rally on rate hopes\n\nNEW YORK, Jan 2 (Reuters) - Stocks rose on Tuesday as investors bet on rate cuts.\n\nThe S&P 500 gained 1%."})";
+  std::vector<Produced> input{
+      {"biden", story, 0},
+      {"biden-again", story, 0},  // same content under another key: an exact duplicate
+      {"envelope", envelope, 1},
+      {"empty", "", 2},
+      {"bad-utf8", std::string("Headline\n\nBody \xC3\x28 text"), 2},
+      {"too-big", std::string(1536 * 1024, 'a'), 2},
+      {"bad-envelope", R"({"id": 7, "body": ["not", "a", "string"]})", 1},
+  };
+  produce_all(kafka.bootstrap(), "wire.raw", input);
+
+  const auto stories = read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 2);
+  const auto dups = read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 1);
+  const auto dls = read_topic(kafka.bootstrap(), "wire.deadletter", kPartitions, 4);
+  ASSERT_EQ(stories.size(), 2u) << d.stderr_text();
+  ASSERT_EQ(dups.size(), 1u);
+  ASSERT_EQ(dls.size(), 4u);
+
+  std::map<std::string, v1::Story> by_id;
+  for (auto& s : decode_all<v1::Story>(stories)) by_id[s.id()] = s;
+  ASSERT_TRUE(by_id.count(expected_id("biden")));
+  const v1::Story& biden = by_id[expected_id("biden")];
+  EXPECT_EQ(biden.headline(), "Biden will push China to resume military ties with US, official says");
+  EXPECT_EQ(biden.dateline().location(), "WASHINGTON");
+  EXPECT_EQ(biden.dateline().agency(), "Reuters");
+  EXPECT_EQ(biden.source().topic(), "wire.raw");
+  EXPECT_EQ(biden.source().key(), "biden");
+  EXPECT_EQ(header(stories[0], "wirefeed-schema"), "wirefeed.v1.Story");
+  EXPECT_EQ(header(stories[0], "content-type"), "application/x-protobuf");
+  for (const auto& s : stories) {
+    v1::Story parsed;
+    ASSERT_TRUE(parsed.ParseFromString(s.value));
+    EXPECT_EQ(s.key, parsed.id());  // keyed by story id
+  }
+
+  const auto notices = decode_all<v1::DuplicateNotice>(dups);
+  EXPECT_EQ(notices[0].kind(), v1::DUPLICATE_KIND_EXACT);
+  EXPECT_EQ(notices[0].duplicate_of(), expected_id("biden"));
+  EXPECT_EQ(notices[0].id(), expected_id("biden-again"));
+
+  std::multiset<int> reasons;
+  for (const auto& dl : decode_all<v1::DeadLetter>(dls)) {
+    reasons.insert(dl.reason());
+    EXPECT_FALSE(dl.message().empty());
+    EXPECT_LE(dl.original().size(), 1024u);
+    if (dl.reason() == v1::DEAD_LETTER_REASON_TOO_LARGE) {
+      EXPECT_TRUE(dl.original_truncated());
+      EXPECT_EQ(dl.original_size(), 1536u * 1024u);
+    }
+  }
+  EXPECT_EQ(reasons, (std::multiset<int>{v1::DEAD_LETTER_REASON_EMPTY,
+                                         v1::DEAD_LETTER_REASON_INVALID_UTF8,
+                                         v1::DEAD_LETTER_REASON_TOO_LARGE,
+                                         v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE}));
+
+  auto metrics = http_get(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_NE(metrics->body.find("wirefeed_input_messages_total{topic=\"wire.raw\"} 7"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("wirefeed_duplicates_total{kind=\"exact\"} 1"), std::string::npos);
+
+  // Graceful stop commits every completed offset; the process exits 0.
+  ASSERT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+  EXPECT_EQ(committed_offset(kafka.bootstrap(), "e2e-main", "wire.raw", 0), 2);
+  EXPECT_EQ(committed_offset(kafka.bootstrap(), "e2e-main", "wire.raw", 1), 2);
+  EXPECT_EQ(committed_offset(kafka.bootstrap(), "e2e-main", "wire.raw", 2), 3);
+}
+
+std::string numbered_story(int i) {
+  return "Story number " + std::to_string(i) + " about the harbour\n\nLONDON, Mar " +
+         std::to_string(1 + i % 28) + " (Reuters) - Dockworkers at berth " + std::to_string(i) +
+         " unloaded " + std::to_string(i * 7) + " containers on Tuesday, officials said.\n\n"
+         "The port authority said volumes at berth " +
+         std::to_string(i) + " were up " + std::to_string(i % 13) + "% on the week.\n";
+}
+
+TEST(DaemonE2E, NothingIsLostWhenKilledMidStreamAndRestarted) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = daemon_config(kafka.bootstrap(), "e2e-restart", port);
+  constexpr int kBatch = 400;
+  std::vector<Produced> first, second;
+  for (int i = 0; i < kBatch; ++i) first.push_back({"k" + std::to_string(i), numbered_story(i)});
+  for (int i = kBatch; i < 2 * kBatch; ++i) {
+    second.push_back({"k" + std::to_string(i), numbered_story(i)});
+  }
+  {
+    DaemonProcess d(dir.path(), cfg);
+    ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+    produce_all(kafka.bootstrap(), "wire.raw", first);
+    // Wait until some output exists, then kill without any chance to commit.
+    const auto some = read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 30s, 0ms);
+    ASSERT_FALSE(some.empty());
+    EXPECT_EQ(d.stop(SIGKILL), 128 + SIGKILL);
+  }
+  produce_all(kafka.bootstrap(), "wire.raw", second);
+  DaemonProcess d2(dir.path(), cfg);
+  ASSERT_TRUE(d2.wait_ready(port)) << d2.stderr_text();
+
+  std::set<std::string> want;
+  for (int i = 0; i < 2 * kBatch; ++i) want.insert(expected_id("k" + std::to_string(i)));
+  std::set<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (seen.size() < want.size() && std::chrono::steady_clock::now() < deadline) {
+    seen.clear();
+    for (const auto& s : decode_all<v1::Story>(
+             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, want.size(), 5s))) {
+      seen.insert(s.id());
+    }
+    for (const auto& n : decode_all<v1::DuplicateNotice>(
+             read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 0, 2s))) {
+      seen.insert(n.id());
+    }
+  }
+  std::vector<std::string> missing;
+  for (const auto& id : want) {
+    if (!seen.count(id)) missing.push_back(id);
+  }
+  EXPECT_TRUE(missing.empty()) << missing.size() << " inputs have no output";
+  EXPECT_EQ(d2.stop(SIGTERM), 0) << d2.stderr_text();
+}
+
+TEST(DaemonE2E, CheckConfigNamesTheBadKey) {
+  TempDir dir;
+  const std::string good = dir.path() / "good.yaml";
+  const std::string bad = dir.path() / "bad.yaml";
+  std::ofstream(good) << "kafka:\n  brokers: localhost:9092\n";
+  std::ofstream(bad) << "kafka:\n  brokers: localhost:9092\ninput:\n  topicz: [a]\n";
+  auto ok = run_command({bin("wirefeedd"), "--config", good, "--check-config"});
+  EXPECT_EQ(ok.first, 0) << ok.second;
+  auto no = run_command({bin("wirefeedd"), "--config", bad, "--check-config"});
+  EXPECT_EQ(no.first, 1);
+  EXPECT_NE(no.second.find("input.topicz"), std::string::npos) << no.second;
+  auto set = run_command(
+      {bin("wirefeedd"), "--config", good, "--set", "pipeline.workers=abc", "--check-config"});
+  EXPECT_EQ(set.first, 1);
+  EXPECT_NE(set.second.find("pipeline.workers"), std::string::npos) << set.second;
+}
+
+// The README's main command: the repo's config.yaml on the embedded broker, echoing records.
+TEST(DaemonE2E, EmbeddedDefaultEchoesTheSeedStoryAndServesMetrics) {
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = read_file(std::string(WIREFEED_SOURCE_DIR) + "/config.yaml");
+  // The config is copied to a temp dir, so point seed_dir back at the repo's samples.
+  auto proc = std::make_unique<DaemonProcess>(
+      dir.path(), cfg,
+      std::vector<std::string>{"--set", "metrics.listen=127.0.0.1:" + std::to_string(port), "--set",
+                               std::string("embedded.seed_dir=") + WIREFEED_SOURCE_DIR + "/samples"});
+  ASSERT_TRUE(proc->wait_ready(port)) << proc->stderr_text();
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (proc->stdout_text().find("military ties") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  const std::string out = proc->stdout_text();
+  EXPECT_NE(out.find("\"headline\":\"Biden will push China to resume military ties with US, official says\""),
+            std::string::npos)
+      << out << proc->stderr_text();
+  auto m = http_get(port, "/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("wirefeed_records_published_total"), std::string::npos);
+  EXPECT_EQ(proc->stop(SIGINT), 0) << proc->stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
