@@ -8,7 +8,10 @@
 //   before seed_topic returns.
 #pragma once
 
-#include <librdkafka/rdkafka_mock.h>
+#include <librdkafka/rdkafka.h>
+// clang-format off
+#include <librdkafka/rdkafka_mock.h>  // must follow rdkafka.h
+// clang-format on
 
 #include <filesystem>
 #include <memory>

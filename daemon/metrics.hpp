@@ -272,6 +272,8 @@ std::string_view build_commit() noexcept;
   COUNTER_FAMILY(rebalances_total, "Consumer group rebalances, by type (assign|revoke)", ("type")) \
   GAUGE(partitions_assigned, "Partitions currently assigned to this consumer")                     \
   GAUGE(partitions_paused, "Assigned partitions currently paused for backpressure")                \
+  GAUGE(partitions_stalled,                                                                        \
+        "Partitions that stopped advancing: a dead letter could not be delivered")                 \
   GAUGE(inflight_messages, "Messages consumed but not yet fully delivered")                        \
   GAUGE(inflight_bytes, "Payload bytes of in-flight messages")                                     \
   GAUGE_FAMILY(consumer_lag, "Messages between the consumer position and the high watermark",      \

@@ -379,7 +379,6 @@ struct Service::Impl {
 
   sinks::Properties client_properties(const std::map<std::string, std::string>& specific) const {
     sinks::Properties base{{"bootstrap.servers", brokers}, {"client.id", "wirefeedd"}};
-    if (cfg.embedded_mode()) base["fetch.wait.max.ms"] = "20";
     return sinks::merge({&base, &cfg.kafka.properties, &specific});
   }
 
@@ -390,6 +389,7 @@ struct Service::Impl {
                              {"auto.commit.interval.ms", "1000"},
                              {"auto.offset.reset", "earliest"}};
     sinks::Properties consumer_props = client_properties(cfg.kafka.consumer_properties);
+    if (cfg.embedded_mode()) consumer_props.emplace("fetch.wait.max.ms", "20");  // low latency
     for (const auto& [k, v] : cprops) consumer_props.emplace(k, v);
     consumer_props["enable.auto.offset.store"] = "false";  // I-1: we store offsets ourselves
     sinks::ConfHandle conf = sinks::make_conf(consumer_props);

@@ -39,9 +39,9 @@ enum class LineMatch : uint8_t {
 struct BoilerplateRule {
   string_view text;
   LineMatch match;
-  size_t max_len;       // longest (trimmed) line the rule may remove, in bytes
-  bool drops_list;      // a list header: also drop following headline-like lines of its block
-  string_view closer;   // kWrapped only
+  size_t max_len;      // longest (trimmed) line the rule may remove, in bytes
+  bool drops_list;     // a list header: also drop following headline-like lines of its block
+  string_view closer;  // kWrapped only
 };
 
 // Whole-line page chrome and wire furniture. A line is only removed when it matches a rule as a
@@ -105,26 +105,32 @@ constexpr auto kCaptionChrome = std::to_array<string_view>({
 
 // Photo credit markers, searched from the end of a paragraph.
 constexpr auto kCreditMarkers = std::to_array<string_view>({
-    "REUTERS/", "Reuters/", "AP Photo/", "AP Photo /", "AFP PHOTO", "Photo: ", "Photo by ",
+    "REUTERS/",
+    "Reuters/",
+    "AP Photo/",
+    "AP Photo /",
+    "AFP PHOTO",
+    "Photo: ",
+    "Photo by ",
 });
 
 // Reuters headline prefixes ("UPDATE 2-", "REFILE-", "US STOCKS-"): versions, genres, topics.
 constexpr auto kHeadlineTags = std::to_array<string_view>({
-    "SPECIAL REPORT", "STORY WITHDRAWN", "US STOCKS",   "GLOBAL MARKETS", "EMERGING MARKETS",
-    "EUROPE STOCKS",  "CANADA STOCKS",   "UPDATE",      "CORRECTED",      "CORRECTION",
-    "REFILE",         "REPEAT",          "RPT",         "EXCLUSIVE",      "ANALYSIS",
-    "FACTBOX",        "BRIEF",           "WRAPUP",      "INTERVIEW",      "PRECIOUS",
-    "INSIGHT",        "FEATURE",         "COLUMN",      "BREAKINGVIEWS",  "EXPLAINER",
-    "TIMELINE",       "GRAPHIC",         "POLL",        "PREVIEW",        "HIGHLIGHTS",
-    "ADVISORY",       "FOCUS",           "DIARY",       "BUZZ",           "WITHDRAWN",
+    "SPECIAL REPORT", "STORY WITHDRAWN", "US STOCKS", "GLOBAL MARKETS", "EMERGING MARKETS",
+    "EUROPE STOCKS",  "CANADA STOCKS",   "UPDATE",    "CORRECTED",      "CORRECTION",
+    "REFILE",         "REPEAT",          "RPT",       "EXCLUSIVE",      "ANALYSIS",
+    "FACTBOX",        "BRIEF",           "WRAPUP",    "INTERVIEW",      "PRECIOUS",
+    "INSIGHT",        "FEATURE",         "COLUMN",    "BREAKINGVIEWS",  "EXPLAINER",
+    "TIMELINE",       "GRAPHIC",         "POLL",      "PREVIEW",        "HIGHLIGHTS",
+    "ADVISORY",       "FOCUS",           "DIARY",     "BUZZ",           "WITHDRAWN",
     "TAKE A LOOK",
 });
 
 // Words that open an editor's advisory: "(Adds quote in paragraph 3)".
 constexpr auto kAdvisoryVerbs = std::to_array<string_view>({
-    "Adds",     "Updates",  "Corrects", "Recasts",  "Refiles",  "Changes",  "Fixes",
-    "Removes",  "Rewrites", "Repeats",  "Deletes",  "Inserts",  "Clarifies", "Withdraws",
-    "Amends",   "Moves",    "Restores", "Replaces", "Reinstates", "Writethru",
+    "Adds",    "Updates",  "Corrects", "Recasts",  "Refiles",    "Changes",   "Fixes",
+    "Removes", "Rewrites", "Repeats",  "Deletes",  "Inserts",    "Clarifies", "Withdraws",
+    "Amends",  "Moves",    "Restores", "Replaces", "Reinstates", "Writethru",
 });
 
 struct RolePhrase {
@@ -156,17 +162,18 @@ struct MonthName {
 };
 
 constexpr auto kMonths = std::to_array<MonthName>({
-    {"january", 1}, {"february", 2}, {"march", 3},     {"april", 4},    {"may", 5},
-    {"june", 6},    {"july", 7},     {"august", 8},    {"september", 9}, {"october", 10},
-    {"november", 11}, {"december", 12}, {"jan", 1},    {"feb", 2},      {"mar", 3},
-    {"apr", 4},     {"jun", 6},      {"jul", 7},       {"aug", 8},      {"sep", 9},
-    {"sept", 9},    {"oct", 10},     {"nov", 11},      {"dec", 12},     {"febr", 2},
+    {"january", 1},   {"february", 2},  {"march", 3},  {"april", 4},     {"may", 5},
+    {"june", 6},      {"july", 7},      {"august", 8}, {"september", 9}, {"october", 10},
+    {"november", 11}, {"december", 12}, {"jan", 1},    {"feb", 2},       {"mar", 3},
+    {"apr", 4},       {"jun", 6},       {"jul", 7},    {"aug", 8},       {"sep", 9},
+    {"sept", 9},      {"oct", 10},      {"nov", 11},   {"dec", 12},      {"febr", 2},
 });
 
 // Lower-case words allowed inside a place name ("Rio de Janeiro", "STRATFORD upon AVON").
 constexpr auto kNameParticles = std::to_array<string_view>({
-    "de", "da", "do", "dos", "das", "del", "della", "di", "la",  "le",  "les",
-    "el", "al", "of", "on",  "upon", "am", "an",    "im", "sur", "van", "von",
+    "de",  "da",  "do",  "dos", "das", "del",  "della", "di", "la", "le",
+    "les", "el",  "al",  "of",  "on",  "upon", "am",    "an", "im", "sur",
+    "van", "von", "der", "den", "ter", "bin",  "ibn",   "du", "y",
 });
 
 // Languages and their frequent function words.
@@ -178,6 +185,7 @@ struct StopWord {
   uint8_t langs;
 };
 
+// clang-format off
 constexpr auto kStopWords = [] {
   auto words = std::to_array<StopWord>({
       // en
@@ -217,6 +225,7 @@ constexpr auto kStopWords = [] {
             [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
   return words;
 }();
+// clang-format on
 
 // Windows-1252 bytes 0x80..0x9F -> code point (0 = undefined; decoders pass them as C1).
 constexpr auto kCp1252High = std::to_array<char32_t>({
@@ -231,13 +240,12 @@ struct NamedEntity {
 };
 
 constexpr auto kNamedEntities = std::to_array<NamedEntity>({
-    {"amp", '&'},       {"lt", '<'},         {"gt", '>'},         {"quot", '"'},
-    {"apos", '\''},     {"nbsp", 0xA0},      {"ndash", 0x2013},   {"mdash", 0x2014},
-    {"lsquo", 0x2018},  {"rsquo", 0x2019},   {"ldquo", 0x201C},   {"rdquo", 0x201D},
-    {"hellip", 0x2026}, {"bull", 0x2022},    {"middot", 0xB7},    {"copy", 0xA9},
-    {"reg", 0xAE},      {"trade", 0x2122},   {"euro", 0x20AC},    {"pound", 0xA3},
-    {"laquo", 0xAB},    {"raquo", 0xBB},     {"eacute", 0xE9},    {"egrave", 0xE8},
-    {"uuml", 0xFC},     {"shy", 0xAD},
+    {"amp", '&'},      {"lt", '<'},       {"gt", '>'},        {"quot", '"'},     {"apos", '\''},
+    {"nbsp", 0xA0},    {"ndash", 0x2013}, {"mdash", 0x2014},  {"lsquo", 0x2018}, {"rsquo", 0x2019},
+    {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"hellip", 0x2026}, {"bull", 0x2022},  {"middot", 0xB7},
+    {"copy", 0xA9},    {"reg", 0xAE},     {"trade", 0x2122},  {"euro", 0x20AC},  {"pound", 0xA3},
+    {"laquo", 0xAB},   {"raquo", 0xBB},   {"eacute", 0xE9},   {"egrave", 0xE8},  {"uuml", 0xFC},
+    {"shy", 0xAD},
 });
 
 // =============================================================================================
@@ -618,7 +626,8 @@ const BoilerplateRule* match_boilerplate(string_view t) {
         }
         break;
       case LineMatch::kSuffix:
-        if (iends_with(t, r.text)) return &r;
+        // Link text only: a line holding a sentence (a caption, a paragraph) is not chrome.
+        if (iends_with(t, r.text) && t.find(". ") == npos) return &r;
         break;
       case LineMatch::kWrapped:
         if (t.size() >= r.text.size() + r.closer.size() && t.substr(0, r.text.size()) == r.text &&
@@ -636,7 +645,7 @@ bool looks_like_list_item(string_view t) {
   if (t.size() > 160) return false;
   const char last = t.back();
   if (last == '.' || last == '?' || last == '!' || last == ':' || last == '"') return false;
-  if (t.size() >= 3 && (t.substr(t.size() - 3) == "\xE2\x80\x9D" ||  // ”
+  if (t.size() >= 3 && (t.substr(t.size() - 3) == "\xE2\x80\x9D" ||   // ”
                         t.substr(t.size() - 3) == "\xE2\x80\x99")) {  // ’
     return false;
   }
@@ -656,9 +665,9 @@ bool is_table_line(string_view t) {
       while (j < t.size() && is_blank(t[j])) ++j;
       const bool wide = j - i >= 2 || c == '\t';
       const char before = t[i - 1];
-      const bool sentence_end = before == '.' || before == '?' || before == '!' ||
-                                before == ':' || before == ';' || before == ',' ||
-                                before == '"' || before == ')' || is_non_ascii(before);
+      const bool sentence_end = before == '.' || before == '?' || before == '!' || before == ':' ||
+                                before == ';' || before == ',' || before == '"' || before == ')' ||
+                                is_non_ascii(before);
       if (wide && j < t.size() && !sentence_end) ++gaps;
       i = j - 1;
     }
@@ -671,7 +680,11 @@ bool is_name_word(string_view w) {
   for (string_view p : kNameParticles) {
     if (w == p) return true;
   }
-  if (!is_upper(w[0]) && !is_non_ascii(w[0])) return false;
+  if (!is_upper(w[0]) && !is_non_ascii(w[0])) {
+    // Lower-case particle glued to a capitalised name: "al-Mughrabi", "d'Estaing".
+    const size_t sep = w.find_first_of("-'");
+    if (sep == npos || sep > 3 || sep + 1 >= w.size() || !is_upper(w[sep + 1])) return false;
+  }
   for (char c : w) {
     if (!is_alpha(c) && !is_non_ascii(c) && c != '.' && c != '-' && c != '\'') return false;
   }
@@ -731,6 +744,18 @@ bool is_affiliation(string_view p) {
          iends_with(p, "Correspondent") || iends_with(p, "Editor") || iends_with(p, "Staff");
 }
 
+// Adds `c` unless the same person with the same role is known; a later mention may supply the
+// location (an AP/Reuters byline first, then "Reporting by X in Gaza").
+void add_contributor(std::vector<Contributor>& list, Contributor c) {
+  for (auto& e : list) {
+    if (e.name == c.name && e.role == c.role) {
+      if (e.location.empty()) e.location = std::move(c.location);
+      return;
+    }
+  }
+  list.push_back(std::move(c));
+}
+
 // Shape of an AP byline line: "By CHARLES ODUM", "PAUL NEWBERRY, AP Sports Writer",
 // "Associated Press". Appends the reporters when `out` is given.
 bool parse_byline(string_view p, std::vector<Contributor>* out) {
@@ -756,7 +781,8 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
   if (!had_by && !affiliation) return false;
   if (had_by && names.empty()) return false;
   if (out != nullptr) {
-    for (string_view n : names) out->push_back({std::string(n), ContributorRole::kReporter, {}});
+    for (string_view n : names)
+      add_contributor(*out, {std::string(n), ContributorRole::kReporter, {}});
   }
   return true;
 }
@@ -764,12 +790,20 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
 // How a body line relates to the paragraph being assembled.
 enum class LineKind : uint8_t { kJoin, kBreakBefore, kStandalone };
 
-LineKind classify_line(string_view t, bool at_body_start) {
-  if (starts_with_advisory(t)) return t.back() == ')' ? LineKind::kStandalone : LineKind::kBreakBefore;
-  string_view u = t[0] == '(' ? t.substr(1) : t;
+// `byline_possible`: near the top of the body and not inside a wrapped paragraph.
+LineKind classify_line(string_view t, bool byline_possible) {
+  if (starts_with_advisory(t)) {
+    // "(In 2019 it was ...)" inside a wrapped paragraph is prose, not an advisory.
+    const bool weak = t[1] == 'I' || t[1] == 'T';
+    if (!weak || t.find("story") != npos) {
+      return t.back() == ')' ? LineKind::kStandalone : LineKind::kBreakBefore;
+    }
+  }
+  // A sign-off starts a line with a capital ("...the paper's\nreporting by" is prose).
+  const string_view u = t[0] == '(' ? t.substr(1) : t;
   size_t len = 0;
-  if (match_role(u, len)) return LineKind::kBreakBefore;
-  if (at_body_start && parse_byline(t, nullptr)) return LineKind::kStandalone;
+  if (!u.empty() && is_upper(u[0]) && match_role(u, len)) return LineKind::kBreakBefore;
+  if (byline_possible && parse_byline(t, nullptr)) return LineKind::kStandalone;
   return LineKind::kJoin;
 }
 
@@ -779,8 +813,8 @@ void join_line(std::string& cur, string_view t) {
     return;
   }
   // "military-to-\nmilitary": keep the hyphen, no space.
-  const bool hyphen = cur.size() >= 2 && cur.back() == '-' && is_alpha(cur[cur.size() - 2]) &&
-                      is_alpha(t[0]);
+  const bool hyphen =
+      cur.size() >= 2 && cur.back() == '-' && is_alpha(cur[cur.size() - 2]) && is_alpha(t[0]);
   if (!hyphen) cur += ' ';
   cur.append(t);
 }
@@ -997,7 +1031,14 @@ bool looks_like_place(string_view loc) {
   if (words.empty() || words.size() > 6) return false;
   for (string_view w : words) {
     while (!w.empty() && w.back() == ',') w.remove_suffix(1);
-    if (w.empty() || !is_name_word(w)) return false;
+    if (w.empty()) return false;
+    // "GAZA/JERUSALEM": every part must look like a place word.
+    for (size_t b = 0; b <= w.size();) {
+      size_t e = w.find('/', b);
+      if (e == npos) e = w.size();
+      if (!is_name_word(w.substr(b, e - b))) return false;
+      b = e + 1;
+    }
   }
   return true;
 }
@@ -1085,13 +1126,6 @@ std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& c
 // Sign-offs and captions
 // =============================================================================================
 
-void add_contributor(std::vector<Contributor>& list, Contributor c) {
-  for (const auto& e : list) {
-    if (e.name == c.name && e.role == c.role) return;
-  }
-  list.push_back(std::move(c));
-}
-
 // Parses one role segment's names ("A in Paris, B and C in London"). False if not a name list.
 bool parse_names(string_view names, ContributorRole role, std::vector<Contributor>& out) {
   const size_t first = out.size();
@@ -1104,11 +1138,16 @@ bool parse_names(string_view names, ContributorRole role, std::vector<Contributo
     }
     string_view name = piece;
     string_view loc;
-    const size_t in = piece.rfind(" in ");
+    // "X in Minneapolis", "X at the United Nations".
+    size_t in = piece.rfind(" in ");
+    const size_t at = piece.rfind(" at ");
+    if (in == npos || (at != npos && at > in)) in = at;
     if (in != npos) {
       name = trim(piece.substr(0, in));
       loc = trim(piece.substr(in + 4));
-      if (!looks_like_place(loc)) return false;
+      string_view place = loc;
+      if (place.substr(0, std::min<size_t>(place.size(), 4)) == "the ") place.remove_prefix(4);
+      if (!looks_like_place(place)) return false;
     }
     if (!is_person_name(name)) return false;
     out.push_back({std::string(name), role, std::string(loc)});
@@ -1190,6 +1229,10 @@ bool parse_ap_contributed(string_view p, std::vector<Contributor>& contributors)
   return true;
 }
 
+bool is_sentence_end(char c) {
+  return c == '.' || c == '!' || c == '?' || c == '"' || c == ')' || c == '\x9D';  // ...”
+}
+
 struct CaptionMatch {
   Caption caption;
   uint32_t chrome_removed;
@@ -1230,6 +1273,10 @@ std::optional<CaptionMatch> parse_caption(string_view p) {
     for (string_view m : kCreditMarkers) {
       const size_t f = t.rfind(m);
       if (f == npos || (f > 0 && t[f - 1] != ' ')) continue;
+      // Generic markers ("Photo: ", "Photo by ") must follow a sentence end: a caption's text
+      // ends before its credit, while prose may mention "Photo by Night".
+      const bool distinctive = m.find('/') != npos;
+      if (!distinctive && f >= 2 && !is_sentence_end(t[f - 2])) continue;
       const string_view tail = t.substr(f);
       if (tail.size() > 80 || tail.find(". ") != npos || split_words(tail).size() > 10) continue;
       if (start == npos || f > start) start = f, credit = tail;
@@ -1252,8 +1299,8 @@ std::string photographer_from_credit(string_view credit) {
     if (slash == npos) return {};
     s = trim(credit.substr(slash + 1));
   }
-  const size_t slash = s.find('/');
-  if (slash != npos) s = s.substr(0, slash);
+  const size_t cut = s.find_first_of("/,");  // "/File Photo", ", File"
+  if (cut != npos) s = s.substr(0, cut);
   s = trim(s);
   const auto words = split_words(s);
   if (words.size() < 2 || words.size() > 4 || !is_person_name(s)) return {};
@@ -1272,9 +1319,9 @@ std::string photographer_from_credit(string_view credit) {
 
 bool is_word_cp(char32_t cp) {
   if (cp < 0x80) return is_alnum(static_cast<char>(cp));
-  if (cp < 0xC0) return false;                      // Latin-1 punctuation and symbols
-  if (cp >= 0x2000 && cp <= 0x2BFF) return false;   // punctuation, symbols, arrows, shapes
-  if (cp >= 0x3000 && cp <= 0x303F) return false;   // CJK punctuation
+  if (cp < 0xC0) return false;                     // Latin-1 punctuation and symbols
+  if (cp >= 0x2000 && cp <= 0x2BFF) return false;  // punctuation, symbols, arrows, shapes
+  if (cp >= 0x3000 && cp <= 0x303F) return false;  // CJK punctuation
   return cp != 0xD7 && cp != 0xF7 && cp != 0xFFFD;
 }
 
@@ -1300,9 +1347,9 @@ uint32_t count_words(const std::vector<std::string>& paragraphs) {
 }
 
 uint8_t stopword_langs(string_view w) {
-  const auto range = std::equal_range(
-      kStopWords.begin(), kStopWords.end(), StopWord{w, 0},
-      [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
+  const auto range =
+      std::equal_range(kStopWords.begin(), kStopWords.end(), StopWord{w, 0},
+                       [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
   uint8_t m = 0;
   for (auto it = range.first; it != range.second; ++it) m |= it->langs;
   return m;
@@ -1347,42 +1394,56 @@ std::string guess_language(const std::vector<std::string>& paragraphs) {
 // Assembly
 // =============================================================================================
 
+// A first line longer than this is a body paragraph of a story sent without a headline.
+constexpr size_t kMaxHeadlineBytes = 400;
+
 struct RawParagraph {
   std::string text;
   bool table = false;
 };
 
-std::vector<string_view> split_lines(string_view s) {
-  std::vector<string_view> lines;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t nl = s.find('\n', start);
-    if (nl == npos) nl = s.size();
-    lines.push_back(s.substr(start, nl - start));
-    start = nl + 1;
+// Iterates the '\n'-separated lines of a text without materialising them.
+class LineReader {
+ public:
+  explicit LineReader(string_view s, size_t pos = 0) : s_(s), pos_(pos) {}
+  // Offset of the line the next call returns.
+  size_t position() const { return pos_; }
+  bool next(string_view& line) {
+    if (pos_ > s_.size()) return false;
+    size_t nl = s_.find('\n', pos_);
+    if (nl == npos) nl = s_.size();
+    line = s_.substr(pos_, nl - pos_);
+    pos_ = nl + 1;
+    return true;
   }
-  return lines;
-}
+
+ private:
+  string_view s_;
+  size_t pos_;
+};
 
 }  // namespace
 
 CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   CleanStory out;
   const std::string text = normalize_chars(decode_entities(utf8_text));
-  const std::vector<string_view> lines = split_lines(text);
 
   // ---- headline: first non-empty, non-boilerplate line ---------------------------------------
-  size_t body_start = lines.size();
-  for (size_t k = 0; k < lines.size(); ++k) {
-    const string_view t = trim(lines[k]);
+  size_t body_start = text.size() + 1;
+  string_view line;
+  for (LineReader lr(text);;) {
+    const size_t line_start = lr.position();
+    if (!lr.next(line)) break;
+    const string_view t = trim(line);
     if (t.empty()) continue;
     if (match_boilerplate(t) != nullptr) {
       ++out.boilerplate_removed;
       continue;
     }
     const std::string h = normalize_ws(t);
-    if (parse_dateline(h, ctx) || parse_byline(h, nullptr) || starts_with_advisory(h)) {
-      body_start = k;  // no headline: the story opens with its body
+    if (h.size() > kMaxHeadlineBytes || parse_dateline(h, ctx) || parse_byline(h, nullptr) ||
+        starts_with_advisory(h)) {
+      body_start = line_start;  // no headline: the story opens with its body
       break;
     }
     string_view hv = h;
@@ -1390,7 +1451,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     split_take_marker(hv, out);
     out.headline = std::string(trim(hv));
     out.headline_all_caps = all_caps(out.headline);
-    body_start = k + 1;
+    body_start = lr.position();
     break;
   }
 
@@ -1402,8 +1463,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (!cur.empty()) raw.push_back({std::move(cur), false});
     cur.clear();
   };
-  for (size_t k = body_start; k < lines.size(); ++k) {
-    const string_view line = lines[k];
+  for (LineReader lr(text, body_start); lr.next(line);) {
     const string_view t = trim(line);
     if (t.empty()) {
       flush();
@@ -1426,7 +1486,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       raw.push_back({std::string(t), true});
       continue;
     }
-    const LineKind kind = classify_line(t, raw.size() <= 3);
+    const LineKind kind = classify_line(t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
     join_line(cur, t);
     if (kind == LineKind::kStandalone) flush();
@@ -1445,17 +1505,19 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     std::string p = normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(p);
     // Editor's notes, possibly followed by the story text on the same line.
-    while (starts_with_advisory(p)) {
-      const size_t close = matching_paren(p, 0);
+    string_view rest = p;
+    while (starts_with_advisory(rest)) {
+      const size_t close = matching_paren(rest, 0);
       if (close == npos) break;
-      const string_view inner = trim(string_view(p).substr(1, close - 1));
+      const string_view inner = trim(rest.substr(1, close - 1));
       if (inner.substr(0, std::min<size_t>(inner.size(), 3)) == "In " ||
           inner.substr(0, std::min<size_t>(inner.size(), 5)) == "This ") {
         if (inner.find("story") == npos && inner.find("version") == npos) break;
       }
       out.editor_notes.emplace_back(inner);
-      p = std::string(trim(string_view(p).substr(close + 1)));
+      rest = trim(rest.substr(close + 1));
     }
+    if (rest.size() != p.size()) p = std::string(rest);
     if (p.empty()) continue;
     if (!content_seen && parse_byline(p, &out.contributors)) continue;
     if (auto cap = parse_caption(p)) {

@@ -199,7 +199,8 @@ TEST(MetricsRender, PlainCounterAndNegativeGauge) {
 }
 
 TEST(MetricsRender, HistogramIsCumulativeWithGoStyleBounds) {
-  Histogram h({1e-6, 0.0001, 0.5, 1e6});
+  // Bounds straddle both switch points of Go's %g layout (exponent < -4, exponent >= 6).
+  Histogram h({1e-6, 1e-5, 0.0001, 0.5, 100000, 1e6});
   h.observe(0.00005);
   h.observe(0.25);
   h.observe(0.25);
@@ -210,8 +211,10 @@ TEST(MetricsRender, HistogramIsCumulativeWithGoStyleBounds) {
             "# HELP h_seconds H\n"
             "# TYPE h_seconds histogram\n"
             "h_seconds_bucket{le=\"1e-06\"} 0\n"
+            "h_seconds_bucket{le=\"1e-05\"} 0\n"
             "h_seconds_bucket{le=\"0.0001\"} 1\n"
             "h_seconds_bucket{le=\"0.5\"} 3\n"
+            "h_seconds_bucket{le=\"100000\"} 3\n"
             "h_seconds_bucket{le=\"1e+06\"} 3\n"
             "h_seconds_bucket{le=\"+Inf\"} 4\n"
             "h_seconds_sum 2.00000050005e+06\n"
