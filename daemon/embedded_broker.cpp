@@ -18,9 +18,11 @@ EmbeddedCluster::EmbeddedCluster(int brokers) {
 }
 
 void EmbeddedCluster::create_topic(const std::string& topic, int partitions) {
-  const rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mock_.get(), topic.c_str(), partitions, 1);
+  const rd_kafka_resp_err_t err =
+      rd_kafka_mock_topic_create(mock_.get(), topic.c_str(), partitions, 1);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error("embedded broker: create topic " + topic + ": " + rd_kafka_err2str(err));
+    throw std::runtime_error("embedded broker: create topic " + topic + ": " +
+                             rd_kafka_err2str(err));
   }
 }
 
@@ -35,9 +37,9 @@ std::size_t seed_topic(const std::string& bootstrap, const std::string& topic,
   std::sort(files.begin(), files.end());
 
   sinks::KafkaHandle rk = sinks::make_client(
-      RD_KAFKA_PRODUCER, sinks::make_conf({{"bootstrap.servers", bootstrap},
-                                           {"enable.idempotence", "true"},
-                                           {"log_level", "3"}}));
+      RD_KAFKA_PRODUCER,
+      sinks::make_conf(
+          {{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"log_level", "3"}}));
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream buf;
@@ -46,7 +48,6 @@ std::size_t seed_topic(const std::string& bootstrap, const std::string& topic,
     const std::string key = path.filename().string();
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
       err = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),

@@ -130,8 +130,8 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     result.records.push_back(std::move(rec));
   } catch (const std::exception& e) {
     result.records.clear();
-    result.records.push_back(
-        dead_letter(msg, v1::DEAD_LETTER_REASON_INTERNAL_ERROR, std::string("internal error: ") + e.what()));
+    result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_INTERNAL_ERROR,
+                                         std::string("internal error: ") + e.what()));
   }
   return result;
 }

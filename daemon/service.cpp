@@ -153,9 +153,9 @@ struct Service::Impl {
                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
     auto pending = ticket->pending;
     boost::asio::post(ps->strand, [this, pending, err] {
-      v1::Record dl = processor.dead_letter(*pending->msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
-                                            std::string("output delivery failed: ") +
-                                                rd_kafka_err2str(err));
+      v1::Record dl =
+          processor.dead_letter(*pending->msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
+                                std::string("output delivery failed: ") + rd_kafka_err2str(err));
       count_record(dl);
       send(pending, pipeline::encode(dl, topics));
     });
@@ -197,7 +197,8 @@ struct Service::Impl {
     stats.inflight_bytes.set(inflight_bytes.load());
   }
 
-  // ---- consumer thread ---------------------------------------------------------------------------
+  // ---- consumer thread
+  // ---------------------------------------------------------------------------
   void dispatch(const rd_kafka_message_t* m) {
     const std::string topic = rd_kafka_topic_name(m->rkt);
     auto it = partitions.find(partition_key(topic, m->partition));
@@ -218,8 +219,8 @@ struct Service::Impl {
       const char* name = nullptr;
       const void* value = nullptr;
       size_t size = 0;
-      for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (size_t i = 0;
+           rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++i) {
         pipeline::MessageHeader h{name, std::nullopt};
         if (value != nullptr) h.value.emplace(static_cast<const char*>(value), size);
@@ -235,9 +236,9 @@ struct Service::Impl {
     inflight_bytes.fetch_add(static_cast<int64_t>(m->len));
     stats.input_messages_total.with({topic}).inc();
     stats.input_bytes_total.with({topic}).inc(m->len);
-    boost::asio::post(ps->strand, [this, ps, msg = std::shared_ptr<const InputMessage>(std::move(msg))] {
-      handle(ps, msg);
-    });
+    boost::asio::post(
+        ps->strand,
+        [this, ps, msg = std::shared_ptr<const InputMessage>(std::move(msg))] { handle(ps, msg); });
   }
 
   void set_paused(PartitionState& ps, bool pause) {
@@ -284,13 +285,15 @@ struct Service::Impl {
       }
       if (!next || ps->revoked.load()) continue;
       sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition)->offset = *next;
+      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition)->offset =
+          *next;
       const rd_kafka_resp_err_t err = rd_kafka_offsets_store(consumer.get(), list.get());
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         stats.offsets_stored_total.inc();
       } else {
         stats.offset_store_errors_total.inc();
-        spdlog::warn("offset store {}[{}]@{}: {}", ps->topic, ps->partition, *next, rd_kafka_err2str(err));
+        spdlog::warn("offset store {}[{}]@{}: {}", ps->topic, ps->partition, *next,
+                     rd_kafka_err2str(err));
       }
     }
   }
@@ -298,8 +301,9 @@ struct Service::Impl {
   void update_lag() {
     for (auto& [k, ps] : partitions) {
       int64_t lo = 0, hi = 0;
-      if (rd_kafka_get_watermark_offsets(consumer.get(), ps->topic.c_str(), ps->partition, &lo, &hi) !=
-          RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0) {
+      if (rd_kafka_get_watermark_offsets(consumer.get(), ps->topic.c_str(), ps->partition, &lo,
+                                         &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          hi < 0) {
         continue;
       }
       sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
@@ -307,20 +311,22 @@ struct Service::Impl {
       if (rd_kafka_position(consumer.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
       const int64_t pos = list->elems[0].offset;
       if (pos < 0) continue;
-      stats.consumer_lag.with({ps->topic, std::to_string(ps->partition)}).set(std::max<int64_t>(0, hi - pos));
+      stats.consumer_lag.with({ps->topic, std::to_string(ps->partition)})
+          .set(std::max<int64_t>(0, hi - pos));
     }
   }
 
   // Waits (bounded) for in-flight work of `states` to finish.
-  bool drain(const std::vector<std::shared_ptr<PartitionState>>& states, std::chrono::milliseconds bound) {
+  bool drain(const std::vector<std::shared_ptr<PartitionState>>& states,
+             std::chrono::milliseconds bound) {
     const auto deadline = Clock::now() + bound;
     for (;;) {
       int64_t left = 0;
       for (const auto& ps : states) left += ps->stalled.load() ? 0 : ps->inflight.load();
       if (left == 0) return true;
       if (Clock::now() >= deadline) {
-        spdlog::warn("drain: {} messages still in flight after {} ms; they will be redelivered", left,
-                     bound.count());
+        spdlog::warn("drain: {} messages still in flight after {} ms; they will be redelivered",
+                     left, bound.count());
         return false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -330,7 +336,8 @@ struct Service::Impl {
   void on_assign(rd_kafka_topic_partition_list_t* parts) {
     for (int i = 0; i < parts->cnt; ++i) {
       const auto& tp = parts->elems[i];
-      auto ps = std::make_shared<PartitionState>(tp.topic, tp.partition, boost::asio::make_strand(pool.get_executor()));
+      auto ps = std::make_shared<PartitionState>(tp.topic, tp.partition,
+                                                 boost::asio::make_strand(pool.get_executor()));
       partitions[partition_key(tp.topic, tp.partition)] = std::move(ps);
     }
     const rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), parts);
@@ -353,6 +360,7 @@ struct Service::Impl {
       ps->revoked.store(true);
       if (ps->paused) set_paused(*ps, false);  // paused state would outlive the assignment
       if (ps->stalled.load()) stats.partitions_stalled.sub(1);
+      stats.consumer_lag.remove({ps->topic, std::to_string(ps->partition)});
       partitions.erase(partition_key(ps->topic, ps->partition));
     }
     if (rd_kafka_assignment_lost(consumer.get()) == 0) {
@@ -367,8 +375,8 @@ struct Service::Impl {
     spdlog::info("revoked {} partition(s); now own {}", parts->cnt, partitions.size());
   }
 
-  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts,
-                           void* opaque) {
+  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
     auto* self = static_cast<Impl*>(opaque);
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
       self->on_assign(parts);
@@ -407,7 +415,8 @@ struct Service::Impl {
   }
 
   void subscribe() {
-    sinks::PartitionListHandle subs(rd_kafka_topic_partition_list_new(static_cast<int>(cfg.input.topics.size())));
+    sinks::PartitionListHandle subs(
+        rd_kafka_topic_partition_list_new(static_cast<int>(cfg.input.topics.size())));
     for (const auto& t : cfg.input.topics) {
       rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
     }
@@ -479,7 +488,8 @@ int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::pair<bool, std::string> Service::readiness() const {
   if (!impl_->joined.load()) return {false, "consumer has not joined its group yet"};
-  if (!impl_->sink || !impl_->sink->connected()) return {false, "producer has no broker connection"};
+  if (!impl_->sink || !impl_->sink->connected())
+    return {false, "producer has no broker connection"};
   return {true, "ready"};
 }
 

@@ -166,8 +166,7 @@ std::string format_rfc3339(std::chrono::sys_seconds t) {
   std::array<char, 32> buf{};
   std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ", int{ymd.year()},
                 unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
   return buf.data();
 }
 
@@ -182,8 +181,7 @@ v1::SourceRef source_ref(const InputMessage& msg) {
     ref.set_key(bad == std::string_view::npos ? *msg.key : msg.key->substr(0, bad));
   }
   if (msg.timestamp) {
-    ref.set_received_at(
-        format_rfc3339(std::chrono::floor<std::chrono::seconds>(*msg.timestamp)));
+    ref.set_received_at(format_rfc3339(std::chrono::floor<std::chrono::seconds>(*msg.timestamp)));
   }
   ref.set_content_type(header_value(msg, "content-type"));
   return ref;
@@ -199,8 +197,8 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
   const std::string_view value = msg.value;
   if (value.size() > cfg.max_bytes) {
     return DecodeError{v1::DEAD_LETTER_REASON_TOO_LARGE,
-                       "value is " + std::to_string(value.size()) + " bytes, over input.max_bytes (" +
-                           std::to_string(cfg.max_bytes) + ")"};
+                       "value is " + std::to_string(value.size()) +
+                           " bytes, over input.max_bytes (" + std::to_string(cfg.max_bytes) + ")"};
   }
   if (trim_left(value).empty()) {
     return DecodeError{v1::DEAD_LETTER_REASON_EMPTY,
@@ -214,9 +212,9 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
                            : std::string("value is mostly non-text control bytes")};
   }
   if (std::size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
-    return DecodeError{v1::DEAD_LETTER_REASON_INVALID_UTF8,
-                       "value is not valid UTF-8 (first bad byte at offset " +
-                           std::to_string(bad) + ")"};
+    return DecodeError{
+        v1::DEAD_LETTER_REASON_INVALID_UTF8,
+        "value is not valid UTF-8 (first bad byte at offset " + std::to_string(bad) + ")"};
   }
 
   DecodedItem item;
@@ -233,9 +231,9 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
         google::protobuf::stringpiece_internal::StringPiece(value.data(), value.size()), &env,
         opts);
     if (!status.ok()) {
-      return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
-                         "JSON envelope does not parse: " +
-                             clip_for_message(std::string(status.message()))};
+      return DecodeError{
+          v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+          "JSON envelope does not parse: " + clip_for_message(std::string(status.message()))};
     }
     if (trim_left(env.body()).empty()) {
       return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
@@ -247,9 +245,9 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
     if (!env.received_at().empty()) {
       std::chrono::sys_seconds t{};
       if (!parse_rfc3339(env.received_at(), t)) {
-        return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
-                           "envelope \"received_at\" is not RFC 3339: " +
-                               clip_for_message(env.received_at())};
+        return DecodeError{
+            v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+            "envelope \"received_at\" is not RFC 3339: " + clip_for_message(env.received_at())};
       }
       item.received_at = t;
     }

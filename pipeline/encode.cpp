@@ -84,6 +84,7 @@ std::string record_to_json(const v1::Record& record) {
   std::string json;
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;  // a stable shape for jq and other consumers
   (void)google::protobuf::util::MessageToJsonString(record, &json, opts);
   return json;
 }

@@ -42,8 +42,9 @@ void for_each_token(std::string_view text, std::string& scratch, Emit&& emit) {
     std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
     if (i + len > n) len = n - i;
     bool separator = false;
-    if (len == 2 && c == 0xC2 && p[i + 1] == 0xA0) separator = true;             // NBSP
-    if (len == 3 && c == 0xE2 && (p[i + 1] == 0x80 || p[i + 1] == 0x81)) separator = true;  // U+2000..U+207F
+    if (len == 2 && c == 0xC2 && p[i + 1] == 0xA0) separator = true;  // NBSP
+    if (len == 3 && c == 0xE2 && (p[i + 1] == 0x80 || p[i + 1] == 0x81))
+      separator = true;  // U+2000..U+207F
     if (separator) {
       flush();
     } else {
@@ -80,7 +81,8 @@ StoryFingerprint fingerprint(const CleanStory& story) {
     const uint64_t shingle = have_prev ? XXH3_64bits_withSeed(&h, sizeof h, prev) : h;
     prev = h;
     have_prev = true;
-    for (int b = 0; b < 64; ++b) weights[static_cast<std::size_t>(b)] += ((shingle >> b) & 1U) ? 1 : -1;
+    for (int b = 0; b < 64; ++b)
+      weights[static_cast<std::size_t>(b)] += ((shingle >> b) & 1U) ? 1 : -1;
   };
   for_each_token(story.headline, scratch, on_token);
   XXH3_128bits_update(&state, "\n", 1);  // headline/body boundary

@@ -141,8 +141,8 @@ int cmd_decode(const std::vector<std::string>& args) {
     }
   }
   v1::Record anchor;  // links the generated descriptors into the pool
-  const auto* desc =
-      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName("wirefeed.v1." + type);
+  const auto* desc = google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(
+      "wirefeed.v1." + type);
   if (desc == nullptr) {
     std::cerr << "wirefeed decode: unknown type " << type
               << " (Story, DuplicateNotice, DeadLetter, Record)\n";
@@ -158,6 +158,7 @@ int cmd_decode(const std::vector<std::string>& args) {
   std::string json;
   google::protobuf::util::JsonPrintOptions opts;
   opts.preserve_proto_field_names = true;
+  opts.always_print_primitive_fields = true;  // a stable shape for jq and other consumers
   (void)google::protobuf::util::MessageToJsonString(*msg, &json, opts);
   std::cout << json << '\n';
   return 0;

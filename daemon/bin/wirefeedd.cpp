@@ -8,16 +8,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+#include <unistd.h>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <pthread.h>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 #include "daemon/config.hpp"
@@ -31,7 +31,8 @@ namespace {
 using namespace wirefeed::daemon;
 
 constexpr const char* kUsage =
-    "usage: wirefeedd [--config FILE] [--set dotted.key=value]... [--check-config] [--print-config]\n"
+    "usage: wirefeedd [--config FILE] [--set dotted.key=value]... [--check-config] "
+    "[--print-config]\n"
     "  --config FILE     configuration file (default: config.yaml)\n"
     "  --set KEY=VALUE   override one config key, e.g. --set kafka.brokers=host:9092\n"
     "  --check-config    validate the configuration and exit 0 (valid) or 1 (invalid)\n"
@@ -146,8 +147,8 @@ int run_daemon(const Config& cfg) {
   if (cfg.embedded_mode()) {
     cluster.emplace(1);
     for (const auto& t : cfg.input.topics) cluster->create_topic(t, cfg.embedded.partitions);
-    for (const auto* t : {&cfg.output.stories_topic, &cfg.output.duplicates_topic,
-                          &cfg.output.dead_letter_topic}) {
+    for (const auto* t :
+         {&cfg.output.stories_topic, &cfg.output.duplicates_topic, &cfg.output.dead_letter_topic}) {
       cluster->create_topic(*t, cfg.embedded.partitions);
     }
     bootstrap = cluster->bootstrap();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -30,7 +31,8 @@ struct Cluster {
 std::string daemon_config(const std::string& bootstrap, const std::string& group, uint16_t port,
                           const std::string& extra = "") {
   return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +
-         "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\"\n    session.timeout.ms: \"6000\"\n"
+         "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\"\n    session.timeout.ms: "
+         "\"6000\"\n"
          "input:\n  topics: [wire.raw]\n  max_bytes: 64KiB\n"
          "output:\n  stories_topic: wire.stories\n  duplicates_topic: wire.duplicates\n"
          "  dead_letter_topic: wire.deadletter\n  dead_letter_max_bytes: 1KiB\n"
@@ -95,7 +97,8 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
   for (auto& s : decode_all<v1::Story>(stories)) by_id[s.id()] = s;
   ASSERT_TRUE(by_id.count(expected_id("biden")));
   const v1::Story& biden = by_id[expected_id("biden")];
-  EXPECT_EQ(biden.headline(), "Biden will push China to resume military ties with US, official says");
+  EXPECT_EQ(biden.headline(),
+            "Biden will push China to resume military ties with US, official says");
   EXPECT_EQ(biden.dateline().location(), "WASHINGTON");
   EXPECT_EQ(biden.dateline().agency(), "Reuters");
   EXPECT_EQ(biden.source().topic(), "wire.raw");
@@ -123,10 +126,10 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
       EXPECT_EQ(dl.original_size(), 100u * 1024u);
     }
   }
-  EXPECT_EQ(reasons, (std::multiset<int>{v1::DEAD_LETTER_REASON_EMPTY,
-                                         v1::DEAD_LETTER_REASON_INVALID_UTF8,
-                                         v1::DEAD_LETTER_REASON_TOO_LARGE,
-                                         v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE}));
+  EXPECT_EQ(reasons,
+            (std::multiset<int>{v1::DEAD_LETTER_REASON_EMPTY, v1::DEAD_LETTER_REASON_INVALID_UTF8,
+                                v1::DEAD_LETTER_REASON_TOO_LARGE,
+                                v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE}));
 
   auto metrics = http_get(port, "/metrics");
   ASSERT_TRUE(metrics);
@@ -135,6 +138,11 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
             std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("wirefeed_duplicates_total{kind=\"exact\"} 1"), std::string::npos);
+  EXPECT_NE(metrics->headers.find("text/plain; version=0.0.4"), std::string::npos);
+  if (std::filesystem::exists("/usr/bin/promtool")) {
+    auto check = run_command({"/usr/bin/promtool", "check", "metrics"}, metrics->body);
+    EXPECT_EQ(check.first, 0) << check.second;
+  }
 
   // Graceful stop commits every completed offset; the process exits 0.
   ASSERT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
@@ -146,7 +154,8 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
 std::string numbered_story(int i) {
   return "Story number " + std::to_string(i) + " about the harbour\n\nLONDON, Mar " +
          std::to_string(1 + i % 28) + " (Reuters) - Dockworkers at berth " + std::to_string(i) +
-         " unloaded " + std::to_string(i * 7) + " containers on Tuesday, officials said.\n\n"
+         " unloaded " + std::to_string(i * 7) +
+         " containers on Tuesday, officials said.\n\n"
          "The port authority said volumes at berth " +
          std::to_string(i) + " were up " + std::to_string(i % 13) + "% on the week.\n";
 }
@@ -223,8 +232,9 @@ TEST(DaemonE2E, EmbeddedDefaultEchoesTheSeedStoryAndServesMetrics) {
   // The config is copied to a temp dir, so point seed_dir back at the repo's samples.
   auto proc = std::make_unique<DaemonProcess>(
       dir.path(), cfg,
-      std::vector<std::string>{"--set", "metrics.listen=127.0.0.1:" + std::to_string(port), "--set",
-                               std::string("embedded.seed_dir=") + WIREFEED_SOURCE_DIR + "/samples"});
+      std::vector<std::string>{
+          "--set", "metrics.listen=127.0.0.1:" + std::to_string(port), "--set",
+          std::string("embedded.seed_dir=") + WIREFEED_SOURCE_DIR + "/samples"});
   ASSERT_TRUE(proc->wait_ready(port)) << proc->stderr_text();
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (proc->stdout_text().find("military ties") == std::string::npos &&
@@ -232,8 +242,10 @@ TEST(DaemonE2E, EmbeddedDefaultEchoesTheSeedStoryAndServesMetrics) {
     std::this_thread::sleep_for(50ms);
   }
   const std::string out = proc->stdout_text();
-  EXPECT_NE(out.find("\"headline\":\"Biden will push China to resume military ties with US, official says\""),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "\"headline\":\"Biden will push China to resume military ties with US, official says\""),
+      std::string::npos)
       << out << proc->stderr_text();
   auto m = http_get(port, "/metrics");
   ASSERT_TRUE(m);

@@ -29,7 +29,8 @@ std::string read_file(const fs::path& p) {
 }
 
 std::string sample_story() {
-  return read_file(fs::path(WIREFEED_SOURCE_DIR) / "samples" / "reuters-biden-china-military-ties.txt");
+  return read_file(fs::path(WIREFEED_SOURCE_DIR) / "samples" /
+                   "reuters-biden-china-military-ties.txt");
 }
 
 std::string bin(const std::string& name) { return std::string(WIREFEED_BIN_DIR) + "/" + name; }
@@ -78,7 +79,8 @@ std::optional<HttpResponse> http_get(uint16_t port, const std::string& path) {
   Fd s(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in a = loopback(port);
   if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::nullopt;
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
   if (::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     return std::nullopt;
   }
@@ -120,7 +122,6 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
   for (const auto& m : msgs) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
       err = rd_kafka_producev(
@@ -144,11 +145,11 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
                                  int partitions, std::size_t min_count,
                                  std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds settle) {
-  sinks::KafkaHandle rk = sinks::make_client(
-      RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
-                                           {"group.id", "wirefeed-test-reader"},
-                                           {"enable.auto.commit", "false"},
-                                           {"fetch.wait.max.ms", "20"}}));
+  sinks::KafkaHandle rk =
+      sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+                                                              {"group.id", "wirefeed-test-reader"},
+                                                              {"enable.auto.commit", "false"},
+                                                              {"fetch.wait.max.ms", "20"}}));
   sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
   for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
@@ -177,7 +178,8 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
       const void* val = nullptr;
       size_t size = 0;
       for (size_t i = 0;
-           rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+           rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
         c.headers.emplace_back(name, val ? std::string(static_cast<const char*>(val), size) : "");
       }
     }

@@ -69,8 +69,10 @@ TEST(Decode, RejectsBadInputWithReasons) {
   EXPECT_EQ(reason_of(decode(msg(std::string(101, 'a')), cfg)), v1::DEAD_LETTER_REASON_TOO_LARGE);
   EXPECT_EQ(reason_of(decode(msg(std::string("ab\0cd", 5)), cfg)), v1::DEAD_LETTER_REASON_BINARY);
   EXPECT_EQ(reason_of(decode(msg("caf\xE9 au lait"), cfg)), v1::DEAD_LETTER_REASON_INVALID_UTF8);
-  EXPECT_EQ(reason_of(decode(msg("{\"body\": 3}"), cfg)), v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
-  EXPECT_EQ(reason_of(decode(msg("{\"id\": \"x\"}"), cfg)), v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
+  EXPECT_EQ(reason_of(decode(msg("{\"body\": 3}"), cfg)),
+            v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
+  EXPECT_EQ(reason_of(decode(msg("{\"id\": \"x\"}"), cfg)),
+            v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
   EXPECT_EQ(reason_of(decode(msg("{not json"), cfg)), v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
   EXPECT_EQ(reason_of(decode(msg(R"({"body":"x","received_at":"yesterday"})"), cfg)),
             v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
@@ -86,17 +88,20 @@ TEST(Decode, DeeplyNestedJsonIsRejectedNotCrashing) {
 }
 
 TEST(Decode, AnpaControlCharactersAreText) {
-  auto r = decode(msg("\x16\x16\x01" "a0001 r BC-Story\x02" "Body text here\x03"), DecodeConfig{});
+  auto r = decode(msg("\x16\x16\x01"
+                      "a0001 r BC-Story\x02"
+                      "Body text here\x03"),
+                  DecodeConfig{});
   EXPECT_TRUE(std::holds_alternative<DecodedItem>(r));
 }
 
 TEST(Utf8, ValidatesStrictly) {
   EXPECT_EQ(find_invalid_utf8("plain ascii"), std::string_view::npos);
   EXPECT_EQ(find_invalid_utf8("“quotes” – dash € 😀"), std::string_view::npos);
-  EXPECT_EQ(find_invalid_utf8("ab\xC0\xAF"), 2u);          // overlong
-  EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);        // surrogate
-  EXPECT_EQ(find_invalid_utf8("x\xF4\x90\x80\x80"), 1u);   // > U+10FFFF
-  EXPECT_EQ(find_invalid_utf8("abc\xE2\x80"), 3u);         // truncated
+  EXPECT_EQ(find_invalid_utf8("ab\xC0\xAF"), 2u);         // overlong
+  EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);       // surrogate
+  EXPECT_EQ(find_invalid_utf8("x\xF4\x90\x80\x80"), 1u);  // > U+10FFFF
+  EXPECT_EQ(find_invalid_utf8("abc\xE2\x80"), 3u);        // truncated
 }
 
 TEST(Rfc3339, ParsesAndFormats) {

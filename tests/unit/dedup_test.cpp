@@ -30,12 +30,14 @@ TEST(Fingerprint, FiguresAndNamesMatter) {
 
 TEST(Fingerprint, SimhashCloseForSmallEditsFarForOtherText) {
   std::vector<std::string> body;
-  for (int i = 0; i < 30; ++i) body.push_back("Sentence number " + std::to_string(i) + " of the long report on shipping.");
+  for (int i = 0; i < 30; ++i)
+    body.push_back("Sentence number " + std::to_string(i) + " of the long report on shipping.");
   auto a = fingerprint(story("Shipping report", body));
   auto edited = body;
   edited[7] = "An entirely different sentence was inserted here.";
   auto b = fingerprint(story("Shipping report", edited));
-  auto c = fingerprint(story("Football", {"The match ended in a draw after extra time in Madrid."}));
+  auto c =
+      fingerprint(story("Football", {"The match ended in a draw after extra time in Madrid."}));
   EXPECT_LT(__builtin_popcountll(a.simhash ^ b.simhash), 16);
   EXPECT_GT(__builtin_popcountll(a.simhash ^ c.simhash), 16);
 }

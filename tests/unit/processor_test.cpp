@@ -16,7 +16,8 @@ pipeline::InputMessage input(std::string value, std::string key, int64_t offset 
   m.partition = 0;
   m.offset = offset;
   m.key = std::move(key);
-  m.timestamp = pipeline::Millis{std::chrono::milliseconds{1'699'812'000'000}};  // 2023-11-12T18:00Z
+  m.timestamp =
+      pipeline::Millis{std::chrono::milliseconds{1'699'812'000'000}};  // 2023-11-12T18:00Z
   m.value = std::move(value);
   return m;
 }

@@ -1,0 +1,91 @@
+// The wirefeed CLI run as a real binary: process (offline pipeline), decode, and the shipped
+// descriptor set read by protoc.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/harness.hpp"
+#include "wirefeed/v1/story.pb.h"
+
+namespace wirefeed::testing {
+namespace {
+
+std::vector<std::string> lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string l; std::getline(in, l);) {
+    if (!l.empty()) out.push_back(l);
+  }
+  return out;
+}
+
+TEST(Cli, ProcessPrintsOneRecordPerInputDeterministically) {
+  const std::string samples = std::string(WIREFEED_SOURCE_DIR) + "/samples";
+  auto a =
+      run_command({bin("wirefeed"), "process", "--received-at", "2023-11-12T18:00:00Z", samples});
+  auto b =
+      run_command({bin("wirefeed"), "process", "--received-at", "2023-11-12T18:00:00Z", samples});
+  ASSERT_EQ(a.first, 0) << a.second;
+  EXPECT_EQ(a.second, b.second);  // same input, same records (I-7)
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(samples)) files += e.is_regular_file();
+  const auto out = lines(a.second);
+  EXPECT_EQ(out.size(), files);
+  std::size_t stories = 0, dups = 0, dls = 0;
+  for (const auto& l : out) {
+    stories += l.rfind("{\"story\":", 0) == 0;
+    dups += l.rfind("{\"duplicate\":", 0) == 0;
+    dls += l.rfind("{\"dead_letter\":", 0) == 0;
+  }
+  EXPECT_EQ(stories + dups + dls, files);
+  EXPECT_GE(dups, 1u);  // the REPEAT sample
+  EXPECT_GE(dls, 1u);   // the non-UTF-8 sample
+  EXPECT_NE(a.second.find("\"date\":\"2023-11-12\""), std::string::npos);
+}
+
+TEST(Cli, ProcessJsonLinesOfEnvelopes) {
+  const std::string input =
+      R"({"id":"1","source":"ap","body":"First headline\n\nBody one is here."})"
+      "\n\n"
+      R"({"id":"2","source":"ap","body":"Second headline\n\nBody two is here."})"
+      "\n"
+      R"({"id":"3","source":"ap"})"
+      "\n";
+  auto r = run_command({bin("wirefeed"), "process", "--jsonl", "-"}, input);
+  ASSERT_EQ(r.first, 0) << r.second;
+  const auto out = lines(r.second);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_NE(out[0].find("First headline"), std::string::npos);
+  EXPECT_NE(out[1].find("Second headline"), std::string::npos);
+  EXPECT_NE(out[2].find("DEAD_LETTER_REASON_MALFORMED_ENVELOPE"), std::string::npos);
+}
+
+TEST(Cli, DecodePrintsABinaryRecordAsJsonAndRejectsGarbage) {
+  v1::Story s;
+  s.set_id("wf-0123456789abcdef");
+  s.set_headline("Hello wire");
+  s.add_paragraphs("Body.");
+  auto r = run_command({bin("wirefeed"), "decode", "--type", "Story"}, s.SerializeAsString());
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find("\"headline\":\"Hello wire\""), std::string::npos);
+  auto bad = run_command({bin("wirefeed"), "decode", "--type", "Story"}, "\xff\xff\xff");
+  EXPECT_EQ(bad.first, 1);
+  auto unknown = run_command({bin("wirefeed"), "decode", "--type", "Nope"}, "");
+  EXPECT_EQ(unknown.first, 2);
+}
+
+TEST(Cli, ShippedDescriptorSetDecodesWithProtoc) {
+  if (!std::filesystem::exists("/usr/bin/protoc")) GTEST_SKIP() << "protoc not installed";
+  v1::Story s;
+  s.set_headline("Descriptor check");
+  auto r = run_command({"/usr/bin/protoc", "--decode=wirefeed.v1.Story",
+                        "--descriptor_set_in=" + bin("wirefeed.desc")},
+                       s.SerializeAsString());
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find("headline: \"Descriptor check\""), std::string::npos) << r.second;
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
