@@ -89,6 +89,7 @@ struct Service::Impl {
   std::atomic<int64_t> inflight_msgs{0};
   std::atomic<int64_t> inflight_bytes{0};
   std::atomic<bool> joined{false};
+  std::atomic<uint64_t> progress{0};
   std::atomic<bool> abandon{false};  // stop waiting on a full producer queue
   bool global_pause = false;         // consumer thread only
 
@@ -449,6 +450,7 @@ struct Service::Impl {
       }
       apply_backpressure();
       store_offsets();
+      progress.fetch_add(1, std::memory_order_relaxed);
       if (Clock::now() - last_lag > std::chrono::seconds(5)) {
         update_lag();
         last_lag = Clock::now();
@@ -492,5 +494,7 @@ std::pair<bool, std::string> Service::readiness() const {
     return {false, "producer has no broker connection"};
   return {true, "ready"};
 }
+
+uint64_t Service::progress() const { return impl_->progress.load(std::memory_order_relaxed); }
 
 }  // namespace wirefeed::daemon

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -41,6 +42,10 @@ class Service {
 
   // Ready: the consumer joined its group (assignment received) and the producer reached a broker.
   std::pair<bool, std::string> readiness() const;
+
+  // Increments every time the consumer loop completes an iteration (polls, stores offsets,
+  // applies backpressure). A watchdog that sees it advance knows the pipeline is not wedged.
+  uint64_t progress() const;
 
  private:
   struct Impl;
