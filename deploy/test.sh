@@ -14,7 +14,6 @@ case "$mode" in
     ctest --test-dir build --output-on-failure -j2 --timeout 300
     ;;
   asan)
-    ./deploy/setup.sh >/dev/null
     BUILD_DIR=build-asan ./deploy/setup.sh -DWIREFEED_SANITIZE=address,undefined -DCMAKE_BUILD_TYPE=Debug
     ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --test-dir build-asan --output-on-failure -j2 --timeout 600

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "pipeline/encode.hpp"
 #include "tests/support/harness.hpp"
 
@@ -93,6 +96,38 @@ TEST(Encode, RoutesByKindKeysByIdAndRoundTrips) {
 
   v1::Record dl = p.dead_letter(input("", "e"), v1::DEAD_LETTER_REASON_EMPTY, "empty");
   EXPECT_EQ(pipeline::encode(dl, topics).topic, "x");
+}
+
+}  // namespace
+}  // namespace wirefeed::daemon
+
+namespace wirefeed::daemon {
+namespace {
+
+// Partitions run on different threads and share one DedupIndex: every distinct content is
+// published exactly once however the copies race (run under TSan by `deploy/test.sh tsan`).
+TEST(Processor, ConcurrentPartitionsPublishEachContentOnce) {
+  pipeline::DedupIndex idx({});
+  const Processor p(config(), idx);
+  constexpr int kThreads = 4;
+  constexpr int kStories = 50;
+  std::atomic<int> stories{0}, dups{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kStories; ++i) {
+        const std::string text = "Headline " + std::to_string(i) + "\n\nBody of story " +
+                                 std::to_string(i) + " told by partition-independent text.";
+        auto r = p.process(input(text, "t" + std::to_string(t) + "-" + std::to_string(i), i));
+        ASSERT_EQ(r.records.size(), 1u);
+        (r.records[0].has_story() ? stories : dups).fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(stories.load(), kStories);
+  EXPECT_EQ(dups.load(), kStories * (kThreads - 1));
+  EXPECT_EQ(idx.size(), static_cast<std::size_t>(kStories));
 }
 
 }  // namespace
