@@ -462,8 +462,9 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("partitions", c.embedded.partitions, read_int);
   }
   if (const Tree* n = top.find("log")) {
-    Section s(ctx, *n, "log", {"level"});
+    Section s(ctx, *n, "log", {"level", "format"});
     s.read("level", c.log.level, read_string);
+    s.read("format", c.log.format, read_string);
   }
   return c;
 }
@@ -590,6 +591,8 @@ void validate(const Ctx& ctx, const Config& c) {
   if (std::find(kLogLevels.begin(), kLogLevels.end(), c.log.level) == kLogLevels.end())
     bad("log.level", "must be one of trace, debug, info, warn, error, critical, off; got " +
                          quoted(c.log.level));
+  if (c.log.format != "text" && c.log.format != "json")
+    bad("log.format", "must be one of text, json; got " + quoted(c.log.format));
 }
 
 std::optional<std::string> process_getenv(const std::string& name) {
@@ -917,6 +920,8 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "level" << YAML::Value;
   str(c.log.level);
+  e << YAML::Key << "format" << YAML::Value;
+  str(c.log.format);
   e << YAML::EndMap;
   e << YAML::EndMap;
 
@@ -951,7 +956,7 @@ std::string summarize_config(const Config& c) {
        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window)) +
        "/" + std::to_string(c.dedup.max_entries) + " entries";
   s += ", metrics=" + c.metrics.listen;
-  s += ", log=" + c.log.level;
+  s += ", log=" + c.log.level + "/" + c.log.format;
   const std::size_t nprops = c.kafka.properties.size() + c.kafka.consumer_properties.size() +
                              c.kafka.producer_properties.size();
   s += ", kafka properties=" + std::to_string(nprops);

@@ -77,7 +77,8 @@ struct EmbeddedConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace|debug|info|warn|error|critical|off
+  std::string level = "info";   // trace|debug|info|warn|error|critical|off
+  std::string format = "text";  // text (human lines) | json (one JSON object per line)
 };
 
 struct Config {

@@ -2,19 +2,32 @@
 // metrics HTTP endpoint, with signal handling.
 //
 // Invariants:
-// - stdout carries only echoed records (one JSON line each); logs go to stderr.
+// - stdout carries only echoed records (one JSON line each); logs go to stderr (log.format text
+//   or json, one line per event).
 // - SIGTERM/SIGINT: graceful stop (drain, commit, exit 0); a second one exits at once.
 // - Signals are handled on a dedicated thread (sigwait); no async-signal handlers touch state.
+// - systemd (only when started with NOTIFY_SOCKET, e.g. Type=notify): READY=1 the first time
+//   Service::readiness() is true; STATUS= with throughput every kStatusEvery; STOPPING=1 on the
+//   stop signal; RELOADING=1 then READY=1 on SIGHUP; WATCHDOG=1 every half WATCHDOG_USEC, sent
+//   only if Service::progress() advanced since the previous keep-alive, so systemd restarts a
+//   wedged consumer loop.
+#include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <pthread.h>
 #include <unistd.h>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -24,6 +37,7 @@
 #include "daemon/embedded_broker.hpp"
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/notify.hpp"
 #include "daemon/service.hpp"
 
 namespace {
@@ -82,11 +96,175 @@ std::optional<Args> parse_args(int argc, char** argv) {
   return a;
 }
 
+// ---- logging ---------------------------------------------------------------------------------
+
+// %* in a pattern: the message, escaped for a JSON string (quotes, backslashes, control chars).
+class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm& /*tm*/,
+              spdlog::memory_buf_t& dest) override {
+    for (const char ch : msg.payload) {
+      switch (ch) {
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\r':
+          dest.append(std::string_view("\\r"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
+        default:
+          if (static_cast<unsigned char>(ch) < 0x20) {
+            fmt::format_to(std::back_inserter(dest), "\\u{:04x}", static_cast<unsigned>(ch));
+          } else {
+            dest.push_back(ch);
+          }
+      }
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JsonEscapedMessage>();
+  }
+};
+
+// "text": `2024-01-02T03:04:05.678+00:00 info message`; "json": one object per line,
+// {"time":"...","level":"info","msg":"..."} (journald and log shippers parse either).
+void configure_logging(const LogConfig& log) {
+  spdlog::set_level(spdlog::level::from_str(log.level));
+  if (log.format != "json") return;  // the text pattern is set in main()
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<JsonEscapedMessage>('*').set_pattern(
+      R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","logger":"%n","pid":%P,"msg":"%*"})");
+  spdlog::set_formatter(std::move(formatter));
+}
+
+// ---- systemd ---------------------------------------------------------------------------------
+
+constexpr auto kNotifyTick = std::chrono::milliseconds(200);
+constexpr auto kStatusEvery = std::chrono::seconds(5);
+
+template <class Family>
+std::uint64_t sum_counters(const Family& family) {
+  std::uint64_t total = 0;
+  family.for_each([&total](const std::vector<std::string>& /*labels*/, const Counter& c) {
+    total += c.value();
+  });
+  return total;
+}
+
+// Talks to systemd while the service runs (see the invariants at the top of this file). Only
+// started when NOTIFY_SOCKET is set. Must be destroyed before `service`.
+class NotifyLoop {
+ public:
+  NotifyLoop(const SystemdNotifier& notifier, const Service& service, const Stats& stats,
+             std::atomic<bool>& ready_announced)
+      : notifier_(notifier), service_(service), stats_(stats), ready_(ready_announced) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~NotifyLoop() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  NotifyLoop(const NotifyLoop&) = delete;
+  NotifyLoop& operator=(const NotifyLoop&) = delete;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void loop() {
+    const std::optional<std::chrono::microseconds> wd = notifier_.watchdog_interval();
+    const auto keepalive_every = wd ? *wd / 2 : std::chrono::microseconds::max();
+    const auto tick = wd ? std::min<std::chrono::microseconds>(kNotifyTick, *wd / 4) : kNotifyTick;
+    if (wd) {
+      spdlog::info("systemd watchdog: {} ms; keep-alive every {} ms while the pipeline progresses",
+                   wd->count() / 1000, keepalive_every.count() / 1000);
+    }
+    std::uint64_t last_progress = service_.progress();
+    bool stall_logged = false;
+    auto last_keepalive = Clock::now();
+    auto last_status = Clock::now() - kStatusEvery;                      // a first STATUS= at once
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> last_counts;  // in, out at last_status
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, tick, [this] { return done_; })) {
+      const auto now = Clock::now();
+      if (!ready_.load() && service_.readiness().first) {
+        notifier_.ready();
+        ready_.store(true);
+        spdlog::info("systemd: READY=1 (consuming)");
+        last_status = now - kStatusEvery;
+      }
+      if (wd && now - last_keepalive >= keepalive_every) {
+        if (const std::uint64_t progress = service_.progress(); progress != last_progress) {
+          notifier_.watchdog();
+          last_progress = progress;
+          last_keepalive = now;
+          stall_logged = false;
+        } else if (!stall_logged) {
+          spdlog::warn(
+              "systemd watchdog: the consumer loop made no progress for {} ms; "
+              "withholding keep-alives (systemd restarts the service after {} ms)",
+              std::chrono::duration_cast<std::chrono::milliseconds>(now - last_keepalive).count(),
+              wd->count() / 1000);
+          stall_logged = true;
+        }
+      }
+      if (now - last_status >= kStatusEvery) {
+        notifier_.status(status_line(now - last_status, last_counts));
+        last_status = now;
+      }
+    }
+  }
+
+  // "starting: <why not ready>" or "consuming: 12.4 stories/s in, 12.2 records/s out; ...".
+  std::string status_line(Clock::duration elapsed,
+                          std::optional<std::pair<std::uint64_t, std::uint64_t>>& last) const {
+    if (!ready_.load()) return "starting: " + service_.readiness().second;
+    const std::uint64_t in = sum_counters(stats_.input_messages_total);
+    const std::uint64_t out = sum_counters(stats_.records_published_total);
+    std::string text = "consuming: ";
+    if (last) {
+      const double secs = std::max(std::chrono::duration<double>(elapsed).count(), 1e-3);
+      text += fmt::format("{:.1f} stories/s in, {:.1f} records/s out; ",
+                          static_cast<double>(in - last->first) / secs,
+                          static_cast<double>(out - last->second) / secs);
+    }
+    text += fmt::format("{} in, {} published total; {} partitions, {} in flight", in, out,
+                        stats_.partitions_assigned.value(), stats_.inflight_messages.value());
+    last.emplace(in, out);
+    return text;
+  }
+
+  const SystemdNotifier& notifier_;
+  const Service& service_;
+  const Stats& stats_;
+  std::atomic<bool>& ready_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+// ---- signals ---------------------------------------------------------------------------------
+
 // Waits for SIGINT/SIGTERM on its own thread: the first requests a graceful stop, a second
 // one ends the process at once (committed offsets are consistent; in-flight work is redelivered).
+// SIGHUP tells systemd RELOADING=1 and, once done (and if READY=1 was already sent), READY=1.
 class SignalWatcher {
  public:
-  explicit SignalWatcher(std::atomic<bool>& stop) : stop_(stop) {
+  SignalWatcher(std::atomic<bool>& stop, const SystemdNotifier& notifier,
+                const std::atomic<bool>& ready_announced)
+      : stop_(stop), notifier_(notifier), ready_(ready_announced) {
     thread_ = std::thread([this] { loop(); });
   }
   ~SignalWatcher() {
@@ -115,7 +293,11 @@ class SignalWatcher {
       int sig = 0;
       if (sigwait(&set, &sig) != 0 || done_.load()) continue;
       if (sig == SIGHUP) {
+        // Before READY=1 systemd ignores RELOADING=1, so there is nothing to bracket.
+        const bool ready = ready_.load();
+        if (ready) notifier_.reloading();
         spdlog::info("SIGHUP: live reload is not implemented yet; configuration unchanged");
+        if (ready) notifier_.ready();
         continue;
       }
       if (sig != SIGINT && sig != SIGTERM) continue;
@@ -123,11 +305,15 @@ class SignalWatcher {
         spdlog::warn("second {} : exiting now", strsignal(sig));
         std::_Exit(130);
       }
+      notifier_.stopping();
+      notifier_.status(std::string("stopping: draining in-flight work after ") + strsignal(sig));
       spdlog::info("{}: stopping gracefully (send again to exit at once)", strsignal(sig));
       stop_.store(true);
     }
   }
   std::atomic<bool>& stop_;
+  const SystemdNotifier& notifier_;
+  const std::atomic<bool>& ready_;
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
@@ -137,7 +323,9 @@ int run_daemon(const Config& cfg) {
   const sigset_t set = SignalWatcher::handled();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::atomic<bool> stop{false};
-  SignalWatcher signals(stop);
+  const SystemdNotifier notifier;
+  std::atomic<bool> ready_announced{false};
+  SignalWatcher signals(stop, notifier, ready_announced);
 
   Stats stats;
   stats.build_info.with({WIREFEED_VERSION, WIREFEED_GIT_COMMIT}).set(1);
@@ -167,7 +355,11 @@ int run_daemon(const Config& cfg) {
                                        },
                                        [&service] { return service.readiness(); }});
   spdlog::info("metrics on http://{}/metrics", cfg.metrics.listen);
-  return service.run(stop);
+  std::optional<NotifyLoop> notify;  // declared after service: stopped before it is destroyed
+  if (notifier.enabled()) notify.emplace(notifier, service, stats, ready_announced);
+  const int rc = service.run(stop);
+  notify.reset();
+  return rc;
 }
 
 }  // namespace
@@ -194,7 +386,7 @@ int main(int argc, char** argv) {
     std::cout << render_config(cfg);
     return 0;
   }
-  spdlog::set_level(spdlog::level::from_str(cfg.log.level));
+  configure_logging(cfg.log);
   try {
     return run_daemon(cfg);
   } catch (const std::exception& e) {

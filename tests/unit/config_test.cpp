@@ -78,6 +78,7 @@ void expect_defaults(const Config& c) {
   EXPECT_TRUE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 4);
   EXPECT_EQ(c.log.level, "info");
+  EXPECT_EQ(c.log.format, "text");
 }
 
 // ---- defaults and the repository config.yaml -------------------------------------------------
@@ -236,6 +237,7 @@ embedded:
   partitions: 1000
 log:
   level: debug
+  format: json
 )";
   Config c = parse(yaml);
   EXPECT_EQ(c.kafka.brokers, "k1:9092,k2:9093");
@@ -264,6 +266,7 @@ log:
   EXPECT_FALSE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 1000);
   EXPECT_EQ(c.log.level, "debug");
+  EXPECT_EQ(c.log.format, "json");
 }
 
 TEST(ConfigParse, PlainIntegerDurationUnitsDifferPerKey) {
@@ -403,6 +406,8 @@ TEST(ConfigValidation, EachRuleNamesPathAndLine) {
       {"embedded:\n  partitions: 1001\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  seed_dir: ''\n", "test.yaml:2: embedded.seed_dir: ", "must not be empty"},
       {"log:\n  level: verbose\n", "test.yaml:2: log.level: ", "must be one of"},
+      {"log:\n  format: JSON\n", "test.yaml:2: log.format: ", "must be one of text, json"},
+      {"log:\n  format: ''\n", "test.yaml:2: log.format: ", "must be one of text, json"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.yaml);
@@ -675,7 +680,7 @@ pipeline: {workers: 3, partition_high_water: 7, partition_low_water: 6, max_infl
            drain_timeout: 1500ms}
 dedup: {window: 1h30m, max_entries: 9}
 embedded: {seed_dir: "/a b/c", echo: false, partitions: 12}
-log: {level: warn}
+log: {level: warn, format: json}
 )";
   Config a = parse(yaml, {}, env_of({{"b", "B"}}));
   const std::string rendered = render_config(a);
@@ -691,6 +696,7 @@ log: {level: warn}
   EXPECT_EQ(b.embedded.seed_dir, "/a b/c");
   EXPECT_FALSE(b.embedded.echo);
   EXPECT_EQ(b.metrics.listen, "[::1]:9000");
+  EXPECT_EQ(b.log.format, "json");
 }
 
 TEST(ConfigRender, DefaultsRoundTripAndNameSource) {
@@ -706,9 +712,21 @@ TEST(ConfigSummary, MentionsKeyFacts) {
   const std::string s = summarize_config(c);
   EXPECT_EQ(s.rfind("config OK: ", 0), 0u) << s;
   for (const char* part : {"brokers=embedded", "4 partitions", "input=[a,b]", "workers=2",
-                           "metrics=127.0.0.1:9464", "log=info", "wire.stories"})
+                           "metrics=127.0.0.1:9464", "log=info/text", "wire.stories"})
     EXPECT_NE(s.find(part), std::string::npos) << part << " in " << s;
   EXPECT_EQ(s.find('\n'), std::string::npos);
+}
+
+TEST(ConfigLog, FormatKnownKeysAndOverride) {
+  EXPECT_EQ(error_of("log:\n  formatt: json\n"),
+            "test.yaml:2: log.formatt: unknown key (known: level, format)");
+  EXPECT_EQ(parse("", {"log.format=json"}).log.format, "json");
+  EXPECT_EQ(error_of("", {"log.format=xml"})
+                .rfind("--set log.format=xml: log.format: must be one of "
+                       "text, json; got 'xml'",
+                       0),
+            0u)
+      << error_of("", {"log.format=xml"});
 }
 
 }  // namespace
