@@ -1,6 +1,7 @@
 // Processor. See processor.hpp for the invariants.
 #include "daemon/processor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -71,7 +72,115 @@ void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory&
   s.mutable_fingerprint()->set_simhash(fp.simhash);
 }
 
+bool has_tag(const pipeline::CleanStory& c, std::string_view prefix) {
+  return std::any_of(c.version_tags.begin(), c.version_tags.end(),
+                     [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
+}
+
+bool starts_with_word(std::string_view s, std::string_view w) {
+  return s.size() >= w.size() && s.substr(0, w.size()) == w &&
+         (s.size() == w.size() || s[w.size()] == ' ' || s[w.size()] == '-' || s[w.size()] == ':');
+}
+
+// Kills and withdrawals: "STORY WITHDRAWN", "WITHDRAWN-...", AP "KILL"/"ELIMINATION" advisories.
+bool is_kill(const pipeline::CleanStory& c) {
+  if (has_tag(c, "WITHDRAWN") || has_tag(c, "KILL")) return true;
+  for (std::string_view w :
+       {"STORY WITHDRAWN", "WITHDRAWN", "KILL", "KILLED", "MANDATORY KILL", "ELIMINATION"}) {
+    if (starts_with_word(c.headline, w)) return true;
+  }
+  return false;
+}
+
+std::string hex16(uint64_t v) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<std::size_t>(i)] = kDigits[v & 0xF];
+  return out;
+}
+
+pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
+                                         const pipeline::CleanStory& c,
+                                         const pipeline::StoryFingerprint& fp) {
+  pipeline::DedupCandidate d;
+  d.story_id = item.id;
+  d.content = fp.content;
+  d.minhash = fp.minhash;
+  d.numbers = fp.numbers;
+  d.location = pipeline::normalized_text_hash(c.dateline.location);
+  if (!item.source.item_id().empty()) {
+    // The source's own item id is the family (ninjs uri / NewsML guid semantics).
+    d.family = pipeline::normalized_text_hash("item " + item.source.agency() + " " +
+                                              item.source.item_id());
+    d.family_from_item = true;
+  } else if (const uint64_t h = pipeline::normalized_text_hash(c.headline); h != 0) {
+    d.family = h ^ (d.location * 0x9E3779B97F4A7C15ULL) ^
+               pipeline::normalized_text_hash(c.dateline.agency);
+  }
+  d.version_number = c.version_number;
+  d.version_tagged = has_tag(c, "UPDATE") || has_tag(c, "CORRECTED") || has_tag(c, "REFILE") ||
+                     has_tag(c, "CORRECTION");
+  d.correction = has_tag(c, "CORRECTED") || has_tag(c, "REFILE") || has_tag(c, "CORRECTION");
+  d.kill = is_kill(c);
+  d.event_time = item.received_at;
+  return d;
+}
+
+v1::DedupState to_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d) {
+  v1::DedupState s;
+  s.set_story_id(c.story_id);
+  s.set_content_hash(c.content.hex());
+  s.set_event_time(c.event_time.time_since_epoch().count());
+  s.set_family(d.family);
+  s.set_version_number(c.version_number);
+  std::string mh(c.minhash.size() * 2, '\0');
+  for (std::size_t i = 0; i < c.minhash.size(); ++i) {
+    mh[2 * i] = static_cast<char>(c.minhash[i] & 0xFF);
+    mh[2 * i + 1] = static_cast<char>(c.minhash[i] >> 8);
+  }
+  s.set_minhash(std::move(mh));
+  for (uint32_t n : c.numbers) s.add_numbers(n);
+  s.set_canceled(d.verdict == pipeline::Verdict::kCancel);
+  s.set_location(c.location);
+  return s;
+}
+
 }  // namespace
+
+std::string family_id(uint64_t family) {
+  return family == 0 ? std::string() : "wf-" + hex16(family);
+}
+
+bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s) {
+  pipeline::DedupCandidate c;
+  c.story_id = s.story_id();
+  const std::string& hex = s.content_hash();
+  if (hex.size() != 32 || s.minhash().size() != pipeline::kMinHashSlots * 2) return false;
+  auto parse = [](std::string_view h, uint64_t& out) {
+    out = 0;
+    for (char ch : h) {
+      const int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+      if (v < 0) return false;
+      out = (out << 4) | static_cast<uint64_t>(v);
+    }
+    return true;
+  };
+  if (!parse(std::string_view(hex).substr(0, 16), c.content.hi) ||
+      !parse(std::string_view(hex).substr(16), c.content.lo)) {
+    return false;
+  }
+  for (std::size_t i = 0; i < pipeline::kMinHashSlots; ++i) {
+    c.minhash[i] = static_cast<uint16_t>(static_cast<unsigned char>(s.minhash()[2 * i]) |
+                                         (static_cast<unsigned char>(s.minhash()[2 * i + 1]) << 8));
+  }
+  c.numbers.assign(s.numbers().begin(), s.numbers().end());
+  c.family = s.family();
+  c.location = s.location();
+  c.version_number = s.version_number();
+  c.event_time = std::chrono::sys_seconds{std::chrono::seconds{s.event_time()}};
+  index.restore(c, s.canceled());
+  return true;
+}
 
 v1::Record Processor::dead_letter(const pipeline::InputMessage& msg, v1::DeadLetterReason reason,
                                   const std::string& message) const {
@@ -112,20 +221,30 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     const pipeline::StoryFingerprint fp = pipeline::fingerprint(clean);
     result.timings.fingerprint = seconds_since(t);
 
-    auto first = index_.check_and_insert(fp.content, item.id, item.received_at);
+    pipeline::DedupCandidate cand = dedup_candidate(item, clean, fp);
+    const pipeline::Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
+    result.verdict = d.verdict;
 
     v1::Record rec;
-    if (first) {
+    if (d.verdict == pipeline::Verdict::kExact || d.verdict == pipeline::Verdict::kNear ||
+        d.verdict == pipeline::Verdict::kVersionStale) {
       auto* notice = rec.mutable_duplicate();
       notice->set_id(item.id);
-      notice->set_duplicate_of(*first);
-      notice->set_kind(v1::DUPLICATE_KIND_EXACT);
-      notice->set_similarity(1.0);
+      notice->set_duplicate_of(d.ref_id);
+      notice->set_kind(d.verdict == pipeline::Verdict::kExact  ? v1::DUPLICATE_KIND_EXACT
+                       : d.verdict == pipeline::Verdict::kNear ? v1::DUPLICATE_KIND_NEAR
+                                                               : v1::DUPLICATE_KIND_VERSION);
+      notice->set_similarity(d.similarity);
       notice->set_headline(clean.headline);
       *notice->mutable_source() = std::move(item.source);
     } else {
       fill_story(*rec.mutable_story(), item, clean, fp);
+      auto* version = rec.mutable_story()->mutable_version();
+      version->set_family(family_id(d.family));
+      version->set_supersedes(d.ref_id);
+      version->set_canceled(d.verdict == pipeline::Verdict::kCancel);
+      result.state = to_state(cand, d);
     }
     result.records.push_back(std::move(rec));
   } catch (const std::exception& e) {

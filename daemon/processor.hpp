@@ -9,6 +9,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "pipeline/decode.hpp"
@@ -29,9 +31,18 @@ struct StageTimings {  // seconds spent per stage for one input
 
 struct ProcessResult {
   std::vector<v1::Record> records;
+  // For a published Story: the dedup state to persist once it is delivered (I-4).
+  std::optional<v1::DedupState> state;
+  pipeline::Verdict verdict = pipeline::Verdict::kNew;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
 };
+
+// "wf-" + 16 hex digits of a family hash ("" for 0).
+std::string family_id(uint64_t family);
+
+// Replays one persisted DedupState into the index; false if the record is malformed.
+bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s);
 
 class Processor {
  public:
