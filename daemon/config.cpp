@@ -12,6 +12,7 @@
 //   that do not take a GetEnv).
 #include "daemon/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -77,6 +78,40 @@ std::string where_of(std::string_view origin, const YAML::Mark& mark) {
   }
   out += msg;
   throw ConfigError(out);
+}
+
+// yaml-cpp 0.7's LoadAll never returns, allocating without bound, when a document starts with a
+// token its parser cannot place, e.g. a stray ',' (jbeder/yaml-cpp#1040, fixed upstream by #1319):
+// HandleNextDocument reports an empty document without consuming the token, again and again.
+// Found by tests/fuzz/fuzz_config. load_all walks the documents first and fails on one that
+// starts where the previous one did (no progress), then loads them with LoadAll.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark start = YAML::Mark::null_mark();
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+std::vector<YAML::Node> load_all(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts doc;
+  int prev_pos = -1;
+  while (parser.HandleNextDocument(doc)) {
+    if (doc.start.pos <= prev_pos) throw YAML::ParserException(doc.start, "unexpected token");
+    prev_pos = doc.start.pos;
+  }
+  return YAML::LoadAll(text);
 }
 
 // ---- owned tree with provenance --------------------------------------------------------------
@@ -201,7 +236,7 @@ void apply_override(Tree& root, const std::string& text) {
 
   YAML::Node parsed;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(value_text);
+    std::vector<YAML::Node> docs = load_all(value_text);
     if (docs.size() > 1) fail(where, key, "value must be a single YAML value");
     if (!docs.empty()) parsed = docs.front();
   } catch (const YAML::Exception& e) {
@@ -783,7 +818,7 @@ Config parse_config(std::string_view yaml_text, std::string_view origin,
                     const std::filesystem::path& base_dir, const GetEnv& getenv) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml_text));
+    docs = load_all(std::string(yaml_text));
   } catch (const YAML::Exception& e) {
     throw ConfigError(where_of(origin, e.mark) + ": invalid YAML: " + e.msg);
   }

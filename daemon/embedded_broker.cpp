@@ -50,6 +50,7 @@ std::size_t seed_topic(const std::string& bootstrap, const std::string& topic,
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
+#pragma GCC diagnostic ignored "-Wpedantic"        // clang: their GNU statement expressions
       err = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
                               RD_KAFKA_V_KEY(key.data(), key.size()),
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),

@@ -66,12 +66,38 @@ std::string header_value(const InputMessage& msg, std::string_view name) {
   return {};
 }
 
+// At most ~200 bytes of `s` for an error message, as valid UTF-8 (DeadLetter.message is a proto3
+// string): the cut does not split a character and invalid bytes become U+FFFD. protobuf's JSON
+// errors quote the input cut at a byte offset (found by tests/fuzz/fuzz_decode).
 std::string clip_for_message(std::string_view s) {
   constexpr std::size_t kMax = 200;
-  if (s.size() <= kMax) return std::string(s);
-  return std::string(s.substr(0, kMax)) + "...";
+  std::string_view head = s.substr(0, kMax);
+  for (int k = 0; k < 3 && !head.empty() && head.size() < s.size() &&
+                  (static_cast<unsigned char>(s[head.size()]) & 0xC0) == 0x80;
+       ++k) {
+    head.remove_suffix(1);
+  }
+  std::string out;
+  out.reserve(head.size() + 3);
+  while (!head.empty()) {
+    const std::size_t bad = find_invalid_utf8(head);
+    out.append(head.substr(0, bad));
+    if (bad == std::string_view::npos) break;
+    out.append("\xEF\xBF\xBD");  // U+FFFD
+    head.remove_prefix(bad + 1);
+  }
+  if (s.size() > kMax) out.append("...");
+  return out;
 }
 
+}  // namespace
+
+namespace {
+// The longest valid UTF-8 prefix of `s`.
+std::string_view valid_utf8_prefix(std::string_view s) {
+  const std::size_t bad = find_invalid_utf8(s);
+  return bad == std::string_view::npos ? s : s.substr(0, bad);
+}
 }  // namespace
 
 std::size_t find_invalid_utf8(std::string_view s) {
@@ -177,13 +203,13 @@ v1::SourceRef source_ref(const InputMessage& msg) {
   ref.set_offset(msg.offset);
   if (msg.key) {
     // Keys are usually text; a binary key is kept as its valid prefix only.
-    std::size_t bad = find_invalid_utf8(*msg.key);
-    ref.set_key(bad == std::string_view::npos ? *msg.key : msg.key->substr(0, bad));
+    ref.set_key(std::string(valid_utf8_prefix(*msg.key)));
   }
   if (msg.timestamp) {
     ref.set_received_at(format_rfc3339(std::chrono::floor<std::chrono::seconds>(*msg.timestamp)));
   }
-  ref.set_content_type(header_value(msg, "content-type"));
+  // Header values are arbitrary bytes; SourceRef fields are proto3 strings (valid UTF-8 only).
+  ref.set_content_type(std::string(valid_utf8_prefix(header_value(msg, "content-type"))));
   return ref;
 }
 

@@ -73,6 +73,7 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
+#pragma GCC diagnostic ignored "-Wpedantic"        // clang: their GNU statement expressions
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_.get(), RD_KAFKA_V_TOPIC(out.topic.c_str()),
         RD_KAFKA_V_KEY(out.key.data(), out.key.size()),

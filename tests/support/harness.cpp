@@ -124,6 +124,7 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
+#pragma GCC diagnostic ignored "-Wpedantic"        // clang: their GNU statement expressions
       err = rd_kafka_producev(
           rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
           RD_KAFKA_V_PARTITION(m.partition < 0 ? RD_KAFKA_PARTITION_UA : m.partition),

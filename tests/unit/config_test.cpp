@@ -729,5 +729,19 @@ TEST(ConfigLog, FormatKnownKeysAndOverride) {
       << error_of("", {"log.format=xml"});
 }
 
+// Found by fuzz_config: yaml-cpp 0.7's LoadAll loops forever (allocating) on a stray ',' that
+// starts a document (jbeder/yaml-cpp#1040); config loading must fail with a located error
+// instead, in the file and in a --set value.
+TEST(ConfigErrors, StrayCommaIsAnErrorNotAHang) {
+  EXPECT_EQ(error_of(","), "test.yaml:1: invalid YAML: unexpected token");
+  EXPECT_EQ(error_of("log: {level: info}\n---\n,\n"),
+            "test.yaml:3: invalid YAML: unexpected token");
+  EXPECT_EQ(error_of("", {"log.level=,"}),
+            "--set log.level=,: log.level: invalid YAML value: unexpected token");
+  // Ordinary multi-document input is still reported as such.
+  EXPECT_NE(error_of("a: 1\n---\nb: 2\n").find("expected a single YAML document, found 2"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::daemon

@@ -95,6 +95,46 @@ TEST(Decode, AnpaControlCharactersAreText) {
   EXPECT_TRUE(std::holds_alternative<DecodedItem>(r));
 }
 
+// Found by fuzz_decode: a junk content-type header (Kafka header values are arbitrary bytes) was
+// copied into SourceRef.content_type, a proto3 string that must be valid UTF-8 (the Story or
+// dead letter would not parse downstream). Like the key, only its valid prefix is kept.
+TEST(Decode, JunkContentTypeHeaderKeepsOnlyItsValidUtf8Prefix) {
+  auto m = msg("Headline\n\nBody text.");
+  m.headers.push_back({"Content-Type", std::string("text/pl\xA1\x00ain", 10)});
+  EXPECT_EQ(source_ref(m).content_type(), "text/pl");
+  auto r = decode(m, DecodeConfig{});
+  ASSERT_TRUE(std::holds_alternative<DecodedItem>(r));
+  EXPECT_EQ(std::get<DecodedItem>(r).source.content_type(), "text/pl");
+  m.headers.front().value = "text/plain; charset=utf-8";
+  EXPECT_EQ(source_ref(m).content_type(), "text/plain; charset=utf-8");
+}
+
+// Found by fuzz_decode: protobuf's JSON error quotes the input cut at a byte offset, which can
+// split a multi-byte character; the DecodeError message (DeadLetter.message, a proto3 string)
+// must stay valid UTF-8. Same for the 200-byte clip of a long bad "received_at".
+TEST(Decode, ErrorMessagesAreValidUtf8WhenQuotingCutInput) {
+  for (std::string pre : {"", "x"}) {
+    std::string value = "{\"body\": \"" + pre + "ab\\u00zz ";
+    for (int i = 0; i < 40; ++i) value += "\xC3\xA9";  // é
+    value += "\"}";
+    auto r = decode(msg(value), DecodeConfig{});
+    ASSERT_EQ(reason_of(r), v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
+    const std::string& m = std::get<DecodeError>(r).message;
+    EXPECT_EQ(find_invalid_utf8(m), std::string_view::npos) << m;
+    EXPECT_NE(m.find("Invalid escape"), std::string::npos) << m;
+  }
+  for (std::string pre : {"", "x"}) {
+    std::string when = pre;
+    for (int i = 0; i < 150; ++i) when += "\xC3\xA9";
+    auto r = decode(msg("{\"body\": \"x\", \"received_at\": \"" + when + "\"}"), DecodeConfig{});
+    ASSERT_EQ(reason_of(r), v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE);
+    const std::string& m = std::get<DecodeError>(r).message;
+    EXPECT_EQ(find_invalid_utf8(m), std::string_view::npos) << m;
+    EXPECT_EQ(m.substr(m.size() - 3), "...");
+    EXPECT_LT(m.size(), 300u);
+  }
+}
+
 TEST(Utf8, ValidatesStrictly) {
   EXPECT_EQ(find_invalid_utf8("plain ascii"), std::string_view::npos);
   EXPECT_EQ(find_invalid_utf8("“quotes” – dash € 😀"), std::string_view::npos);
