@@ -14,6 +14,8 @@ PACKAGES=(
   libxxhash-dev         # content hashes and SimHash shingles
   libgtest-dev libgmock-dev
   prometheus            # promtool, to validate /metrics in tests
+  libsystemd-dev        # sd_notify: Type=notify readiness, status, watchdog (daemon/notify.*)
+  systemd               # systemd-analyze/-sysusers/-tmpfiles: unit checks in tests
 )
 
 missing=()
