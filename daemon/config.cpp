@@ -356,6 +356,16 @@ bool read_bool(Ctx& ctx, const Tree& node, const std::string& path) {
   fail(node.where, path, "expected a boolean (true or false)");
 }
 
+double read_fraction(Ctx& ctx, const Tree& node, const std::string& path) {
+  const std::string text = scalar_text(ctx, node, path, "a number between 0 and 1");
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !(v >= 0.0 && v <= 1.0)) {
+    fail(node.where, path, "expected a number between 0 and 1");
+  }
+  return v;
+}
+
 std::size_t read_size(Ctx& ctx, const Tree& node, const std::string& path) {
   constexpr std::string_view kExpected = "a size (bytes, or e.g. 64KiB, 10MiB, 1GiB, 10MB)";
   std::optional<std::size_t> v = parse_size(scalar_text(ctx, node, path, kExpected));
@@ -486,9 +496,17 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("drain_timeout", c.pipeline.drain_timeout, read_millis);
   }
   if (const Tree* n = top.find("dedup")) {
-    Section s(ctx, *n, "dedup", {"window", "max_entries"});
+    Section s(ctx, *n, "dedup",
+              {"window", "max_entries", "state_topic", "near_enabled", "near_threshold",
+               "version_threshold", "numbers_threshold", "restore_timeout"});
     s.read("window", c.dedup.window, read_seconds);
     s.read("max_entries", c.dedup.max_entries, read_unsigned<std::size_t>);
+    s.read("state_topic", c.dedup.state_topic, read_string);
+    s.read("near_enabled", c.dedup.near_enabled, read_bool);
+    s.read("near_threshold", c.dedup.near_threshold, read_fraction);
+    s.read("version_threshold", c.dedup.version_threshold, read_fraction);
+    s.read("numbers_threshold", c.dedup.numbers_threshold, read_fraction);
+    s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
   }
   if (const Tree* n = top.find("embedded")) {
     Section s(ctx, *n, "embedded", {"seed_dir", "echo", "partitions"});
@@ -616,6 +634,19 @@ void validate(const Ctx& ctx, const Config& c) {
   // dedup
   if (c.dedup.window.count() <= 0) bad("dedup.window", "must be greater than 0");
   if (c.dedup.max_entries == 0) bad("dedup.max_entries", "must be greater than 0");
+  if (c.dedup.near_threshold <= 0.0) bad("dedup.near_threshold", "must be greater than 0");
+  if (!c.dedup.state_topic.empty()) {
+    if (!is_valid_topic_name(c.dedup.state_topic)) {
+      bad("dedup.state_topic", "not a valid Kafka topic name");
+    }
+    for (const auto* t :
+         {&c.output.stories_topic, &c.output.duplicates_topic, &c.output.dead_letter_topic}) {
+      if (*t == c.dedup.state_topic) bad("dedup.state_topic", "must differ from the output topics");
+    }
+    for (const auto& t : c.input.topics) {
+      if (t == c.dedup.state_topic) bad("dedup.state_topic", "must differ from the input topics");
+    }
+  }
 
   // embedded
   if (c.embedded.seed_dir.empty()) bad("embedded.seed_dir", "must not be empty");
@@ -943,6 +974,13 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "window" << YAML::Value
     << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window));
   e << YAML::Key << "max_entries" << YAML::Value << c.dedup.max_entries;
+  e << YAML::Key << "state_topic" << YAML::Value;
+  str(c.dedup.state_topic);
+  e << YAML::Key << "near_enabled" << YAML::Value << c.dedup.near_enabled;
+  e << YAML::Key << "near_threshold" << YAML::Value << c.dedup.near_threshold;
+  e << YAML::Key << "version_threshold" << YAML::Value << c.dedup.version_threshold;
+  e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.numbers_threshold;
+  e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
   e << YAML::EndMap;
 
   e << YAML::Key << "embedded" << YAML::Value << YAML::BeginMap;

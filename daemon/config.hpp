@@ -68,6 +68,12 @@ struct PipelineConfig {
 struct DedupConfig {
   std::chrono::seconds window{72 * 3600};
   std::size_t max_entries = 1'000'000;
+  std::string state_topic = "wire.dedup-state";  // "" disables persistence
+  bool near_enabled = true;
+  double near_threshold = 0.5;     // MinHash Jaccard estimate for a near-duplicate (0..1]
+  double version_threshold = 0.3;  // looser match for tagged updates whose headline changed
+  double numbers_threshold = 0.5;  // required overlap of numeric tokens (facts) for a match
+  std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
 };
 
 struct EmbeddedConfig {

@@ -285,7 +285,14 @@ std::string_view build_commit() noexcept;
   HISTOGRAM(end_to_end_latency_seconds,                                                            \
             "Time from the Kafka message timestamp to the producer delivery report",               \
             WIREFEED_LATENCY_BUCKETS)                                                              \
-  GAUGE(dedup_index_entries, "Entries in the deduplication index")
+  GAUGE(dedup_index_entries, "Entries in the deduplication index")                                 \
+  GAUGE(dedup_index_families, "Story families (latest versions) in the deduplication index")       \
+  COUNTER(dedup_evictions_total, "Dedup entries evicted by window expiry or capacity")             \
+  COUNTER(dedup_state_restored_total, "Dedup state records replayed from the state topic")         \
+  HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
+            WIREFEED_LATENCY_BUCKETS)                                                              \
+  COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
+  COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")
 
 #define WIREFEED_METRICS_UNPAREN(...) __VA_ARGS__
 #define WIREFEED_DECLARE_COUNTER(name, help) ::wirefeed::daemon::Counter name;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <thread>
 #include <vector>
@@ -44,7 +45,8 @@ struct PartitionState {
 struct Pending {
   std::shared_ptr<PartitionState> ps;
   std::shared_ptr<const InputMessage> msg;
-  std::atomic<int> remaining{0};
+  std::optional<v1::DedupState> state;    // produced only after the Story is delivered (I-4)
+  mutable std::atomic<int> remaining{0};  // outputs not yet delivered
 };
 
 // One produced record; owned by librdkafka between produce and the delivery report.
@@ -64,7 +66,9 @@ struct Service::Impl {
       : cfg(c),
         stats(s),
         echo(e),
-        index(pipeline::DedupConfig{c.dedup.window, c.dedup.max_entries}),
+        index(pipeline::DedupConfig{c.dedup.window, c.dedup.max_entries, c.dedup.near_enabled,
+                                    c.dedup.near_threshold, c.dedup.version_threshold,
+                                    c.dedup.numbers_threshold}),
         processor(ProcessorConfig{pipeline::DecodeConfig{c.input.max_bytes, {}},
                                   c.output.dead_letter_max_bytes},
                   index),
@@ -95,6 +99,7 @@ struct Service::Impl {
 
   ~Impl() {
     abandon.store(true);
+    stop_state_tail();
     pool.join();
     sink.reset();
   }
@@ -111,7 +116,10 @@ struct Service::Impl {
     auto pending = std::make_shared<Pending>();
     pending->ps = ps;
     pending->msg = std::move(msg);
-    pending->remaining.store(static_cast<int>(result.records.size()));
+    if (!cfg.dedup.state_topic.empty()) pending->state = std::move(result.state);
+    pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
+    if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
+    if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
     for (const v1::Record& rec : result.records) {
       count_record(rec);
       const auto t = Clock::now();
@@ -124,7 +132,12 @@ struct Service::Impl {
 
   void count_record(const v1::Record& rec) {
     if (rec.has_duplicate()) {
-      stats.duplicates_total.with({"exact"}).inc();
+      const auto kind = rec.duplicate().kind();
+      stats.duplicates_total
+          .with({kind == v1::DUPLICATE_KIND_NEAR      ? "near"
+                 : kind == v1::DUPLICATE_KIND_VERSION ? "version"
+                                                      : "exact"})
+          .inc();
     } else if (rec.has_dead_letter()) {
       stats.dead_letters_total.with({v1::DeadLetterReason_Name(rec.dead_letter().reason())}).inc();
     }
@@ -143,6 +156,17 @@ struct Service::Impl {
   // A record could not be delivered: replace it with a dead letter, or stall the partition.
   void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
     const auto& ps = ticket->pending->ps;
+    if (ticket->kind == OutputKind::kDedupState) {
+      // The story itself is delivered; without its state a restart may republish it (a repeat,
+      // never a loss).
+      spdlog::warn("{}[{}] offset {}: dedup state not persisted ({})", ps->topic, ps->partition,
+                   ticket->pending->msg->offset, rd_kafka_err2str(err));
+      finish_one(*ticket->pending);
+      return;
+    }
+    if (ticket->kind == OutputKind::kStory && ticket->pending->state) {
+      finish_one(*ticket->pending);  // the state slot: a story that is not out has no state
+    }
     if (ticket->kind == OutputKind::kDeadLetter || abandon.load()) {
       if (!abandon.load() && !ps->stalled.exchange(true)) stats.partitions_stalled.add(1);
       spdlog::critical(
@@ -177,13 +201,23 @@ struct Service::Impl {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (echo != nullptr) {
+    if (ticket->kind == OutputKind::kStory && ticket->pending->state) {
+      auto pending = ticket->pending;
+      boost::asio::post(pending->ps->strand, [this, pending] {
+        send(pending, pipeline::encode_state(*pending->state, cfg.dedup.state_topic));
+      });
+    }
+    if (echo != nullptr && ticket->kind != OutputKind::kDedupState) {
       v1::Record rec;
       if (pipeline::decode_output(ticket->kind, r.payload, r.len, rec)) {
         *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
       }
     }
-    if (ticket->pending->remaining.fetch_sub(1) == 1) complete(*ticket->pending);
+    finish_one(*ticket->pending);
+  }
+
+  void finish_one(const Pending& p) {
+    if (p.remaining.fetch_sub(1) == 1) complete(p);
   }
 
   void complete(const Pending& p) {
@@ -427,6 +461,108 @@ struct Service::Impl {
     }
   }
 
+  // ---- dedup state: replay at start-up, then tail (sees other instances' stories) --------------
+  sinks::KafkaHandle state_reader;
+  std::thread state_tailer;
+  std::atomic<bool> state_stop{false};
+
+  void apply_state_message(const rd_kafka_message_t* m) {
+    v1::DedupState st;
+    if (m->payload == nullptr || !st.ParseFromArray(m->payload, static_cast<int>(m->len)) ||
+        !restore_state(index, st)) {
+      spdlog::warn("dedup state {}[{}]@{}: malformed record skipped", cfg.dedup.state_topic,
+                   m->partition, m->offset);
+      return;
+    }
+    stats.dedup_state_restored_total.inc();
+  }
+
+  void restore_state_topic() {
+    const std::string& topic = cfg.dedup.state_topic;
+    if (topic.empty()) return;
+    const auto started = Clock::now();
+    sinks::Properties props = client_properties(cfg.kafka.consumer_properties);
+    props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
+    props["enable.auto.commit"] = "false";
+    props["enable.auto.offset.store"] = "false";
+    props.emplace("fetch.wait.max.ms", "50");
+    state_reader = sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf(props));
+    const rd_kafka_metadata_t* raw = nullptr;
+    sinks::KafkaHandle& rk = state_reader;
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+    const rd_kafka_resp_err_t merr = rd_kafka_metadata(rk.get(), 0, rkt, &raw, 10000);
+    rd_kafka_topic_destroy(rkt);
+    sinks::MetadataHandle md(raw);
+    if (merr != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 || md->topics[0].err != 0 ||
+        md->topics[0].partition_cnt == 0) {
+      spdlog::warn("dedup.state_topic '{}' is not available ({}); starting with an empty index",
+                   topic,
+                   merr != 0 ? rd_kafka_err2str(merr)
+                             : (md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "?"));
+      state_reader.reset();
+      return;
+    }
+    const int parts = md->topics[0].partition_cnt;
+    std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
+    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
+    for (int p = 0; p < parts; ++p) {
+      int64_t lo = 0;
+      rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo,
+                                       &high[static_cast<std::size_t>(p)], 10000);
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
+          RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_assign(rk.get(), list.get());
+    std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
+    auto caught_up = [&] {
+      for (int p = 0; p < parts; ++p) {
+        if (next[static_cast<std::size_t>(p)] < high[static_cast<std::size_t>(p)]) return false;
+      }
+      return true;
+    };
+    std::size_t n = 0;
+    const auto deadline = started + cfg.dedup.restore_timeout;
+    while (!caught_up() && Clock::now() < deadline) {
+      sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
+      if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      apply_state_message(m.get());
+      next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
+      ++n;
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+    stats.dedup_restore_duration_seconds.observe(secs);
+    if (!caught_up()) {
+      spdlog::warn("dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records",
+                   secs, n);
+    }
+    const auto st = index.stats();
+    spdlog::info("dedup state: replayed {} record(s) from '{}' in {:.3f}s; index holds {} stories",
+                 n, topic, secs, st.entries);
+    state_tailer = std::thread([this] {
+      while (!state_stop.load()) {
+        sinks::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
+        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) apply_state_message(m.get());
+      }
+    });
+  }
+
+  void stop_state_tail() {
+    state_stop.store(true);
+    if (state_tailer.joinable()) state_tailer.join();
+    if (state_reader) {
+      rd_kafka_consumer_close(state_reader.get());
+      state_reader.reset();
+    }
+  }
+
+  void update_dedup_gauges() {
+    const auto st = index.stats();
+    stats.dedup_index_entries.set(static_cast<int64_t>(st.entries));
+    stats.dedup_index_families.set(static_cast<int64_t>(st.families));
+    const uint64_t seen = stats.dedup_evictions_total.value();
+    if (st.evictions > seen) stats.dedup_evictions_total.inc(st.evictions - seen);
+  }
+
   void poll_once(int timeout_ms, bool accept) {
     sinks::MessageHandle m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
     if (!m) return;
@@ -438,6 +574,7 @@ struct Service::Impl {
   }
 
   int run(const std::atomic<bool>& stop) {
+    restore_state_topic();
     subscribe();
     spdlog::info("consuming {} topic(s) from {} as group '{}'", cfg.input.topics.size(), brokers,
                  cfg.kafka.group_id);
@@ -453,6 +590,7 @@ struct Service::Impl {
       progress.fetch_add(1, std::memory_order_relaxed);
       if (Clock::now() - last_lag > std::chrono::seconds(5)) {
         update_lag();
+        update_dedup_gauges();
         last_lag = Clock::now();
       }
     }
@@ -476,6 +614,7 @@ struct Service::Impl {
     }
     rd_kafka_consumer_close(consumer.get());
     pool.join();
+    stop_state_tail();
     if (sink) sink->flush(std::chrono::milliseconds(2000));
     spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());
   }

@@ -34,6 +34,8 @@ const char* output_kind_name(OutputKind k) {
       return "duplicate";
     case OutputKind::kDeadLetter:
       return "dead_letter";
+    case OutputKind::kDedupState:
+      return "dedup_state";
   }
   return "unknown";
 }
@@ -67,6 +69,16 @@ EncodedOutput encode(const v1::Record& record, const OutputTopics& topics) {
   return out;
 }
 
+EncodedOutput encode_state(const v1::DedupState& state, const std::string& topic) {
+  EncodedOutput out;
+  out.kind = OutputKind::kDedupState;
+  out.topic = topic;
+  out.key = state.content_hash();
+  out.payload = serialize_message(state);
+  out.schema = "wirefeed.v1.DedupState";
+  return out;
+}
+
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out) {
   const int n = static_cast<int>(size);
   switch (kind) {
@@ -76,6 +88,8 @@ bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Reco
       return out.mutable_duplicate()->ParseFromArray(data, n);
     case OutputKind::kDeadLetter:
       return out.mutable_dead_letter()->ParseFromArray(data, n);
+    case OutputKind::kDedupState:
+      return false;  // not a Record
   }
   return false;
 }

@@ -20,9 +20,9 @@ struct OutputTopics {
   std::string dead_letters;
 };
 
-enum class OutputKind { kStory, kDuplicate, kDeadLetter };
+enum class OutputKind { kStory, kDuplicate, kDeadLetter, kDedupState };
 
-const char* output_kind_name(OutputKind k);  // "story", "duplicate", "dead_letter"
+const char* output_kind_name(OutputKind k);  // "story", "duplicate", "dead_letter", "dedup_state"
 
 struct EncodedOutput {
   OutputKind kind = OutputKind::kStory;
@@ -35,6 +35,9 @@ struct EncodedOutput {
 inline constexpr const char* kContentTypeProtobuf = "application/x-protobuf";
 
 EncodedOutput encode(const v1::Record& record, const OutputTopics& topics);
+
+// A dedup state record for the state topic, keyed by content hash (compaction keeps the last).
+EncodedOutput encode_state(const v1::DedupState& state, const std::string& topic);
 
 // Parses an output message back into a Record, by kind (used for echo and tests).
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out);

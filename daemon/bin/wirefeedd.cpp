@@ -339,6 +339,9 @@ int run_daemon(const Config& cfg) {
          {&cfg.output.stories_topic, &cfg.output.duplicates_topic, &cfg.output.dead_letter_topic}) {
       cluster->create_topic(*t, cfg.embedded.partitions);
     }
+    if (!cfg.dedup.state_topic.empty()) {
+      cluster->create_topic(cfg.dedup.state_topic, cfg.embedded.partitions);
+    }
     bootstrap = cluster->bootstrap();
     const std::size_t n = seed_topic(bootstrap, cfg.input.topics.front(), cfg.embedded.seed_dir);
     spdlog::info("embedded broker at {}: seeded {} stor{} from {} into '{}'", bootstrap, n,

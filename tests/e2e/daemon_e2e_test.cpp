@@ -21,7 +21,8 @@ constexpr int kPartitions = 3;
 struct Cluster {
   daemon::EmbeddedCluster cluster{1};
   Cluster() {
-    for (const char* t : {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter"}) {
+    for (const char* t :
+         {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
       cluster.create_topic(t, kPartitions);
     }
   }
@@ -251,6 +252,61 @@ TEST(DaemonE2E, EmbeddedDefaultEchoesTheSeedStoryAndServesMetrics) {
   ASSERT_TRUE(m);
   EXPECT_NE(m->body.find("wirefeed_records_published_total"), std::string::npos);
   EXPECT_EQ(proc->stop(SIGINT), 0) << proc->stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
+
+namespace wirefeed::testing {
+namespace {
+
+// Dedup state is persisted after delivery and replayed on start-up: after kill -9 and restart,
+// a repeat and a rewrite of a story published before the crash are still suppressed.
+TEST(DaemonE2E, DedupStateSurvivesKillAndRestart) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = daemon_config(kafka.bootstrap(), "e2e-dedup", port);
+  const std::string story = sample_story();
+  {
+    DaemonProcess d(dir.path(), cfg);
+    ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+    ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", {{"first", story, 0}}));
+    const auto state = read_topic(kafka.bootstrap(), "wire.dedup-state", kPartitions, 1, 30s, 0ms);
+    ASSERT_EQ(state.size(), 1u) << d.stderr_text();
+    v1::DedupState st;
+    ASSERT_TRUE(st.ParseFromString(state[0].value));
+    EXPECT_EQ(st.story_id(), expected_id("first"));
+    EXPECT_EQ(d.stop(SIGKILL), 128 + SIGKILL);
+  }
+  DaemonProcess d2(dir.path(), cfg);
+  ASSERT_TRUE(d2.wait_ready(port, 60s)) << d2.stderr_text();
+  std::string rewrite = story;
+  rewrite.replace(rewrite.find("Back to top"), 11, "Sign up here.");
+  rewrite.replace(rewrite.find("days before the president"), 25, "just days before the president");
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw", {{"repeat", story, 1}, {"rewrite", rewrite, 2}}));
+  const auto dups = read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 2);
+  // The killed daemon may not have committed "first": its redelivery is then an EXACT notice
+  // pointing at itself (at-least-once: a repeat, never a loss).
+  ASSERT_GE(dups.size(), 2u) << d2.stderr_text();
+  ASSERT_LE(dups.size(), 3u);
+  std::map<std::string, v1::DuplicateNotice> by_id;
+  for (auto& n : decode_all<v1::DuplicateNotice>(dups)) by_id[n.id()] = n;
+  if (by_id.count(expected_id("first"))) {
+    EXPECT_EQ(by_id[expected_id("first")].duplicate_of(), expected_id("first"));
+  }
+  EXPECT_EQ(by_id[expected_id("repeat")].kind(), v1::DUPLICATE_KIND_EXACT);
+  EXPECT_EQ(by_id[expected_id("repeat")].duplicate_of(), expected_id("first"));
+  EXPECT_EQ(by_id[expected_id("rewrite")].kind(), v1::DUPLICATE_KIND_NEAR);
+  EXPECT_EQ(by_id[expected_id("rewrite")].duplicate_of(), expected_id("first"));
+  // Only the first story was ever published.
+  EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 5s).size(), 1u);
+  auto metrics = http_get(port, "/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("wirefeed_dedup_state_restored_total 1\n"), std::string::npos)
+      << metrics->body;
+  EXPECT_EQ(d2.stop(SIGTERM), 0) << d2.stderr_text();
 }
 
 }  // namespace
