@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -150,11 +151,16 @@ void configure_logging(const LogConfig& log) {
 constexpr auto kNotifyTick = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(5);
 
-template <class Family>
-std::uint64_t sum_counters(const Family& family) {
+// Sum of a counter family's children; with `first_label_in`, only children whose first label
+// value (e.g. the topic) is one of those.
+std::uint64_t sum_counters(const CounterFamily& family,
+                           const std::vector<std::string>& first_label_in = {}) {
   std::uint64_t total = 0;
-  family.for_each([&total](const std::vector<std::string>& /*labels*/, const Counter& c) {
-    total += c.value();
+  family.for_each([&](const std::vector<std::string>& labels, const Counter& c) {
+    if (first_label_in.empty() || std::find(first_label_in.begin(), first_label_in.end(),
+                                            labels.front()) != first_label_in.end()) {
+      total += c.value();
+    }
   });
   return total;
 }
@@ -164,8 +170,12 @@ std::uint64_t sum_counters(const Family& family) {
 class NotifyLoop {
  public:
   NotifyLoop(const SystemdNotifier& notifier, const Service& service, const Stats& stats,
-             std::atomic<bool>& ready_announced)
-      : notifier_(notifier), service_(service), stats_(stats), ready_(ready_announced) {
+             const OutputConfig& output, std::atomic<bool>& ready_announced)
+      : notifier_(notifier),
+        service_(service),
+        stats_(stats),
+        output_topics_{output.stories_topic, output.duplicates_topic, output.dead_letter_topic},
+        ready_(ready_announced) {
     thread_ = std::thread([this] { loop(); });
   }
   ~NotifyLoop() {
@@ -231,7 +241,8 @@ class NotifyLoop {
                           std::optional<std::pair<std::uint64_t, std::uint64_t>>& last) const {
     if (!ready_.load()) return "starting: " + service_.readiness().second;
     const std::uint64_t in = sum_counters(stats_.input_messages_total);
-    const std::uint64_t out = sum_counters(stats_.records_published_total);
+    // Records on the output topics only (not internal ones such as the dedup state topic).
+    const std::uint64_t out = sum_counters(stats_.records_published_total, output_topics_);
     std::string text = "consuming: ";
     if (last) {
       const double secs = std::max(std::chrono::duration<double>(elapsed).count(), 1e-3);
@@ -248,6 +259,7 @@ class NotifyLoop {
   const SystemdNotifier& notifier_;
   const Service& service_;
   const Stats& stats_;
+  const std::vector<std::string> output_topics_;
   std::atomic<bool>& ready_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -359,7 +371,7 @@ int run_daemon(const Config& cfg) {
                                        [&service] { return service.readiness(); }});
   spdlog::info("metrics on http://{}/metrics", cfg.metrics.listen);
   std::optional<NotifyLoop> notify;  // declared after service: stopped before it is destroyed
-  if (notifier.enabled()) notify.emplace(notifier, service, stats, ready_announced);
+  if (notifier.enabled()) notify.emplace(notifier, service, stats, cfg.output, ready_announced);
   const int rc = service.run(stop);
   notify.reset();
   return rc;
