@@ -260,6 +260,10 @@ std::optional<int> DaemonProcess::stop(int sig, std::chrono::milliseconds timeou
   return exit_code_;
 }
 
+void DaemonProcess::signal(int sig) {
+  if (running()) ::kill(pid_, sig);
+}
+
 std::string DaemonProcess::stdout_text() const { return read_file(out_); }
 std::string DaemonProcess::stderr_text() const { return read_file(err_); }
 

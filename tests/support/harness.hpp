@@ -91,6 +91,7 @@ class DaemonProcess {
   // nullopt on timeout.
   std::optional<int> stop(int sig, std::chrono::milliseconds timeout = 30s);
   bool running();
+  void signal(int sig);
   std::string stdout_text() const;
   std::string stderr_text() const;
 

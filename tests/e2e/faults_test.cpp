@@ -1,0 +1,204 @@
+// Fault injection against the real daemon binary on a mock cluster: broker outages, injected
+// request errors, repeated SIGKILLs while a producer keeps writing. After recovery every input
+// must be accounted for (a Story, a DuplicateNotice or a DeadLetter carries its id).
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "pipeline/decode.hpp"
+#include "tests/support/harness.hpp"
+#include "wirefeed/v1/story.pb.h"
+
+namespace wirefeed::testing {
+namespace {
+
+constexpr int kPartitions = 3;
+constexpr int16_t kApiProduce = 0;
+constexpr int16_t kApiFetch = 1;
+constexpr int16_t kApiOffsetCommit = 8;
+
+struct Cluster {
+  daemon::EmbeddedCluster cluster{1};
+  Cluster() {
+    for (const char* t :
+         {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
+      cluster.create_topic(t, kPartitions);
+    }
+  }
+  const std::string& bootstrap() const { return cluster.bootstrap(); }
+};
+
+std::string config(const std::string& bootstrap, const std::string& group, uint16_t port) {
+  return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +
+         "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\"\n    session.timeout.ms: "
+         "\"6000\"\n  producer_properties:\n    message.timeout.ms: \"60000\"\n"
+         "input:\n  topics: [wire.raw]\n"
+         "metrics:\n  listen: \"127.0.0.1:" +
+         std::to_string(port) + "\"\npipeline:\n  drain_timeout: 20s\n";
+}
+
+std::string id_for(const std::string& key) {
+  pipeline::InputMessage m;
+  m.key = key;
+  return pipeline::fallback_id(m);
+}
+
+std::string story(int i) {
+  return "Harbour report number " + std::to_string(i) + " for berth " + std::to_string(i) +
+         "\n\nLONDON, Mar 3 (Reuters) - Dockworkers at berth " + std::to_string(i) + " unloaded " +
+         std::to_string(i * 7 + 3) + " containers on Tuesday, officials said, " + "and " +
+         std::to_string(i * 3 + 1) + " ships waited offshore.\n\n" +
+         "The authority said volumes at berth " + std::to_string(i) + " rose " +
+         std::to_string(i % 17 + 2) + "% on the week to " + std::to_string(1000 + i) + " boxes.\n";
+}
+
+std::vector<Produced> batch(int from, int to) {
+  std::vector<Produced> out;
+  for (int i = from; i < to; ++i) out.push_back({"k" + std::to_string(i), story(i)});
+  return out;
+}
+
+struct Accounting {
+  std::set<std::string> ids;                // ids with at least one output
+  std::map<std::string, int> story_counts;  // published stories per id
+  std::size_t dead_letters = 0;
+};
+
+Accounting account(const std::string& bootstrap, std::size_t expect) {
+  Accounting a;
+  for (const auto& c : read_topic(bootstrap, "wire.stories", kPartitions, expect, 10s)) {
+    v1::Story s;
+    if (s.ParseFromString(c.value)) {
+      a.ids.insert(s.id());
+      ++a.story_counts[s.id()];
+    }
+  }
+  for (const auto& c : read_topic(bootstrap, "wire.duplicates", kPartitions, 0, 3s)) {
+    v1::DuplicateNotice n;
+    if (n.ParseFromString(c.value)) a.ids.insert(n.id());
+  }
+  for (const auto& c : read_topic(bootstrap, "wire.deadletter", kPartitions, 0, 3s)) {
+    v1::DeadLetter d;
+    if (d.ParseFromString(c.value)) {
+      a.ids.insert(d.id());
+      ++a.dead_letters;
+    }
+  }
+  return a;
+}
+
+// Waits until every key in [0, n) has an output; returns the missing ids.
+std::vector<std::string> wait_all_accounted(const std::string& bootstrap, int n, Accounting& out,
+                                            std::chrono::seconds bound = 90s) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  std::vector<std::string> missing;
+  do {
+    out = account(bootstrap, static_cast<std::size_t>(n));
+    missing.clear();
+    for (int i = 0; i < n; ++i) {
+      const std::string id = id_for("k" + std::to_string(i));
+      if (!out.ids.count(id)) missing.push_back(id);
+    }
+  } while (!missing.empty() && std::chrono::steady_clock::now() < deadline);
+  return missing;
+}
+
+TEST(Faults, BrokerDownMidStreamLosesNothing) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config(kafka.bootstrap(), "f-down", port));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 300)));
+  rd_kafka_mock_broker_set_down(kafka.cluster.mock(), 1);
+  std::this_thread::sleep_for(3s);
+  rd_kafka_mock_broker_set_up(kafka.cluster.mock(), 1);
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(300, 600)));
+  Accounting a;
+  const auto missing = wait_all_accounted(kafka.bootstrap(), 600, a);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of 600 inputs have no output";
+  std::cout << "[ figures ] broker down 3s: produced 600, accounted " << 600 - missing.size()
+            << ", stories " << a.story_counts.size() << ", dead letters " << a.dead_letters << "\n";
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+TEST(Faults, InjectedRetriableRequestErrorsAreRetried) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config(kafka.bootstrap(), "f-errors", port));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  auto* mc = kafka.cluster.mock();
+  // Retriable errors on Produce, Fetch and OffsetCommit: retried transparently.
+  rd_kafka_mock_push_request_errors(mc, kApiProduce, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                    RD_KAFKA_RESP_ERR_NOT_ENOUGH_REPLICAS);
+  rd_kafka_mock_push_request_errors(mc, kApiFetch, 2, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                    RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART);
+  rd_kafka_mock_push_request_errors(mc, kApiOffsetCommit, 2,
+                                    RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+                                    RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 200)));
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(200, 400)));
+  // Not covered here: a NON-retriable Produce error. The daemon turns the failed records into
+  // DELIVERY_FAILED dead letters, but on librdkafka 2.0.2's mock the idempotent producer then
+  // never delivers them (see the closing note of issue 6); the partition stalls, never skips.
+  Accounting a;
+  const auto missing = wait_all_accounted(kafka.bootstrap(), 400, a);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of 400 inputs have no output\n"
+                               << d.stderr_text().substr(d.stderr_text().size() > 3000
+                                                             ? d.stderr_text().size() - 3000
+                                                             : 0);
+  std::cout << "[ figures ] injected retriable errors: produced 400, accounted "
+            << 400 - missing.size() << ", dead letters " << a.dead_letters << "\n";
+  EXPECT_EQ(a.dead_letters, 0u);  // retried, not dead-lettered
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+TEST(Faults, RepeatedSigkillWhileProducingLosesNothing) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = config(kafka.bootstrap(), "f-chaos", port);
+  constexpr int kCycles = 10;
+  constexpr int kPerCycle = 150;
+  std::mt19937 rng(20261127);  // deterministic kill points
+  std::uniform_int_distribution<int> kill_after_ms(100, 1500);
+  int produced = 0;
+  for (int cycle = 0; cycle < kCycles; ++cycle) {
+    DaemonProcess d(dir.path(), cfg);
+    ASSERT_TRUE(d.wait_ready(port, 60s)) << "cycle " << cycle << ": " << d.stderr_text();
+    std::atomic<bool> done{false};
+    std::thread producer([&, from = produced] {
+      produce_all(kafka.bootstrap(), "wire.raw", batch(from, from + kPerCycle));
+      done.store(true);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(kill_after_ms(rng)));
+    EXPECT_EQ(d.stop(SIGKILL), 128 + SIGKILL);
+    producer.join();
+    produced += kPerCycle;
+  }
+  DaemonProcess last(dir.path(), cfg);
+  ASSERT_TRUE(last.wait_ready(port, 60s)) << last.stderr_text();
+  Accounting a;
+  const auto missing = wait_all_accounted(kafka.bootstrap(), produced, a, 120s);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << produced << " inputs have no output";
+  int repeats = 0;
+  for (const auto& [id, n] : a.story_counts) repeats += n - 1;
+  std::cout << "[ figures ] " << kCycles << " SIGKILL cycles: produced " << produced
+            << ", accounted " << produced - static_cast<int>(missing.size())
+            << ", distinct stories " << a.story_counts.size()
+            << ", repeated story ids on the stories topic " << repeats << "\n";
+  // A story id can repeat only when the kill landed between its delivery and the persistence
+  // of its dedup state; that window is one delivery round trip per kill.
+  EXPECT_LE(repeats, kCycles * 50);
+  EXPECT_EQ(last.stop(SIGTERM), 0) << last.stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
