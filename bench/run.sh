@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the benchmarks (Release, build-bench/) and runs them in sequence:
+#   dedup_eval, dedup_scale (each size in its own process, so RSS deltas are clean),
+#   stage_bench (3 repetitions, medians), offline throughput of `wirefeed process --jsonl`.
+#   bench/run.sh            # everything (about 10 minutes on 2 cores)
+#   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~17 GB of RAM)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=build-bench
+cmake -S . -B "$BUILD" -DWIREFEED_BUILD_BENCH=ON -DWIREFEED_BUILD_TESTS=OFF \
+  -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$BUILD" -j2 --target wirefeed dedup_eval dedup_scale gen_jsonl stage_bench
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"
+echo "== dedup_eval"
+"$BUILD/bin/dedup_eval"
+echo "== dedup_scale"
+sizes="0 100000 1000000"
+[[ -n ${BENCH_10M:-} ]] && sizes="$sizes 10000000"
+for n in $sizes; do "$BUILD/bin/dedup_scale" --sizes "$n" --restore 0; done
+"$BUILD/bin/dedup_scale" --sizes "" --restore 1000000
+echo "== stage_bench"
+taskset -c "${BENCH_CPU:-1}" "$BUILD/bin/stage_bench" --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.5
+echo "== offline throughput"
+bench/offline_throughput.sh "$BUILD" 100000 3

@@ -1,0 +1,197 @@
+// Per-stage micro-benchmarks (Google Benchmark): decode, clean_story, fingerprint, dedup decide,
+// encode, and the whole Processor::process (+ encode), on generated ~1 KB and ~3 KB stories.
+// Items/s and bytes/s refer to the raw input story (one item = one story).
+//
+//   stage_bench [--benchmark_repetitions=3 --benchmark_report_aggregates_only=true]
+#include <benchmark/benchmark.h>
+
+#include <map>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "bench/corpus.hpp"
+#include "daemon/processor.hpp"
+#include "pipeline/clean.hpp"
+#include "pipeline/decode.hpp"
+#include "pipeline/encode.hpp"
+#include "pipeline/fingerprint.hpp"
+
+using namespace wirefeed;
+
+namespace {
+
+constexpr std::size_t kStories = 2048;
+const std::chrono::sys_seconds kT0{std::chrono::seconds{1'772'409'600}};
+
+struct Corpus {
+  std::vector<pipeline::InputMessage> msgs;
+  std::vector<pipeline::DecodedItem> items;
+  std::vector<pipeline::CleanStory> clean;
+  std::vector<pipeline::StoryFingerprint> fps;
+  std::vector<v1::Record> records;  // Story records as published
+  std::size_t bytes = 0;
+};
+
+// ~`size` byte stories: 70% agency news (Reuters/AP), 30% templated items.
+const Corpus& corpus(std::size_t size) {
+  static std::map<std::size_t, Corpus> cache;
+  auto [it, fresh] = cache.try_emplace(size);
+  Corpus& c = it->second;
+  if (!fresh) return c;
+  bench::Rng rng(size);
+  bench::CorpusGenerator gen(rng);
+  pipeline::DedupIndex index(pipeline::DedupConfig{});
+  const daemon::Processor proc(daemon::ProcessorConfig{}, index);
+  for (std::size_t i = 0; i < kStories; ++i) {
+    const auto t = kT0 + std::chrono::seconds{static_cast<int64_t>(i)};
+    const double u = rng.uniform();
+    const bench::Shape shape = u < 0.4   ? bench::Shape::kReuters
+                               : u < 0.7 ? bench::Shape::kAp
+                                         : bench::kAllShapes[2 + rng.below(3)];
+    const bench::Story s = gen.make(shape, size, t);
+    pipeline::InputMessage m;
+    m.topic = "wire.raw";
+    m.partition = 0;
+    m.offset = static_cast<int64_t>(i);
+    m.key = "s-" + std::to_string(i);
+    m.timestamp = pipeline::Millis{
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch())};
+    m.value = gen.render(s, gen.random_style());
+    c.bytes += m.value.size();
+    auto d = pipeline::decode(m, {});
+    auto& item = std::get<pipeline::DecodedItem>(d);
+    c.clean.push_back(pipeline::clean_story(item.text, {item.received_at}));
+    c.fps.push_back(pipeline::fingerprint(c.clean.back()));
+    c.items.push_back(std::move(item));
+    auto res = proc.process(m);
+    c.records.push_back(res.records.at(0));
+    c.msgs.push_back(std::move(m));
+  }
+  return c;
+}
+
+void finish(benchmark::State& state, const Corpus& c) {
+  const auto n = static_cast<int64_t>(state.iterations());
+  state.SetItemsProcessed(n);
+  state.SetBytesProcessed(n * static_cast<int64_t>(c.bytes / c.msgs.size()));  // mean story size
+  state.counters["story_bytes"] = static_cast<double>(c.bytes) / static_cast<double>(kStories);
+}
+
+void BM_Decode(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  const pipeline::DecodeConfig cfg;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = pipeline::decode(c.msgs[i], cfg);
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
+void BM_Clean(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = pipeline::clean_story(c.items[i].text, {c.items[i].received_at});
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
+void BM_Fingerprint(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = pipeline::fingerprint(c.clean[i]);
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
+// Lookup+insert of new stories into an index holding up to kStories entries (it is rebuilt,
+// untimed, after each pass over the corpus). Large indexes: see dedup_scale.
+void BM_DedupDecide(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  std::vector<pipeline::DedupCandidate> cands;
+  for (std::size_t i = 0; i < kStories; ++i) {
+    pipeline::DedupCandidate d;
+    d.story_id = c.items[i].id;
+    d.content = c.fps[i].content;
+    d.minhash = c.fps[i].minhash;
+    d.numbers = c.fps[i].numbers;
+    d.family = pipeline::normalized_text_hash(c.clean[i].headline);
+    d.location = pipeline::normalized_text_hash(c.clean[i].dateline.location);
+    d.event_time = c.items[i].received_at;
+    cands.push_back(std::move(d));
+  }
+  auto index = std::make_unique<pipeline::DedupIndex>(pipeline::DedupConfig{});
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = index->decide(cands[i]);
+    benchmark::DoNotOptimize(r);
+    if (++i == kStories) {
+      state.PauseTiming();
+      index = std::make_unique<pipeline::DedupIndex>(pipeline::DedupConfig{});
+      i = 0;
+      state.ResumeTiming();
+    }
+  }
+  finish(state, c);
+}
+
+void BM_Encode(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  const pipeline::OutputTopics topics{"wire.stories", "wire.duplicates", "wire.dead"};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = pipeline::encode(c.records[i], topics);
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
+// The whole Processor (decode -> clean -> fingerprint -> dedup), optionally + encode of its
+// records: "processing stages together". A fresh index per pass keeps every story new.
+template <bool kEncode>
+void BM_Process(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  const pipeline::OutputTopics topics{"wire.stories", "wire.duplicates", "wire.dead"};
+  auto index = std::make_unique<pipeline::DedupIndex>(pipeline::DedupConfig{});
+  auto proc = std::make_unique<daemon::Processor>(daemon::ProcessorConfig{}, *index);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = proc->process(c.msgs[i]);
+    if constexpr (kEncode) {
+      for (const auto& rec : r.records) {
+        auto e = pipeline::encode(rec, topics);
+        benchmark::DoNotOptimize(e);
+      }
+    }
+    benchmark::DoNotOptimize(r);
+    if (++i == kStories) {
+      state.PauseTiming();
+      index = std::make_unique<pipeline::DedupIndex>(pipeline::DedupConfig{});
+      proc = std::make_unique<daemon::Processor>(daemon::ProcessorConfig{}, *index);
+      i = 0;
+      state.ResumeTiming();
+    }
+  }
+  finish(state, c);
+}
+
+}  // namespace
+
+BENCHMARK(BM_Decode)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_Clean)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_Fingerprint)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_DedupDecide)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_Encode)->Arg(1000)->Arg(3000);
+BENCHMARK_TEMPLATE(BM_Process, false)->Name("BM_Process")->Arg(1000)->Arg(3000);
+BENCHMARK_TEMPLATE(BM_Process, true)->Name("BM_ProcessEncode")->Arg(1000)->Arg(3000);
+
+BENCHMARK_MAIN();
