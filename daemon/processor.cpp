@@ -84,7 +84,9 @@ bool starts_with_word(std::string_view s, std::string_view w) {
 
 // Kills and withdrawals: "STORY WITHDRAWN", "WITHDRAWN-...", AP "KILL"/"ELIMINATION" advisories.
 bool is_kill(const pipeline::CleanStory& c) {
-  if (has_tag(c, "WITHDRAWN") || has_tag(c, "KILL")) return true;
+  for (const std::string& t : c.version_tags) {
+    if (t.find("WITHDRAWN") != std::string::npos || t.rfind("KILL", 0) == 0) return true;
+  }
   for (std::string_view w :
        {"STORY WITHDRAWN", "WITHDRAWN", "KILL", "KILLED", "MANDATORY KILL", "ELIMINATION"}) {
     if (starts_with_word(c.headline, w)) return true;

@@ -73,13 +73,20 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
   // 2. Family: by item id / headline+dateline key, else (for tagged versions) by similarity.
   Family* fam = nullptr;
   uint64_t fam_key = 0;
+  double fam_similarity = 0.0;
   if (c.family != 0) {
     if (auto it = families_.find(c.family); it != families_.end()) {
-      fam = &it->second;
-      fam_key = c.family;
+      // An item id is authoritative. A headline+dateline key is only a hint: recurring reports
+      // ("Gold prices", "Weather") reuse headlines, so the content must also be similar.
+      const Entry* head = entry_locked(it->second.seq);
+      const double sim = head != nullptr ? minhash_similarity(c.minhash, head->minhash) : 0.0;
+      if (c.family_from_item || sim >= cfg_.version_threshold) {
+        fam = &it->second;
+        fam_key = c.family;
+        fam_similarity = sim;
+      }
     }
   }
-  double fam_similarity = 0.0;
   if (fam == nullptr && (c.version_tagged || c.kill) && !c.family_from_item) {
     if (auto cand = best_near_locked(c, cfg_.version_threshold, c.location != 0)) {
       const Entry* e = entry_locked(cand->seq);

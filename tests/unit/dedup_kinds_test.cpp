@@ -186,3 +186,45 @@ TEST_F(DedupKinds, RestoredStateKeepsSuppressingAfterRestart) {
 
 }  // namespace
 }  // namespace wirefeed::daemon
+
+namespace wirefeed::daemon {
+namespace {
+
+// Regression (found by bench/dedup_eval): a recurring report reuses its headline and dateline;
+// the next day's edition is a different story, not a stale version of the first.
+TEST_F(DedupKinds, RecurringHeadlineWithDifferentContentIsANewStory) {
+  auto day1 =
+      run("Gold prices\n\nLONDON, Mar 3 (Reuters) - Spot gold rose 0.4% to $2,041.10 an ounce on "
+          "Monday as the dollar slipped and traders priced in rate cuts later this year.\n\n"
+          "Silver gained 1.1% to $23.05 and platinum added 0.3% to $902.40.\n",
+          "g1");
+  auto upd = run(
+      "UPDATE 1-Gold prices\n\nLONDON, Mar 3 (Reuters) - Spot gold rose 0.4% to $2,041.10 an "
+      "ounce on Monday as the dollar slipped and traders priced in rate cuts later this year.\n\n"
+      "Silver gained 1.1% to $23.05 and platinum added 0.3% to $902.40.\n\nPalladium was flat.\n",
+      "g2");
+  auto day2 =
+      run("Gold prices\n\nLONDON, Mar 4 (Reuters) - Bullion slid on Tuesday after strong factory "
+          "orders data lifted Treasury yields, with spot gold down 0.9% at $2,022.75.\n\n"
+          "Miners' shares fell in London and Johannesburg; silver lost 2% to $22.59.\n",
+          "g3");
+  ASSERT_TRUE(day1.has_story());
+  ASSERT_TRUE(upd.has_story());
+  EXPECT_EQ(upd.story().version().supersedes(), day1.story().id());
+  ASSERT_TRUE(day2.has_story()) << day2.DebugString();
+  EXPECT_TRUE(day2.story().version().supersedes().empty());
+}
+
+TEST_F(DedupKinds, StoryWithdrawnTagIsAKill) {
+  auto v0 = run(kStrike, "w0");
+  const std::string kill =
+      std::string("STORY WITHDRAWN-Dockworkers extend strike at Rotterdam container terminals") +
+      std::string(kStrike).substr(std::string(kStrike).find('\n'));
+  auto k = run(kill, "w1");
+  ASSERT_TRUE(k.has_story()) << k.DebugString();
+  EXPECT_TRUE(k.story().version().canceled());
+  EXPECT_EQ(k.story().version().supersedes(), v0.story().id());
+}
+
+}  // namespace
+}  // namespace wirefeed::daemon
