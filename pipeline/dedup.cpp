@@ -80,7 +80,9 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
       // ("Gold prices", "Weather") reuse headlines, so the content must also be similar.
       const Entry* head = entry_locked(it->second.seq);
       const double sim = head != nullptr ? minhash_similarity(c.minhash, head->minhash) : 0.0;
-      if (c.family_from_item || sim >= cfg_.version_threshold) {
+      const bool facts = head != nullptr &&
+                         numbers_containment(c.numbers, head->numbers) >= cfg_.numbers_threshold;
+      if (c.family_from_item || (sim >= cfg_.version_threshold && facts)) {
         fam = &it->second;
         fam_key = c.family;
         fam_similarity = sim;

@@ -125,6 +125,23 @@ double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint
   return static_cast<double>(both) / static_cast<double>(uni);
 }
 
+double numbers_containment(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  if (a.empty() || b.empty()) return 1.0;
+  std::size_t i = 0, j = 0, both = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) {
+      ++both;
+      ++i;
+      ++j;
+    } else if (a[i] < b[j]) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return static_cast<double>(both) / static_cast<double>(std::min(a.size(), b.size()));
+}
+
 uint64_t normalized_text_hash(std::string_view text) {
   XXH3_state_t state;
   XXH3_64bits_reset(&state);

@@ -49,6 +49,11 @@ double minhash_similarity(const MinHash& a, const MinHash& b);
 // Jaccard similarity of two sorted sets of numeric-token hashes; 1.0 when both are empty.
 double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
 
+// Share of the smaller set of numeric-token hashes found in the other (containment); 1.0 when
+// either is empty. An UPDATE adds figures but keeps the earlier ones; a different day's report
+// of the same template changes them.
+double numbers_containment(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+
 // Hash of the normalised tokens of `text` (case, punctuation and spacing ignored); 0 if no token.
 uint64_t normalized_text_hash(std::string_view text);
 
