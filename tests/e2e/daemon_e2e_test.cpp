@@ -311,3 +311,77 @@ TEST(DaemonE2E, DedupStateSurvivesKillAndRestart) {
 
 }  // namespace
 }  // namespace wirefeed::testing
+
+namespace wirefeed::testing {
+namespace {
+
+// Two daemons in one consumer group: each tails the dedup state topic, so a copy of a story
+// that the other daemon published is still suppressed. Then one daemon is killed: its
+// partitions move to the survivor and nothing is lost.
+TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port_a = free_port();
+  const uint16_t port_b = free_port();
+  DaemonProcess a(dir.path(), daemon_config(kafka.bootstrap(), "e2e-pair", port_a));
+  DaemonProcess b(dir.path(), daemon_config(kafka.bootstrap(), "e2e-pair", port_b));
+  ASSERT_TRUE(a.wait_ready(port_a, 60s)) << a.stderr_text();
+  ASSERT_TRUE(b.wait_ready(port_b, 60s)) << b.stderr_text();
+  // Wait until the group is balanced: both members own partitions.
+  auto owned = [](uint16_t port) {
+    auto m = http_get(port, "/metrics");
+    const std::string key = "\nwirefeed_partitions_assigned ";
+    const auto at = m ? m->body.find(key) : std::string::npos;
+    return at == std::string::npos ? 0 : std::stoi(m->body.substr(at + key.size()));
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (
+      (owned(port_a) == 0 || owned(port_b) == 0 || owned(port_a) + owned(port_b) != kPartitions) &&
+      std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(owned(port_a) + owned(port_b), kPartitions);
+
+  const std::string story = sample_story();
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", {{"orig", story, 0}}));
+  ASSERT_EQ(read_topic(kafka.bootstrap(), "wire.dedup-state", kPartitions, 1, 30s, 0ms).size(), 1u);
+  std::this_thread::sleep_for(500ms);  // the other daemon's state tail picks the record up
+  // Copies on every partition: whichever daemon owns them, each is an EXACT duplicate.
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw",
+                  {{"copy0", story, 0}, {"copy1", story, 1}, {"copy2", story, 2}}));
+  const auto dups = read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 3);
+  ASSERT_EQ(dups.size(), 3u) << a.stderr_text() << b.stderr_text();
+  for (const auto& n : decode_all<v1::DuplicateNotice>(dups)) {
+    EXPECT_EQ(n.duplicate_of(), expected_id("orig"));
+  }
+  EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 3s).size(), 1u);
+
+  // Kill one member; stories keep arriving on every partition; the survivor takes over the
+  // dead member's partitions once its session expires, and nothing is lost.
+  EXPECT_EQ(b.stop(SIGKILL), 128 + SIGKILL);
+  std::vector<Produced> more;
+  for (int i = 0; i < 300; ++i) more.push_back({"m" + std::to_string(i), numbered_story(i)});
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", more));
+  std::set<std::string> seen;
+  const auto until = std::chrono::steady_clock::now() + 90s;
+  std::size_t missing = more.size();
+  while (missing > 0 && std::chrono::steady_clock::now() < until) {
+    for (const auto& s : decode_all<v1::Story>(
+             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, more.size() + 1, 5s))) {
+      seen.insert(s.id());
+    }
+    for (const auto& n : decode_all<v1::DuplicateNotice>(
+             read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 0, 2s))) {
+      seen.insert(n.id());
+    }
+    missing = 0;
+    for (const auto& p : more) missing += seen.count(expected_id(p.key)) ? 0 : 1;
+  }
+  EXPECT_EQ(missing, 0u) << a.stderr_text();
+  EXPECT_EQ(owned(port_a), kPartitions);
+  EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
