@@ -634,6 +634,11 @@ std::pair<bool, std::string> Service::readiness() const {
   return {true, "ready"};
 }
 
+void Service::apply_live(const Config& cfg) {
+  impl_->index.set_thresholds(cfg.dedup.near_enabled, cfg.dedup.near_threshold,
+                              cfg.dedup.version_threshold, cfg.dedup.numbers_threshold);
+}
+
 uint64_t Service::progress() const { return impl_->progress.load(std::memory_order_relaxed); }
 
 }  // namespace wirefeed::daemon

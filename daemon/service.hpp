@@ -47,6 +47,9 @@ class Service {
   // applies backpressure). A watchdog that sees it advance knows the pipeline is not wedged.
   uint64_t progress() const;
 
+  // Live reload: applies the dedup thresholds of `cfg` (see daemon/reload.hpp).
+  void apply_live(const Config& cfg);
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -224,6 +224,14 @@ std::size_t DedupIndex::size() const {
   return entries_.size();
 }
 
+void DedupIndex::set_thresholds(bool near_enabled, double near, double version, double numbers) {
+  std::lock_guard lock(mu_);
+  cfg_.near_enabled = near_enabled;
+  cfg_.near_threshold = near;
+  cfg_.version_threshold = version;
+  cfg_.numbers_threshold = numbers;
+}
+
 DedupStats DedupIndex::stats() const {
   std::lock_guard lock(mu_);
   return DedupStats{entries_.size(), families_.size(), bands_.size(), evictions_};

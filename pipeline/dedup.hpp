@@ -92,6 +92,9 @@ class DedupIndex {
   std::size_t size() const;
   DedupStats stats() const;
 
+  // Live reload: replaces the decision thresholds (window and capacity stay as constructed).
+  void set_thresholds(bool near_enabled, double near, double version, double numbers);
+
  private:
   struct Entry {
     std::string story_id;

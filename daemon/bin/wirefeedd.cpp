@@ -39,6 +39,7 @@
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/reload.hpp"
 #include "daemon/service.hpp"
 
 namespace {
@@ -308,7 +309,7 @@ class SignalWatcher {
         // Before READY=1 systemd ignores RELOADING=1, so there is nothing to bracket.
         const bool ready = ready_.load();
         if (ready) notifier_.reloading();
-        spdlog::info("SIGHUP: live reload is not implemented yet; configuration unchanged");
+        reload();
         if (ready) notifier_.ready();
         continue;
       }
@@ -323,14 +324,46 @@ class SignalWatcher {
       stop_.store(true);
     }
   }
+  void reload() {
+    std::lock_guard lock(reload_mu_);
+    if (reloader_ == nullptr) {
+      spdlog::warn("SIGHUP: still starting; configuration unchanged");
+      return;
+    }
+    const ReloadOutcome r = reloader_->reload();
+    if (!r.ok) {
+      spdlog::error("SIGHUP: reload rejected, the running configuration is unchanged: {}", r.error);
+      return;
+    }
+    auto join = [](const std::vector<std::string>& v) {
+      std::string s;
+      for (const auto& k : v) s += (s.empty() ? "" : ", ") + k;
+      return s.empty() ? std::string("none") : s;
+    };
+    spdlog::info("SIGHUP: configuration reloaded; applied: {}", join(r.applied));
+    if (!r.restart.empty()) {
+      spdlog::warn("SIGHUP: changed keys that need a restart (still running the old values): {}",
+                   join(r.restart));
+    }
+  }
+
   std::atomic<bool>& stop_;
   const SystemdNotifier& notifier_;
   const std::atomic<bool>& ready_;
   std::atomic<bool> done_{false};
+  std::mutex reload_mu_;
+  Reloader* reloader_ = nullptr;  // guarded by reload_mu_
   std::thread thread_;
+
+ public:
+  // Installs (or, with nullptr, removes) what SIGHUP runs; blocks while a reload is running.
+  void set_reloader(Reloader* r) {
+    std::lock_guard lock(reload_mu_);
+    reloader_ = r;
+  }
 };
 
-int run_daemon(const Config& cfg) {
+int run_daemon(const Config& cfg, const Args& args) {
   // Block the handled signals in every thread we (and librdkafka) start from here on.
   const sigset_t set = SignalWatcher::handled();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -372,7 +405,15 @@ int run_daemon(const Config& cfg) {
   spdlog::info("metrics on http://{}/metrics", cfg.metrics.listen);
   std::optional<NotifyLoop> notify;  // declared after service: stopped before it is destroyed
   if (notifier.enabled()) notify.emplace(notifier, service, stats, cfg.output, ready_announced);
+  Reloader reloader(
+      cfg, [&args] { return load_config(args.config, args.overrides); },
+      [&service](const Config& live) {
+        spdlog::set_level(spdlog::level::from_str(live.log.level));
+        service.apply_live(live);
+      });
+  signals.set_reloader(&reloader);
   const int rc = service.run(stop);
+  signals.set_reloader(nullptr);
   notify.reset();
   return rc;
 }
@@ -403,7 +444,7 @@ int main(int argc, char** argv) {
   }
   configure_logging(cfg.log);
   try {
-    return run_daemon(cfg);
+    return run_daemon(cfg, *args);
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
     return 1;

@@ -385,3 +385,56 @@ TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
 
 }  // namespace
 }  // namespace wirefeed::testing
+
+namespace wirefeed::testing {
+namespace {
+
+bool wait_for_log(DaemonProcess& d, const std::string& needle, std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (d.stderr_text().find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return false;
+}
+
+// SIGHUP: live keys are applied, restart-only keys are named, a broken file is rejected and the
+// daemon keeps running the old configuration.
+TEST(DaemonE2E, SighupReloadsLiveKeysAndRejectsABrokenConfig) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = daemon_config(kafka.bootstrap(), "e2e-reload", port);
+  DaemonProcess d(dir.path(), cfg);
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  std::filesystem::path file;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind("config-", 0) == 0) file = e.path();
+  }
+  ASSERT_FALSE(file.empty());
+
+  std::ofstream(file) << daemon_config(kafka.bootstrap(), "e2e-other-group", port,
+                                       "log:\n  level: debug\ndedup:\n  near_threshold: 0.7\n");
+  d.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(d, "configuration reloaded", 10s)) << d.stderr_text();
+  EXPECT_NE(d.stderr_text().find("dedup.near_threshold"), std::string::npos);
+  EXPECT_TRUE(wait_for_log(d, "need a restart", 5s));
+  EXPECT_NE(d.stderr_text().find("kafka.group_id"), std::string::npos);
+
+  std::ofstream(file) << "kafka:\n  brokers: [not, a, string]\n";
+  d.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(d, "reload rejected", 10s)) << d.stderr_text();
+  EXPECT_NE(d.stderr_text().find("kafka.brokers"), std::string::npos);
+
+  // Still consuming with the old configuration.
+  auto ready = http_get(port, "/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw", {{"after-reload", sample_story(), 0}}));
+  EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1).size(), 1u);
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing
