@@ -107,8 +107,9 @@ double minhash_similarity(const MinHash& a, const MinHash& b) {
   return counted == 0 ? 0.0 : static_cast<double>(same) / static_cast<double>(counted);
 }
 
-double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
-  if (a.empty() && b.empty()) return 1.0;
+namespace {
+// Size of the intersection of two sorted, duplicate-free vectors.
+std::size_t count_common(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
   std::size_t i = 0, j = 0, both = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] == b[j]) {
@@ -121,24 +122,20 @@ double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint
       ++j;
     }
   }
+  return both;
+}
+}  // namespace
+
+double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  if (a.empty() && b.empty()) return 1.0;
+  const std::size_t both = count_common(a, b);
   const std::size_t uni = a.size() + b.size() - both;
   return static_cast<double>(both) / static_cast<double>(uni);
 }
 
 double numbers_containment(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
   if (a.empty() || b.empty()) return 1.0;
-  std::size_t i = 0, j = 0, both = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] == b[j]) {
-      ++both;
-      ++i;
-      ++j;
-    } else if (a[i] < b[j]) {
-      ++i;
-    } else {
-      ++j;
-    }
-  }
+  const std::size_t both = count_common(a, b);
   return static_cast<double>(both) / static_cast<double>(std::min(a.size(), b.size()));
 }
 

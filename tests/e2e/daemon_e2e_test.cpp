@@ -18,16 +18,7 @@ namespace {
 
 constexpr int kPartitions = 3;
 
-struct Cluster {
-  daemon::EmbeddedCluster cluster{1};
-  Cluster() {
-    for (const char* t :
-         {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
-      cluster.create_topic(t, kPartitions);
-    }
-  }
-  const std::string& bootstrap() const { return cluster.bootstrap(); }
-};
+using Cluster = TestCluster;
 
 std::string daemon_config(const std::string& bootstrap, const std::string& group, uint16_t port,
                           const std::string& extra = "") {

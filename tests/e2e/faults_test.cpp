@@ -22,16 +22,7 @@ constexpr int16_t kApiProduce = 0;
 constexpr int16_t kApiFetch = 1;
 constexpr int16_t kApiOffsetCommit = 8;
 
-struct Cluster {
-  daemon::EmbeddedCluster cluster{1};
-  Cluster() {
-    for (const char* t :
-         {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
-      cluster.create_topic(t, kPartitions);
-    }
-  }
-  const std::string& bootstrap() const { return cluster.bootstrap(); }
-};
+using Cluster = TestCluster;
 
 std::string config(const std::string& bootstrap, const std::string& group, uint16_t port) {
   return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +

@@ -202,6 +202,13 @@ int64_t committed_offset(const std::string& bootstrap, const std::string& group,
   return off;
 }
 
+TestCluster::TestCluster(int partitions) {
+  for (const char* t :
+       {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
+    cluster.create_topic(t, partitions);
+  }
+}
+
 DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml,
                              std::vector<std::string> extra_args) {
   static int counter = 0;  // distinct file names per process within one test

@@ -76,6 +76,14 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
 int64_t committed_offset(const std::string& bootstrap, const std::string& group,
                          const std::string& topic, int32_t partition);
 
+// A mock cluster with the topics the daemon uses in tests (wire.raw, wire.stories,
+// wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each.
+struct TestCluster {
+  explicit TestCluster(int partitions = 3);
+  const std::string& bootstrap() const { return cluster.bootstrap(); }
+  daemon::EmbeddedCluster cluster{1};
+};
+
 // The real wirefeedd binary as a child process.
 class DaemonProcess {
  public:
