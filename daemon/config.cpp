@@ -301,6 +301,22 @@ std::string interpolate(const Ctx& ctx, const Tree& node, const std::string& pat
     const std::size_t close = s.find('}', i + 2);
     if (close == std::string::npos) fail(node.where, path, "unterminated ${ in value");
     const std::string inner = s.substr(i + 2, close - i - 2);
+    if (inner.rfind("file:", 0) == 0) {
+      // ${file:/run/secrets/kafka-password}: a secret kept in a file (systemd credentials,
+      // Kubernetes secrets). One trailing newline is dropped; the content is never logged.
+      const std::string file = inner.substr(5);
+      std::ifstream in(file, std::ios::binary);
+      std::ostringstream content;
+      if (file.empty() || !in || !(content << in.rdbuf())) {
+        fail(node.where, path, "cannot read secret file '" + file + "'");
+      }
+      std::string v = content.str();
+      if (!v.empty() && v.back() == '\n') v.pop_back();
+      if (!v.empty() && v.back() == '\r') v.pop_back();
+      out += v;
+      i = close + 1;
+      continue;
+    }
     const std::size_t sep = inner.find(":-");
     const std::string name = inner.substr(0, sep);
     if (!valid_env_name(name))

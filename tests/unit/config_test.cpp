@@ -745,3 +745,29 @@ TEST(ConfigErrors, StrayCommaIsAnErrorNotAHang) {
 
 }  // namespace
 }  // namespace wirefeed::daemon
+
+namespace wirefeed::daemon {
+namespace {
+
+TEST(ConfigSecrets, FileInterpolationReadsASecretFileAndNamesTheKeyOnError) {
+  const std::filesystem::path secret =
+      std::filesystem::temp_directory_path() / ("wirefeed-secret-" + std::to_string(::getpid()));
+  std::ofstream(secret) << "s3cr3t\n";
+  const Config c = parse_config(
+      "kafka:\n  properties:\n    sasl.password: ${file:" + secret.string() + "}\n", "c.yaml");
+  EXPECT_EQ(c.kafka.properties.at("sasl.password"), "s3cr3t");
+  EXPECT_EQ(render_config(c).find("s3cr3t"), std::string::npos);  // redacted
+  std::filesystem::remove(secret);
+  try {
+    (void)parse_config(
+        "kafka:\n  properties:\n    sasl.password: ${file:" + secret.string() + "}\n", "c.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("c.yaml:3: kafka.properties.sasl.password"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("cannot read secret file"), std::string::npos) << msg;
+  }
+}
+
+}  // namespace
+}  // namespace wirefeed::daemon
