@@ -183,7 +183,7 @@ TEST(DaemonE2E, NothingIsLostWhenKilledMidStreamAndRestarted) {
   while (seen.size() < want.size() && std::chrono::steady_clock::now() < deadline) {
     seen.clear();
     for (const auto& s : decode_all<v1::Story>(
-             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, want.size(), 5s))) {
+             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, want.size(), 20s))) {
       seen.insert(s.id());
     }
     for (const auto& n : decode_all<v1::DuplicateNotice>(
@@ -359,17 +359,25 @@ TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
   std::size_t missing = more.size();
   while (missing > 0 && std::chrono::steady_clock::now() < until) {
     for (const auto& s : decode_all<v1::Story>(
-             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, more.size() + 1, 5s))) {
+             read_topic(kafka.bootstrap(), "wire.stories", kPartitions, more.size() + 1, 20s))) {
       seen.insert(s.id());
     }
     for (const auto& n : decode_all<v1::DuplicateNotice>(
              read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 0, 2s))) {
       seen.insert(n.id());
     }
+    for (const auto& dl : decode_all<v1::DeadLetter>(
+             read_topic(kafka.bootstrap(), "wire.deadletter", kPartitions, 0, 1s))) {
+      seen.insert(dl.id());
+    }
     missing = 0;
     for (const auto& p : more) missing += seen.count(expected_id(p.key)) ? 0 : 1;
   }
-  EXPECT_EQ(missing, 0u) << a.stderr_text();
+  std::string missing_keys;
+  for (const auto& p : more) {
+    if (!seen.count(expected_id(p.key))) missing_keys += p.key + " ";
+  }
+  EXPECT_EQ(missing, 0u) << "missing: " << missing_keys << "\n" << a.stderr_text();
   EXPECT_EQ(owned(port_a), kPartitions);
   EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
 }

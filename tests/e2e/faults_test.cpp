@@ -62,7 +62,7 @@ struct Accounting {
 
 Accounting account(const std::string& bootstrap, std::size_t expect) {
   Accounting a;
-  for (const auto& c : read_topic(bootstrap, "wire.stories", kPartitions, expect, 10s)) {
+  for (const auto& c : read_topic(bootstrap, "wire.stories", kPartitions, expect, 20s)) {
     v1::Story s;
     if (s.ParseFromString(c.value)) {
       a.ids.insert(s.id());
