@@ -141,21 +141,9 @@ void run_size(std::size_t n, std::size_t ops) {
 }
 
 v1::DedupState to_state(const pipeline::DedupCandidate& c) {
-  v1::DedupState s;
-  s.set_story_id(c.story_id);
-  s.set_content_hash(hex16(c.content.hi) + hex16(c.content.lo));
-  s.set_event_time(c.event_time.time_since_epoch().count());
-  s.set_family(c.family);
-  s.set_version_number(c.version_number);
-  std::string mh(c.minhash.size() * 2, '\0');
-  for (std::size_t i = 0; i < c.minhash.size(); ++i) {
-    mh[2 * i] = static_cast<char>(c.minhash[i] & 0xFF);
-    mh[2 * i + 1] = static_cast<char>(c.minhash[i] >> 8);
-  }
-  s.set_minhash(std::move(mh));
-  for (uint32_t v : c.numbers) s.add_numbers(v);
-  s.set_location(c.location);
-  return s;
+  pipeline::Decision d;
+  d.family = c.family;
+  return daemon::dedup_state(c, d);
 }
 
 void run_restore(std::size_t n) {

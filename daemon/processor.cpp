@@ -128,7 +128,9 @@ pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
   return d;
 }
 
-v1::DedupState to_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d) {
+}  // namespace
+
+v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d) {
   v1::DedupState s;
   s.set_story_id(c.story_id);
   s.set_content_hash(c.content.hex());
@@ -146,8 +148,6 @@ v1::DedupState to_state(const pipeline::DedupCandidate& c, const pipeline::Decis
   s.set_location(c.location);
   return s;
 }
-
-}  // namespace
 
 std::string family_id(uint64_t family) {
   return family == 0 ? std::string() : "wf-" + hex16(family);
@@ -246,7 +246,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);
       version->set_canceled(d.verdict == pipeline::Verdict::kCancel);
-      result.state = to_state(cand, d);
+      result.state = dedup_state(cand, d);
     }
     result.records.push_back(std::move(rec));
   } catch (const std::exception& e) {

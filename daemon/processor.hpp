@@ -41,6 +41,9 @@ struct ProcessResult {
 // "wf-" + 16 hex digits of a family hash ("" for 0).
 std::string family_id(uint64_t family);
 
+// The persisted form of a publication decided by the index (see DedupIndex::restore).
+v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d);
+
 // Replays one persisted DedupState into the index; false if the record is malformed.
 bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s);
 

@@ -4,7 +4,7 @@
 // - Pure and deterministic: the output depends only on the text and CleanContext (no clock,
 //   no globals, no I/O). The same input always yields the same CleanStory.
 // - Never throws on any input and runs in time linear in the input size (no backtracking
-//   scanners, no std::regex).
+//   scanners, no regular-expression engine).
 // - Input is valid UTF-8 (the decode stage guarantees it); output strings are valid UTF-8.
 // - Boilerplate removal matches whole lines or anchored spans only; it never eats a sentence.
 #pragma once
