@@ -193,3 +193,94 @@ TEST(Faults, RepeatedSigkillWhileProducingLosesNothing) {
 
 }  // namespace
 }  // namespace wirefeed::testing
+
+namespace wirefeed::testing {
+namespace {
+
+// Hostile input on one partition, followed by a good story: each bad value becomes a dead letter
+// with its reason (or, if it is odd but usable text, a story), the daemon keeps running, and the
+// good story behind them is published — a poison message never blocks its partition.
+TEST(Faults, HostileInputIsDeadLetteredAndNeverBlocksThePartition) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config(kafka.bootstrap(), "f-hostile", port) +
+                                  "output:\n  dead_letter_max_bytes: 4KiB\n");
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  std::string deep = "{\"body\":";
+  for (int i = 0; i < 5000; ++i) deep += "[";
+  std::string tiny_paragraphs;
+  for (int i = 0; i < 250000; ++i) tiny_paragraphs += "a\n\n";
+  std::string binary;
+  for (int i = 0; i < 4096; ++i) binary.push_back(static_cast<char>((i * 37) % 256));
+  const std::vector<std::pair<std::string, int>> cases{
+      {"", v1::DEAD_LETTER_REASON_EMPTY},
+      {std::string("text\0with nul", 13), v1::DEAD_LETTER_REASON_BINARY},
+      {binary, v1::DEAD_LETTER_REASON_BINARY},
+      {"Caf\xE9 cr\xE8me headline\n\nLatin-1 body.", v1::DEAD_LETTER_REASON_INVALID_UTF8},
+      {R"({"id": 42, "body": {"nested": true}})", v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE},
+      {R"({"id": "x", "source": "ap"})", v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE},
+      {deep, v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE},
+      {std::string(600 * 1024, 'x'), -1},  // one 600 KB line without breaks: usable or dead
+      {tiny_paragraphs, -1},               // 250k one-letter paragraphs: usable or dead
+  };
+  std::vector<Produced> input;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    input.push_back({"bad" + std::to_string(i), cases[i].first, 0});
+  }
+  input.push_back({"good", sample_story(), 0});
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", input));
+
+  const auto stories = read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 60s);
+  bool good = false;
+  for (const auto& c : stories) good |= c.key == id_for("good");
+  EXPECT_TRUE(good) << "the good story behind the poison was not published\n" << d.stderr_text();
+
+  std::map<std::string, v1::DeadLetter> dls;
+  for (const auto& c : read_topic(kafka.bootstrap(), "wire.deadletter", kPartitions, 7, 30s)) {
+    v1::DeadLetter dl;
+    ASSERT_TRUE(dl.ParseFromString(c.value));
+    EXPECT_LE(dl.original().size(), 4096u);
+    EXPECT_FALSE(dl.message().empty());
+    dls[dl.id()] = dl;
+  }
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (cases[i].second < 0) continue;
+    const std::string id = id_for("bad" + std::to_string(i));
+    ASSERT_TRUE(dls.count(id)) << "case " << i << " has no dead letter";
+    EXPECT_EQ(dls[id].reason(), cases[i].second) << "case " << i << ": " << dls[id].message();
+  }
+  Accounting a = account(kafka.bootstrap(), 1);
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_TRUE(a.ids.count(id_for("bad" + std::to_string(i)))) << "case " << i << " has no output";
+  }
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+// A second SIGTERM during the drain exits at once; the restarted daemon redelivers whatever was
+// not committed, so nothing is lost.
+TEST(Faults, SecondSignalExitsAtOnceWithoutLosingInput) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::string cfg = config(kafka.bootstrap(), "f-second", port);
+  {
+    DaemonProcess d(dir.path(), cfg);
+    ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+    ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 400)));
+    d.signal(SIGTERM);
+    d.signal(SIGTERM);
+    const auto rc = d.stop(SIGTERM, 5s);
+    ASSERT_TRUE(rc.has_value()) << "did not exit within 5 s";
+    EXPECT_TRUE(*rc == 0 || *rc == 130) << *rc;
+  }
+  DaemonProcess d2(dir.path(), cfg);
+  ASSERT_TRUE(d2.wait_ready(port, 60s)) << d2.stderr_text();
+  Accounting a;
+  const auto missing = wait_all_accounted(kafka.bootstrap(), 400, a);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of 400 inputs have no output";
+  EXPECT_EQ(d2.stop(SIGTERM), 0) << d2.stderr_text();
+}
+
+}  // namespace
+}  // namespace wirefeed::testing

@@ -157,6 +157,22 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
         RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_assign(rk.get(), list.get());
+  // Everything already in the topic when the read starts is read (high watermarks), so a read
+  // with min_count 0 still sees records that exist but have not been fetched yet.
+  std::vector<int64_t> high(static_cast<std::size_t>(partitions), 0);
+  std::vector<int64_t> next(static_cast<std::size_t>(partitions), 0);
+  for (int p = 0; p < partitions; ++p) {
+    int64_t lo = 0;
+    rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo,
+                                     &high[static_cast<std::size_t>(p)], 5000);
+    next[static_cast<std::size_t>(p)] = lo;
+  }
+  auto at_end = [&] {
+    for (int p = 0; p < partitions; ++p) {
+      if (next[static_cast<std::size_t>(p)] < high[static_cast<std::size_t>(p)]) return false;
+    }
+    return true;
+  };
   std::vector<Consumed> out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto last_msg = std::chrono::steady_clock::now();
@@ -164,10 +180,13 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
     sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
     const auto now = std::chrono::steady_clock::now();
     if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (out.size() >= min_count && now - last_msg >= settle) break;
+      if (out.size() >= min_count && at_end() && now - last_msg >= settle) break;
       continue;
     }
     last_msg = now;
+    if (m->partition >= 0 && m->partition < partitions) {
+      next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
+    }
     Consumed c;
     if (m->key != nullptr) c.key.assign(static_cast<const char*>(m->key), m->key_len);
     if (m->payload != nullptr) c.value.assign(static_cast<const char*>(m->payload), m->len);
