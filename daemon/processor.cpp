@@ -247,6 +247,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
       version->set_supersedes(d.ref_id);
       version->set_canceled(d.verdict == pipeline::Verdict::kCancel);
       result.state = dedup_state(cand, d);
+      result.published = ProcessResult::Published{cand.content, cand.story_id};
     }
     result.records.push_back(std::move(rec));
   } catch (const std::exception& e) {

@@ -33,6 +33,12 @@ struct ProcessResult {
   std::vector<v1::Record> records;
   // For a published Story: the dedup state to persist once it is delivered (I-4).
   std::optional<v1::DedupState> state;
+  // For a published Story: its content hash and id, to forget it if it cannot be delivered.
+  struct Published {
+    pipeline::ContentHash content;
+    std::string story_id;
+  };
+  std::optional<Published> published;
   pipeline::Verdict verdict = pipeline::Verdict::kNew;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;

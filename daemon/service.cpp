@@ -45,8 +45,9 @@ struct PartitionState {
 struct Pending {
   std::shared_ptr<PartitionState> ps;
   std::shared_ptr<const InputMessage> msg;
-  std::optional<v1::DedupState> state;    // produced only after the Story is delivered (I-4)
-  mutable std::atomic<int> remaining{0};  // outputs not yet delivered
+  std::optional<v1::DedupState> state;  // produced only after the Story is delivered (I-4)
+  std::optional<ProcessResult::Published> published;  // the Story, if one was published
+  mutable std::atomic<int> remaining{0};              // outputs not yet delivered
 };
 
 // One produced record; owned by librdkafka between produce and the delivery report.
@@ -117,6 +118,7 @@ struct Service::Impl {
     pending->ps = ps;
     pending->msg = std::move(msg);
     if (!cfg.dedup.state_topic.empty()) pending->state = std::move(result.state);
+    pending->published = result.published;
     pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
@@ -164,8 +166,12 @@ struct Service::Impl {
       finish_one(*ticket->pending);
       return;
     }
-    if (ticket->kind == OutputKind::kStory && ticket->pending->state) {
-      finish_one(*ticket->pending);  // the state slot: a story that is not out has no state
+    if (ticket->kind == OutputKind::kStory) {
+      // The story is not out: later copies must not be suppressed as its duplicates.
+      if (ticket->pending->published) {
+        index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
+      }
+      if (ticket->pending->state) finish_one(*ticket->pending);  // no state for it either
     }
     if (ticket->kind == OutputKind::kDeadLetter || abandon.load()) {
       if (!abandon.load() && !ps->stalled.exchange(true)) stats.partitions_stalled.add(1);

@@ -182,6 +182,26 @@ void DedupIndex::insert_locked(const DedupCandidate& c, uint64_t family, bool ca
   while (entries_.size() > cfg_.max_entries) pop_front_locked();
 }
 
+void DedupIndex::forget(const ContentHash& content, const std::string& story_id) {
+  std::lock_guard lock(mu_);
+  auto it = by_content_.find(content);
+  if (it == by_content_.end()) return;
+  const uint64_t seq = it->second;
+  const Entry* e = entry_locked(seq);
+  if (e == nullptr || e->story_id != story_id) return;
+  by_content_.erase(it);
+  if (e->near_indexed) {
+    for (std::size_t b = 0; b < kBands; ++b) {
+      auto bit = bands_.find(band_key(e->minhash, b));
+      if (bit != bands_.end() && bit->second == seq) bands_.erase(bit);
+    }
+  }
+  if (auto fit = families_.find(e->family); fit != families_.end() && fit->second.seq == seq) {
+    families_.erase(fit);
+  }
+  // The entry stays in the deque as an unreachable tombstone until it is evicted in order.
+}
+
 void DedupIndex::pop_front_locked() {
   const Entry& e = entries_.front();
   const uint64_t seq = base_;

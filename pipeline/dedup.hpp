@@ -85,6 +85,10 @@ class DedupIndex {
   // Re-applies a recorded publication (state replay): idempotent for the same story id.
   void restore(const DedupCandidate& c, bool canceled);
 
+  // Forgets a publication that never happened (its Story could not be delivered and became a
+  // dead letter), so later copies are published instead of being suppressed as its duplicates.
+  void forget(const ContentHash& content, const std::string& story_id);
+
   // Legacy exact-only check (used where no full candidate exists).
   std::optional<std::string> check_and_insert(const ContentHash& hash, const std::string& story_id,
                                               std::chrono::sys_seconds event_time);

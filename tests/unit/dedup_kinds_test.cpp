@@ -228,3 +228,28 @@ TEST_F(DedupKinds, StoryWithdrawnTagIsAKill) {
 
 }  // namespace
 }  // namespace wirefeed::daemon
+
+namespace wirefeed::daemon {
+namespace {
+
+// A Story that could not be delivered (it became a dead letter) is forgotten: the next copy is
+// published instead of being suppressed as a duplicate of a story nobody received.
+TEST_F(DedupKinds, ForgottenPublicationDoesNotSuppressTheNextCopy) {
+  pipeline::InputMessage m;
+  m.key = "lost";
+  m.timestamp = pipeline::Millis{std::chrono::milliseconds{clock_ms}};
+  m.value = kStrike;
+  auto first = processor.process(m);
+  ASSERT_TRUE(first.records[0].has_story());
+  ASSERT_TRUE(first.published.has_value());
+  index.forget(first.published->content, first.published->story_id);
+  m.key = "retry";
+  auto again = processor.process(m);
+  ASSERT_TRUE(again.records[0].has_story()) << again.records[0].DebugString();
+  index.forget(first.published->content, "wf-not-the-owner");  // a stranger's forget is ignored
+  m.key = "third";
+  EXPECT_TRUE(processor.process(m).records[0].has_duplicate());
+}
+
+}  // namespace
+}  // namespace wirefeed::daemon
