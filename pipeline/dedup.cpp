@@ -226,19 +226,6 @@ void DedupIndex::evict_locked() {
   while (!entries_.empty() && !in_window(entries_.front().event_time, newest_)) pop_front_locked();
 }
 
-std::optional<std::string> DedupIndex::check_and_insert(const ContentHash& hash,
-                                                        const std::string& story_id,
-                                                        std::chrono::sys_seconds event_time) {
-  DedupCandidate c;
-  c.story_id = story_id;
-  c.content = hash;
-  c.minhash.fill(0xFFFF);
-  c.event_time = event_time;
-  const Decision d = decide(c);
-  if (d.verdict == Verdict::kExact) return d.ref_id;
-  return std::nullopt;
-}
-
 std::size_t DedupIndex::size() const {
   std::lock_guard lock(mu_);
   return entries_.size();

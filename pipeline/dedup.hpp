@@ -89,10 +89,6 @@ class DedupIndex {
   // dead letter), so later copies are published instead of being suppressed as its duplicates.
   void forget(const ContentHash& content, const std::string& story_id);
 
-  // Legacy exact-only check (used where no full candidate exists).
-  std::optional<std::string> check_and_insert(const ContentHash& hash, const std::string& story_id,
-                                              std::chrono::sys_seconds event_time);
-
   std::size_t size() const;
   DedupStats stats() const;
 

@@ -44,11 +44,25 @@ TEST(Fingerprint, SimhashCloseForSmallEditsFarForOtherText) {
 
 std::chrono::sys_seconds at(int64_t s) { return std::chrono::sys_seconds{std::chrono::seconds{s}}; }
 
+// Exact-only decision: the id of the story that published `hash`, or nullopt (then recorded).
+std::optional<std::string> check_and_insert(DedupIndex& idx, const ContentHash& hash,
+                                            const std::string& story_id,
+                                            std::chrono::sys_seconds event_time) {
+  DedupCandidate c;
+  c.story_id = story_id;
+  c.content = hash;
+  c.minhash.fill(0xFFFF);  // no near-duplicate signal
+  c.event_time = event_time;
+  const Decision d = idx.decide(c);
+  if (d.verdict == Verdict::kExact) return d.ref_id;
+  return std::nullopt;
+}
+
 TEST(DedupIndex, FirstWinsWithinWindow) {
   DedupIndex idx({std::chrono::seconds(3600), 100});
   ContentHash h{1, 2};
-  EXPECT_FALSE(idx.check_and_insert(h, "wf-a", at(1000)));
-  auto hit = idx.check_and_insert(h, "wf-b", at(2000));
+  EXPECT_FALSE(check_and_insert(idx, h, "wf-a", at(1000)));
+  auto hit = check_and_insert(idx, h, "wf-b", at(2000));
   ASSERT_TRUE(hit);
   EXPECT_EQ(*hit, "wf-a");
   EXPECT_EQ(idx.size(), 1u);
@@ -56,18 +70,18 @@ TEST(DedupIndex, FirstWinsWithinWindow) {
 
 TEST(DedupIndex, ExpiresOutsideWindow) {
   DedupIndex idx({std::chrono::seconds(3600), 100});
-  EXPECT_FALSE(idx.check_and_insert({1, 1}, "wf-a", at(0)));
-  EXPECT_FALSE(idx.check_and_insert({2, 2}, "wf-b", at(5000)));  // evicts {1,1}
+  EXPECT_FALSE(check_and_insert(idx, {1, 1}, "wf-a", at(0)));
+  EXPECT_FALSE(check_and_insert(idx, {2, 2}, "wf-b", at(5000)));  // evicts {1,1}
   EXPECT_EQ(idx.size(), 1u);
-  EXPECT_FALSE(idx.check_and_insert({1, 1}, "wf-c", at(5001)));
+  EXPECT_FALSE(check_and_insert(idx, {1, 1}, "wf-c", at(5001)));
 }
 
 TEST(DedupIndex, CapacityEvictsOldestFirst) {
   DedupIndex idx({std::chrono::seconds(3600), 3});
-  for (uint64_t i = 0; i < 5; ++i) EXPECT_FALSE(idx.check_and_insert({i, i}, "wf", at(10)));
+  for (uint64_t i = 0; i < 5; ++i) EXPECT_FALSE(check_and_insert(idx, {i, i}, "wf", at(10)));
   EXPECT_EQ(idx.size(), 3u);
-  EXPECT_FALSE(idx.check_and_insert({0, 0}, "wf-new", at(10)));  // was evicted
-  EXPECT_TRUE(idx.check_and_insert({4, 4}, "wf-x", at(10)));     // still there
+  EXPECT_FALSE(check_and_insert(idx, {0, 0}, "wf-new", at(10)));  // was evicted
+  EXPECT_TRUE(check_and_insert(idx, {4, 4}, "wf-x", at(10)));     // still there
 }
 
 }  // namespace
