@@ -21,17 +21,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libyaml-cpp-dev libxxhash-dev libsystemd-dev
   clang-14 libclang-rt-14-dev
 )
-missing=()
-for p in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  echo "fuzz: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+./deploy/apt-install.sh "${PACKAGES[@]}"
 
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWIREFEED_FUZZ=ON -DWIREFEED_BUILD_TESTS=OFF >/dev/null
