@@ -32,12 +32,6 @@ std::string daemon_config(const std::string& bootstrap, const std::string& group
          std::to_string(port) + "\"\n" + extra;
 }
 
-std::string expected_id(const std::string& key) {
-  pipeline::InputMessage m;
-  m.key = key;
-  return pipeline::fallback_id(m);
-}
-
 template <typename T>
 std::vector<T> decode_all(const std::vector<Consumed>& msgs) {
   std::vector<T> out;
@@ -87,8 +81,8 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
 
   std::map<std::string, v1::Story> by_id;
   for (auto& s : decode_all<v1::Story>(stories)) by_id[s.id()] = s;
-  ASSERT_TRUE(by_id.count(expected_id("biden")));
-  const v1::Story& biden = by_id[expected_id("biden")];
+  ASSERT_TRUE(by_id.count(id_for_key("biden")));
+  const v1::Story& biden = by_id[id_for_key("biden")];
   EXPECT_EQ(biden.headline(),
             "Biden will push China to resume military ties with US, official says");
   EXPECT_EQ(biden.dateline().location(), "WASHINGTON");
@@ -105,8 +99,8 @@ TEST(DaemonE2E, PublishesStoriesDuplicatesAndDeadLettersThenCommitsAndExitsClean
 
   const auto notices = decode_all<v1::DuplicateNotice>(dups);
   EXPECT_EQ(notices[0].kind(), v1::DUPLICATE_KIND_EXACT);
-  EXPECT_EQ(notices[0].duplicate_of(), expected_id("biden"));
-  EXPECT_EQ(notices[0].id(), expected_id("biden-again"));
+  EXPECT_EQ(notices[0].duplicate_of(), id_for_key("biden"));
+  EXPECT_EQ(notices[0].id(), id_for_key("biden-again"));
 
   std::multiset<int> reasons;
   for (const auto& dl : decode_all<v1::DeadLetter>(dls)) {
@@ -177,7 +171,7 @@ TEST(DaemonE2E, NothingIsLostWhenKilledMidStreamAndRestarted) {
   ASSERT_TRUE(d2.wait_ready(port, 60s)) << d2.stderr_text();  // the killed member must expire first
 
   std::set<std::string> want;
-  for (int i = 0; i < 2 * kBatch; ++i) want.insert(expected_id("k" + std::to_string(i)));
+  for (int i = 0; i < 2 * kBatch; ++i) want.insert(id_for_key("k" + std::to_string(i)));
   std::set<std::string> seen;
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (seen.size() < want.size() && std::chrono::steady_clock::now() < deadline) {
@@ -267,7 +261,7 @@ TEST(DaemonE2E, DedupStateSurvivesKillAndRestart) {
     ASSERT_EQ(state.size(), 1u) << d.stderr_text();
     v1::DedupState st;
     ASSERT_TRUE(st.ParseFromString(state[0].value));
-    EXPECT_EQ(st.story_id(), expected_id("first"));
+    EXPECT_EQ(st.story_id(), id_for_key("first"));
     EXPECT_EQ(d.stop(SIGKILL), 128 + SIGKILL);
   }
   DaemonProcess d2(dir.path(), cfg);
@@ -284,13 +278,13 @@ TEST(DaemonE2E, DedupStateSurvivesKillAndRestart) {
   ASSERT_LE(dups.size(), 3u);
   std::map<std::string, v1::DuplicateNotice> by_id;
   for (auto& n : decode_all<v1::DuplicateNotice>(dups)) by_id[n.id()] = n;
-  if (by_id.count(expected_id("first"))) {
-    EXPECT_EQ(by_id[expected_id("first")].duplicate_of(), expected_id("first"));
+  if (by_id.count(id_for_key("first"))) {
+    EXPECT_EQ(by_id[id_for_key("first")].duplicate_of(), id_for_key("first"));
   }
-  EXPECT_EQ(by_id[expected_id("repeat")].kind(), v1::DUPLICATE_KIND_EXACT);
-  EXPECT_EQ(by_id[expected_id("repeat")].duplicate_of(), expected_id("first"));
-  EXPECT_EQ(by_id[expected_id("rewrite")].kind(), v1::DUPLICATE_KIND_NEAR);
-  EXPECT_EQ(by_id[expected_id("rewrite")].duplicate_of(), expected_id("first"));
+  EXPECT_EQ(by_id[id_for_key("repeat")].kind(), v1::DUPLICATE_KIND_EXACT);
+  EXPECT_EQ(by_id[id_for_key("repeat")].duplicate_of(), id_for_key("first"));
+  EXPECT_EQ(by_id[id_for_key("rewrite")].kind(), v1::DUPLICATE_KIND_NEAR);
+  EXPECT_EQ(by_id[id_for_key("rewrite")].duplicate_of(), id_for_key("first"));
   // Only the first story was ever published.
   EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 5s).size(), 1u);
   auto metrics = http_get(port, "/metrics");
@@ -344,7 +338,7 @@ TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
   const auto dups = read_topic(kafka.bootstrap(), "wire.duplicates", kPartitions, 3);
   ASSERT_EQ(dups.size(), 3u) << a.stderr_text() << b.stderr_text();
   for (const auto& n : decode_all<v1::DuplicateNotice>(dups)) {
-    EXPECT_EQ(n.duplicate_of(), expected_id("orig"));
+    EXPECT_EQ(n.duplicate_of(), id_for_key("orig"));
   }
   EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 3s).size(), 1u);
 
@@ -371,11 +365,11 @@ TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
       seen.insert(dl.id());
     }
     missing = 0;
-    for (const auto& p : more) missing += seen.count(expected_id(p.key)) ? 0 : 1;
+    for (const auto& p : more) missing += seen.count(id_for_key(p.key)) ? 0 : 1;
   }
   std::string missing_keys;
   for (const auto& p : more) {
-    if (!seen.count(expected_id(p.key))) missing_keys += p.key + " ";
+    if (!seen.count(id_for_key(p.key))) missing_keys += p.key + " ";
   }
   EXPECT_EQ(missing, 0u) << "missing: " << missing_keys << "\n" << a.stderr_text();
   EXPECT_EQ(owned(port_a), kPartitions);

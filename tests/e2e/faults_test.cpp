@@ -33,12 +33,6 @@ std::string config(const std::string& bootstrap, const std::string& group, uint1
          std::to_string(port) + "\"\npipeline:\n  drain_timeout: 20s\n";
 }
 
-std::string id_for(const std::string& key) {
-  pipeline::InputMessage m;
-  m.key = key;
-  return pipeline::fallback_id(m);
-}
-
 std::string story(int i) {
   return "Harbour report number " + std::to_string(i) + " for berth " + std::to_string(i) +
          "\n\nLONDON, Mar 3 (Reuters) - Dockworkers at berth " + std::to_string(i) + " unloaded " +
@@ -92,7 +86,7 @@ std::vector<std::string> wait_all_accounted(const std::string& bootstrap, int n,
     out = account(bootstrap, static_cast<std::size_t>(n));
     missing.clear();
     for (int i = 0; i < n; ++i) {
-      const std::string id = id_for("k" + std::to_string(i));
+      const std::string id = id_for_key("k" + std::to_string(i));
       if (!out.ids.count(id)) missing.push_back(id);
     }
   } while (!missing.empty() && std::chrono::steady_clock::now() < deadline);
@@ -237,7 +231,7 @@ TEST(Faults, HostileInputIsDeadLetteredAndNeverBlocksThePartition) {
   const auto deadline = std::chrono::steady_clock::now() + 90s;
   while (!good && std::chrono::steady_clock::now() < deadline) {
     for (const auto& c : read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 1, 10s)) {
-      good |= c.key == id_for("good");
+      good |= c.key == id_for_key("good");
     }
   }
   EXPECT_TRUE(good) << "the good story behind the poison was not published\n" << d.stderr_text();
@@ -252,13 +246,14 @@ TEST(Faults, HostileInputIsDeadLetteredAndNeverBlocksThePartition) {
   }
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (cases[i].second < 0) continue;
-    const std::string id = id_for("bad" + std::to_string(i));
+    const std::string id = id_for_key("bad" + std::to_string(i));
     ASSERT_TRUE(dls.count(id)) << "case " << i << " has no dead letter";
     EXPECT_EQ(dls[id].reason(), cases[i].second) << "case " << i << ": " << dls[id].message();
   }
   Accounting a = account(kafka.bootstrap(), 1);
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    EXPECT_TRUE(a.ids.count(id_for("bad" + std::to_string(i)))) << "case " << i << " has no output";
+    EXPECT_TRUE(a.ids.count(id_for_key("bad" + std::to_string(i))))
+        << "case " << i << " has no output";
   }
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
 }

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pipeline/decode.hpp"
 #include "sinks/kafka.hpp"
 
 namespace wirefeed::testing {
@@ -34,6 +35,12 @@ std::string sample_story() {
 }
 
 std::string bin(const std::string& name) { return std::string(WIREFEED_BIN_DIR) + "/" + name; }
+
+std::string id_for_key(const std::string& key) {
+  pipeline::InputMessage m;
+  m.key = key;
+  return pipeline::fallback_id(m);
+}
 
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "wirefeed-test-XXXXXX").string();

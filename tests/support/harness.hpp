@@ -115,4 +115,7 @@ std::pair<int, std::string> run_command(const std::vector<std::string>& argv,
 
 std::string bin(const std::string& name);  // path of a built binary
 
+// The story id the daemon derives for a raw-text input with this Kafka key.
+std::string id_for_key(const std::string& key);
+
 }  // namespace wirefeed::testing
