@@ -330,7 +330,20 @@ TEST(DaemonE2E, TwoDaemonsShareDedupStateAndSurviveALostMember) {
   const std::string story = sample_story();
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", {{"orig", story, 0}}));
   ASSERT_EQ(read_topic(kafka.bootstrap(), "wire.dedup-state", kPartitions, 1, 30s, 0ms).size(), 1u);
-  std::this_thread::sleep_for(500ms);  // the other daemon's state tail picks the record up
+  // Both daemons have applied the state record (the publisher via its own tail too) before the
+  // copies arrive; copies racing the state record are the documented race window.
+  auto applied_state = [](uint16_t port) {
+    auto m = http_get(port, "/metrics");
+    const std::string key = "\nwirefeed_dedup_state_restored_total ";
+    const auto at = m ? m->body.find(key) : std::string::npos;
+    return at != std::string::npos && std::stoi(m->body.substr(at + key.size())) >= 1;
+  };
+  const auto state_deadline = std::chrono::steady_clock::now() + 30s;
+  while (!(applied_state(port_a) && applied_state(port_b)) &&
+         std::chrono::steady_clock::now() < state_deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_TRUE(applied_state(port_a) && applied_state(port_b));
   // Copies on every partition: whichever daemon owns them, each is an EXACT duplicate.
   ASSERT_NO_FATAL_FAILURE(
       produce_all(kafka.bootstrap(), "wire.raw",
