@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmarks (Release, build-bench/) and runs them in sequence:
 #   dedup_eval, dedup_scale (each size in its own process, so RSS deltas are clean),
-#   stage_bench (3 repetitions, medians), offline throughput of `wirefeed process --jsonl`.
+#   stage_bench (3 repetitions, medians), offline throughput of `wirefeed process --jsonl`,
+#   e2e_bench (embedded broker: pass-through baseline vs the daemon, latency, peak RSS; 3 runs).
+#   BENCH_SOAK=600 bench/run.sh  # also a 10-minute soak with the daemon's RSS sampled
 #   bench/run.sh            # everything (about 10 minutes on 2 cores)
 #   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~17 GB of RAM)
 set -euo pipefail
@@ -9,7 +11,7 @@ cd "$(dirname "$0")/.."
 BUILD=build-bench
 cmake -S . -B "$BUILD" -DWIREFEED_BUILD_BENCH=ON -DWIREFEED_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$BUILD" -j2 --target wirefeed dedup_eval dedup_scale gen_jsonl stage_bench
+cmake --build "$BUILD" -j2 --target wirefeed wirefeedd dedup_eval dedup_scale gen_jsonl stage_bench e2e_bench
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"
 echo "== dedup_eval"
@@ -24,3 +26,5 @@ taskset -c "${BENCH_CPU:-1}" "$BUILD/bin/stage_bench" --benchmark_repetitions=3 
   --benchmark_report_aggregates_only=true --benchmark_min_time=0.5
 echo "== offline throughput"
 bench/offline_throughput.sh "$BUILD" 100000 3
+echo "== end to end (embedded broker)"
+"$BUILD/bin/e2e_bench" --count 100000 --runs 3 --soak-seconds "${BENCH_SOAK:-0}"

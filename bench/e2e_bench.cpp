@@ -1,0 +1,563 @@
+// End-to-end benchmark on the embedded broker (issue 7, benchmark 3): in one run, on the same
+// in-process Kafka-protocol broker, the same stories and the same machine,
+//   (a) pass-through: a consumer -> producer copy loop with the daemon's client settings and no
+//       processing (the I/O limit),
+//   (b) the real daemon binary (wirefeedd as a child process) over the same kind of backlog,
+//   (c) end-to-end latency of the daemon at a fixed offered load (a fraction of (b)'s rate),
+//   (d) optionally a soak at that load with the daemon's RSS sampled (memory must stay flat).
+//
+//   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
+//             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N] [--daemon PATH]
+//
+// Invariants:
+// - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
+//   record is produced), from the first to the last output: the consumer-group join and the
+//   daemon's start-up (state restore) are excluded, the whole backlog is included.
+// - Latency is measured per story as (time the output record was consumed here) - (time its
+//   input was produced here), both on this host's system clock: an end-to-end figure as a
+//   downstream consumer sees it, including both producers' linger and our consumer's fetch wait.
+// - Stories are generated deterministically (bench/corpus.hpp, seeded) and are all distinct, so
+//   every input yields a published Story (or a duplicate notice, which is counted the same).
+// - The mock keeps at most ~5 MiB per partition: backlogs are spread over many partitions and the
+//   soak streams (produce while consuming); nothing is pre-filled beyond that bound.
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "bench/corpus.hpp"
+#include "daemon/embedded_broker.hpp"
+#include "sinks/kafka.hpp"
+#include "wirefeed/v1/story.pb.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace wirefeed;
+using Clock = std::chrono::system_clock;
+
+struct Args {
+  std::size_t count = 100'000;
+  std::size_t bytes = 1000;
+  int partitions = 64;
+  int runs = 3;
+  double load = 0.5;
+  int latency_seconds = 10;
+  int soak_seconds = 0;
+  std::size_t dedup_max_entries = 200'000;
+  std::string daemon;
+};
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double percentile(std::vector<double>& sorted, double p) {
+  if (sorted.empty()) return 0;
+  const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
+  return sorted[i];
+}
+
+// ---- stories ----------------------------------------------------------------------------------
+
+struct StoryPool {
+  std::vector<std::string> texts;
+  std::size_t bytes = 0;
+};
+
+StoryPool make_stories(std::size_t n, std::size_t target_bytes, uint64_t seed) {
+  bench::Rng rng(seed);
+  bench::CorpusGenerator gen(rng);
+  auto t = std::chrono::sys_seconds{std::chrono::seconds{1'772'409'600}};
+  StoryPool pool;
+  pool.texts.reserve(n);
+  const std::size_t lo = target_bytes * 8 / 10, hi = target_bytes * 13 / 10;
+  for (std::size_t i = 0; i < n; ++i) {
+    t += std::chrono::seconds{1};
+    const bench::Story s = gen.random(lo, hi, t);
+    pool.texts.push_back(gen.render(s, gen.random_style()));
+    pool.bytes += pool.texts.back().size();
+  }
+  return pool;
+}
+
+// ---- clients ----------------------------------------------------------------------------------
+
+sinks::KafkaHandle producer(const std::string& bootstrap, bool idempotent) {
+  sinks::Properties p{{"bootstrap.servers", bootstrap},
+                      {"linger.ms", "5"},
+                      {"acks", "all"},
+                      {"queue.buffering.max.messages", "1000000"},
+                      {"queue.buffering.max.kbytes", "1048576"}};
+  if (idempotent) p["enable.idempotence"] = "true";
+  return sinks::make_client(RD_KAFKA_PRODUCER, sinks::make_conf(p));
+}
+
+void produce(rd_kafka_t* rk, const std::string& topic, int32_t partition, const std::string& key,
+             const char* value, std::size_t size) {
+  for (;;) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
+#pragma GCC diagnostic ignored "-Wpedantic"
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+        RD_KAFKA_V_KEY(key.data(), key.size()), RD_KAFKA_V_VALUE(const_cast<char*>(value), size),
+        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+#pragma GCC diagnostic pop
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+      throw std::runtime_error(std::string("produce: ") + rd_kafka_err2str(err));
+    rd_kafka_poll(rk, 10);
+  }
+}
+
+void flush(rd_kafka_t* rk) {
+  if (rd_kafka_flush(rk, 120'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("flush timed out");
+}
+
+std::string key_for(const std::string& prefix, std::size_t i) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%s-%09zu", prefix.c_str(), i);
+  return buf;
+}
+
+// Produces the pool to `topic`, round-robin over partitions, as fast as the producer takes it.
+void backlog(const std::string& bootstrap, const std::string& topic, int partitions,
+             const StoryPool& pool, const std::string& prefix) {
+  sinks::KafkaHandle rk = producer(bootstrap, false);
+  for (std::size_t i = 0; i < pool.texts.size(); ++i) {
+    produce(rk.get(), topic, static_cast<int32_t>(i % static_cast<std::size_t>(partitions)),
+            key_for(prefix, i), pool.texts[i].data(), pool.texts[i].size());
+    rd_kafka_poll(rk.get(), 0);
+  }
+  flush(rk.get());
+}
+
+// Reads topics from a start position (assign, no group) and hands every message to `on`.
+class Reader {
+ public:
+  Reader(const std::string& bootstrap, const std::vector<std::string>& topics, int partitions,
+         int64_t start) {
+    rk_ = sinks::make_client(RD_KAFKA_CONSUMER,
+                             sinks::make_conf({{"bootstrap.servers", bootstrap},
+                                               {"group.id", "e2e-bench-reader"},
+                                               {"enable.auto.commit", "false"},
+                                               {"fetch.wait.max.ms", "5"},
+                                               {"enable.partition.eof", "false"}}));
+    rd_kafka_poll_set_consumer(rk_.get());
+    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions * 4));
+    for (const auto& t : topics)
+      for (int p = 0; p < partitions; ++p)
+        rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset = start;
+    if (rd_kafka_assign(rk_.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("assign failed");
+  }
+  template <typename F>
+  void poll(int timeout_ms, F&& on) {
+    sinks::MessageHandle m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
+    while (m) {
+      if (!m->err) on(*m);
+      m.reset(rd_kafka_consumer_poll(rk_.get(), 0));
+    }
+  }
+
+ private:
+  sinks::KafkaHandle rk_;
+};
+
+int64_t timestamp_ms(const rd_kafka_message_t& m) {
+  rd_kafka_timestamp_type_t type;
+  return rd_kafka_message_timestamp(&m, &type);
+}
+
+// Sustained rate from output timestamps: (n - 1) / (last - first).
+double rate_from(std::vector<int64_t> ts) {
+  if (ts.size() < 2) return 0;
+  std::sort(ts.begin(), ts.end());
+  const double span = static_cast<double>(ts.back() - ts.front()) / 1000.0;
+  return span > 0 ? static_cast<double>(ts.size() - 1) / span : 0;
+}
+
+std::vector<int64_t> collect_timestamps(Reader& reader, std::size_t want, int timeout_s) {
+  std::vector<int64_t> ts;
+  ts.reserve(want);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (ts.size() < want && std::chrono::steady_clock::now() < deadline)
+    reader.poll(100, [&](const rd_kafka_message_t& m) { ts.push_back(timestamp_ms(m)); });
+  return ts;
+}
+
+// ---- (a) pass-through -------------------------------------------------------------------------
+
+// Copies `in` to `out` with the daemon's consumer settings (group, manual offset store after the
+// delivery report, auto-commit) and its producer settings (idempotent, acks=all, linger.ms=5).
+double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
+                    int run) {
+  const std::string in = "pt" + std::to_string(run) + ".in",
+                    out = "pt" + std::to_string(run) + ".out";
+  cluster.create_topic(in, a.partitions);
+  cluster.create_topic(out, a.partitions);
+  backlog(cluster.bootstrap(), in, a.partitions, pool, "pt");
+
+  std::atomic<bool> stop{false};
+  std::thread copier([&] {
+    // Offsets are stored once the copy is acknowledged, like the daemon (in order per producer:
+    // the delivered count says how many of `pending` are done).
+    std::vector<std::pair<int32_t, int64_t>> pending;
+    std::size_t stored = 0;
+    std::atomic<std::size_t> delivered{0};
+    sinks::Properties pp{{"bootstrap.servers", cluster.bootstrap()},
+                         {"linger.ms", "5"},
+                         {"acks", "all"},
+                         {"enable.idempotence", "true"}};
+    sinks::ConfHandle pconf = sinks::make_conf(pp);
+    rd_kafka_conf_set_dr_msg_cb(pconf.get(),
+                                [](rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+                                  if (!msg->err)
+                                    static_cast<std::atomic<std::size_t>*>(opaque)->fetch_add(1);
+                                });
+    rd_kafka_conf_set_opaque(pconf.get(), &delivered);
+    sinks::KafkaHandle prod = sinks::make_client(RD_KAFKA_PRODUCER, std::move(pconf));
+    const auto store_delivered = [&](rd_kafka_t* consumer) {
+      const std::size_t done = std::min(delivered.load(), pending.size());
+      if (done == stored) return;
+      sinks::PartitionListHandle pos(
+          rd_kafka_topic_partition_list_new(static_cast<int>(done - stored)));
+      for (; stored < done; ++stored)
+        rd_kafka_topic_partition_list_add(pos.get(), in.c_str(), pending[stored].first)->offset =
+            pending[stored].second + 1;
+      rd_kafka_offsets_store(consumer, pos.get());
+    };
+    sinks::KafkaHandle cons = sinks::make_client(
+        RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", cluster.bootstrap()},
+                                             {"group.id", "pt-" + std::to_string(run)},
+                                             {"enable.auto.commit", "true"},
+                                             {"enable.auto.offset.store", "false"},
+                                             {"auto.offset.reset", "earliest"},
+                                             {"fetch.wait.max.ms", "20"}}));
+    rd_kafka_poll_set_consumer(cons.get());
+    sinks::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(topics.get(), in.c_str(), RD_KAFKA_PARTITION_UA);
+    rd_kafka_subscribe(cons.get(), topics.get());
+    while (!stop.load()) {
+      sinks::MessageHandle m(rd_kafka_consumer_poll(cons.get(), 50));
+      if (!m || m->err) continue;
+      produce(prod.get(), out, m->partition,
+              std::string(static_cast<const char*>(m->key), m->key_len),
+              static_cast<const char*>(m->payload), m->len);
+      pending.push_back({m->partition, m->offset});
+      rd_kafka_poll(prod.get(), 0);
+      store_delivered(cons.get());
+    }
+    flush(prod.get());
+    rd_kafka_consumer_close(cons.get());
+  });
+  Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
+  const auto ts = collect_timestamps(reader, pool.texts.size(), 300);
+  stop.store(true);
+  copier.join();
+  if (ts.size() != pool.texts.size())
+    throw std::runtime_error("pass-through: only " + std::to_string(ts.size()) + " of " +
+                             std::to_string(pool.texts.size()) + " copied");
+  return rate_from(ts);
+}
+
+// ---- (b) the daemon -----------------------------------------------------------------------------
+
+struct Topics {
+  std::string in, stories, duplicates, dead_letter, state;
+};
+
+class DaemonProcess {
+ public:
+  DaemonProcess(const std::string& binary, const std::string& bootstrap, const Topics& t, int run,
+                const Args& a) {
+    config_ =
+        std::filesystem::temp_directory_path() /
+        ("wirefeed-e2e-bench-" + std::to_string(::getpid()) + "-" + std::to_string(run) + ".yaml");
+    std::ofstream(config_) << "kafka:\n  brokers: " << bootstrap << "\n  group_id: bench-" << run
+                           << "\ninput:\n  topics: [" << t.in
+                           << "]\noutput:\n  stories_topic: " << t.stories
+                           << "\n  duplicates_topic: " << t.duplicates
+                           << "\n  dead_letter_topic: " << t.dead_letter
+                           << "\nmetrics:\n  listen: 127.0.0.1:0\ndedup:\n  state_topic: "
+                           << t.state << "\n  max_entries: " << a.dedup_max_entries
+                           << "\nlog:\n  level: warn\n";
+    std::vector<std::string> args{binary, "--config", config_.string()};
+    std::vector<char*> argv;
+    for (auto& s : args) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
+      throw std::runtime_error("cannot start " + binary);
+  }
+  ~DaemonProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+    std::error_code ec;
+    std::filesystem::remove(config_, ec);
+  }
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  // A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); -1 when unreadable.
+  long status_kib(const std::string& field) const {
+    std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind(field + ":", 0) == 0)
+        return std::strtol(line.c_str() + field.size() + 1, nullptr, 10);
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path config_;
+};
+
+// The input key of the message an output record describes (Story / DuplicateNotice / DeadLetter).
+std::string source_key(const std::string& topic, const Topics& t, const void* data,
+                       std::size_t len) {
+  const int n = static_cast<int>(len);
+  if (topic == t.stories) {
+    v1::Story s;
+    if (s.ParseFromArray(data, n)) return s.source().key();
+  } else if (topic == t.duplicates) {
+    v1::DuplicateNotice d;
+    if (d.ParseFromArray(data, n)) return d.source().key();
+  } else {
+    v1::DeadLetter d;
+    if (d.ParseFromArray(data, n)) return d.source().key();
+  }
+  return {};
+}
+
+struct DaemonResult {
+  double rate = 0;
+  std::vector<double> latencies_ms;  // sorted
+  double offered = 0;
+  long hwm_kib = 0;
+  std::vector<long> soak_rss_kib;
+};
+
+// Produces stories at `rate`/s (paced in 1 ms steps) to `topic`; send times go to `sent`.
+void paced_producer(const std::string& bootstrap, const std::string& topic, int partitions,
+                    double rate, int seconds, bench::CorpusGenerator& gen, const Args& a,
+                    const std::string& prefix,
+                    std::vector<std::pair<std::string, int64_t>>* sent_list) {
+  sinks::KafkaHandle rk = producer(bootstrap, false);
+  const auto start = std::chrono::steady_clock::now();
+  const auto end = start + std::chrono::seconds(seconds);
+  auto t = std::chrono::sys_seconds{std::chrono::seconds{1'800'000'000}};
+  std::size_t i = 0;
+  const std::size_t lo = a.bytes * 8 / 10, hi = a.bytes * 13 / 10;
+  for (auto now = start; now < end; now = std::chrono::steady_clock::now()) {
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const auto due = static_cast<std::size_t>(elapsed * rate);
+    for (; i < due; ++i) {
+      t += std::chrono::seconds{1};
+      const std::string text = gen.render(gen.random(lo, hi, t), gen.random_style());
+      const std::string key = key_for(prefix, i);
+      const int64_t us = now_us();
+      produce(rk.get(), topic, static_cast<int32_t>(i % static_cast<std::size_t>(partitions)), key,
+              text.data(), text.size());
+      if (sent_list) sent_list->emplace_back(key, us);
+    }
+    rd_kafka_poll(rk.get(), 0);
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  flush(rk.get());
+}
+
+DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
+                        int run, bool measure_latency) {
+  const std::string r = std::to_string(run);
+  const Topics t{"d" + r + ".in", "d" + r + ".stories", "d" + r + ".dups", "d" + r + ".dl",
+                 "d" + r + ".state"};
+  for (const auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+    cluster.create_topic(*name, a.partitions);
+  backlog(cluster.bootstrap(), t.in, a.partitions, pool, "d");
+
+  DaemonResult res;
+  DaemonProcess daemon(a.daemon, cluster.bootstrap(), t, run, a);
+  Reader reader(cluster.bootstrap(), {t.stories, t.duplicates, t.dead_letter}, a.partitions,
+                RD_KAFKA_OFFSET_BEGINNING);
+  const auto ts = collect_timestamps(reader, pool.texts.size(), 600);
+  if (ts.size() != pool.texts.size())
+    throw std::runtime_error("daemon: only " + std::to_string(ts.size()) + " of " +
+                             std::to_string(pool.texts.size()) + " outputs");
+  res.rate = rate_from(ts);
+  if (!measure_latency) {
+    res.hwm_kib = daemon.status_kib("VmHWM");
+    return res;
+  }
+
+  // (c) latency at a fixed offered load, with freshly generated (distinct) stories.
+  res.offered = a.load * res.rate;
+  bench::Rng rng(1000 + static_cast<uint64_t>(run));
+  bench::CorpusGenerator gen(rng);
+  std::vector<std::pair<std::string, int64_t>> sent_list;
+  std::atomic<bool> producing{true};
+  std::thread prod([&] {
+    paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered, a.latency_seconds, gen, a,
+                   "lat", &sent_list);
+    producing.store(false);
+  });
+  std::vector<std::pair<std::string, int64_t>> outputs;  // key, consumed at (us)
+  const auto consume = [&](const rd_kafka_message_t& m) {
+    const int64_t us = now_us();
+    outputs.emplace_back(source_key(rd_kafka_topic_name(m.rkt), t, m.payload, m.len), us);
+  };
+  while (producing.load()) reader.poll(20, consume);
+  prod.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (outputs.size() < sent_list.size() && std::chrono::steady_clock::now() < deadline)
+    reader.poll(20, consume);
+  std::unordered_map<std::string, int64_t> sent_at(sent_list.begin(), sent_list.end());
+  for (const auto& [key, us] : outputs)
+    if (auto it = sent_at.find(key); it != sent_at.end())
+      res.latencies_ms.push_back(static_cast<double>(us - it->second) / 1000.0);
+  std::sort(res.latencies_ms.begin(), res.latencies_ms.end());
+  if (res.latencies_ms.size() != sent_list.size())
+    std::fprintf(stderr, "warning: %zu of %zu latency stories came out\n", res.latencies_ms.size(),
+                 sent_list.size());
+
+  // (d) soak at the same load: RSS sampled every 10 s; outputs drained as they come.
+  if (a.soak_seconds > 0) {
+    std::atomic<bool> soaking{true};
+    std::thread soak([&] {
+      paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered, a.soak_seconds, gen, a,
+                     "soak", nullptr);
+      soaking.store(false);
+    });
+    auto next = std::chrono::steady_clock::now();
+    while (soaking.load()) {
+      reader.poll(50, [](const rd_kafka_message_t&) {});
+      if (std::chrono::steady_clock::now() >= next) {
+        res.soak_rss_kib.push_back(daemon.status_kib("VmRSS"));
+        next += std::chrono::seconds(10);
+      }
+    }
+    soak.join();
+  }
+  res.hwm_kib = daemon.status_kib("VmHWM");
+  return res;
+}
+
+Args parse(int argc, char** argv) {
+  Args a;
+  a.daemon = (std::filesystem::path(argv[0]).parent_path() / "wirefeedd").string();
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    const auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error("missing value for " + k);
+      return argv[++i];
+    };
+    if (k == "--count")
+      a.count = std::stoul(next());
+    else if (k == "--bytes")
+      a.bytes = std::stoul(next());
+    else if (k == "--partitions")
+      a.partitions = std::stoi(next());
+    else if (k == "--runs")
+      a.runs = std::stoi(next());
+    else if (k == "--load")
+      a.load = std::stod(next());
+    else if (k == "--latency-seconds")
+      a.latency_seconds = std::stoi(next());
+    else if (k == "--soak-seconds")
+      a.soak_seconds = std::stoi(next());
+    else if (k == "--dedup-max-entries")
+      a.dedup_max_entries = std::stoul(next());
+    else if (k == "--daemon")
+      a.daemon = next();
+    else
+      throw std::runtime_error("unknown argument " + k);
+  }
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Args a = parse(argc, argv);
+  if (!std::filesystem::exists(a.daemon)) throw std::runtime_error("no daemon at " + a.daemon);
+  const StoryPool pool = make_stories(a.count, a.bytes, 42);
+  std::printf("e2e_bench: %zu distinct stories, mean %.0f B, %d partitions, %d run(s), %u cores\n",
+              pool.texts.size(),
+              static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()),
+              a.partitions, a.runs, std::thread::hardware_concurrency());
+  daemon::EmbeddedCluster cluster(1);
+  std::vector<double> pt, dm;
+  DaemonResult last;
+  for (int run = 0; run < a.runs; ++run) {
+    pt.push_back(pass_through(cluster, a, pool, run));
+    const bool final_run = run + 1 == a.runs;
+    DaemonResult r = run_daemon(cluster, a, pool, run, final_run);
+    dm.push_back(r.rate);
+    std::printf(
+        "run %d: pass-through %.0f stories/s, daemon %.0f stories/s, daemon VmHWM %ld "
+        "KiB\n",
+        run + 1, pt.back(), dm.back(), r.hwm_kib);
+    std::fflush(stdout);
+    if (final_run) last = std::move(r);
+  }
+  const double ptm = median(pt), dmm = median(dm);
+  std::printf(
+      "\nsustained (median of %d): pass-through %.0f stories/s (%.1f MB/s), daemon %.0f "
+      "stories/s (%.1f MB/s), daemon / pass-through = %.3f\n",
+      a.runs, ptm,
+      ptm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6, dmm,
+      dmm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6,
+      ptm > 0 ? dmm / ptm : 0);
+  auto& l = last.latencies_ms;
+  std::printf(
+      "latency at %.0f stories/s offered (%.0f%% of the daemon's sustained rate), %zu "
+      "stories: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f ms\n",
+      last.offered, a.load * 100, l.size(), percentile(l, 0.50), percentile(l, 0.99),
+      percentile(l, 0.999), l.empty() ? 0.0 : l.back());
+  std::printf("daemon peak RSS (VmHWM): %.1f MiB\n", static_cast<double>(last.hwm_kib) / 1024.0);
+  if (!last.soak_rss_kib.empty()) {
+    std::printf("soak %d s at %.0f stories/s, RSS every 10 s (MiB):", a.soak_seconds, last.offered);
+    for (long k : last.soak_rss_kib) std::printf(" %.0f", static_cast<double>(k) / 1024.0);
+    const std::size_t half = last.soak_rss_kib.size() / 2;
+    const long first_max =
+        *std::max_element(last.soak_rss_kib.begin(), last.soak_rss_kib.begin() + half + 1);
+    const long second_max =
+        *std::max_element(last.soak_rss_kib.begin() + half, last.soak_rss_kib.end());
+    std::printf(
+        "\nsoak: max RSS first half %.1f MiB, second half %.1f MiB (growth %+.1f%%)\n",
+        static_cast<double>(first_max) / 1024.0, static_cast<double>(second_max) / 1024.0,
+        100.0 * static_cast<double>(second_max - first_max) / static_cast<double>(first_max));
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "e2e_bench: %s\n", e.what());
+  return 1;
+}
