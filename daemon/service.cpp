@@ -58,6 +58,7 @@ struct Ticket {
   std::shared_ptr<Pending> pending;
   pipeline::EncodedOutput out;
   int attempts = 0;  // failed attempts of a dead letter so far
+  int resends = 0;   // re-sends after producer failures
 };
 
 std::string partition_key(std::string_view topic, int32_t partition) {
@@ -168,11 +169,15 @@ struct Service::Impl {
     const auto ps = ticket->pending->ps;
     const OutputKind kind = ticket->out.kind;
     if (sinks::is_producer_failure(err) && !abandon.load()) {
-      spdlog::warn("{}[{}] offset {}: producer failed ({}); re-sending the record", ps->topic,
-                   ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err));
-      boost::asio::post(ps->strand, [this, t = std::shared_ptr<Ticket>(std::move(ticket))] {
-        send(std::make_unique<Ticket>(std::move(*t)));
-      });
+      const auto backoff = std::chrono::milliseconds(
+          std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
+      spdlog::warn("{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms",
+                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
+                   backoff.count());
+      auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
+      timer->async_wait(
+          [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
+              const boost::system::error_code&) { send(std::make_unique<Ticket>(std::move(*t))); });
       return;
     }
     if (kind == OutputKind::kDedupState) {

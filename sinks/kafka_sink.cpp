@@ -9,8 +9,19 @@
 namespace wirefeed::sinks {
 
 bool is_producer_failure(rd_kafka_resp_err_t err) {
-  return err == RD_KAFKA_RESP_ERR__FATAL || err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
-         err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT;
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+    // The producer's sequence/epoch state, not the record (the idempotent producer bumps its
+    // epoch or raises a fatal error; either way the record itself can be sent again).
+    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+      return true;
+    default:
+      return false;
+  }
 }
 
 KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error)
@@ -120,8 +131,8 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
         rk_.get(), RD_KAFKA_V_TOPIC(out.topic.c_str()),
         RD_KAFKA_V_KEY(out.key.data(), out.key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(out.payload.data()), out.payload.size()),
-        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+        RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
     lock.unlock();
 

@@ -36,8 +36,9 @@ struct DeliveryReport {
   std::size_t len = 0;
 };
 
-// The record itself is fine; its producer failed (fatal error, or purged when the producer was
-// replaced). Such records are re-sent, not dead-lettered.
+// The record itself is fine; its producer failed (fatal error, purged when the producer was
+// replaced, or a sequence/epoch error of the idempotent producer). Such records are re-sent
+// (with backoff), not dead-lettered.
 bool is_producer_failure(rd_kafka_resp_err_t err);
 
 class KafkaSink {

@@ -80,11 +80,13 @@ TEST(Chaos, NonRetriableAndFatalProduceErrorsNeverWedgeTheFeed) {
 
   rd_kafka_mock_broker_push_request_error_rtts(kafka.cluster.mock(), 2, kApiProduce, 1,
                                                RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, 0);
+  const std::size_t dead_before = a.dead_letters;
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(400, 500)));
   missing = wait_all_accounted(kafka.bootstrap(), 500, a, 60s);
   EXPECT_TRUE(missing.empty()) << missing.size() << " of 500 inputs have no output";
   print_figures("then a fatal producer error", 500, missing, a);
   EXPECT_EQ(metric_value(port, "wirefeed_producer_recreated_total"), 1);
+  EXPECT_EQ(a.dead_letters, dead_before) << "records of a failed producer are re-sent, not dead";
   EXPECT_EQ(metric_value(port, "wirefeed_partitions_stalled"), 0);
   // Everything is delivered: the oldest-in-flight age drops back to 0 at the next housekeeping.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
