@@ -62,8 +62,9 @@ void KafkaSink::replace_handle() {
   fatal_.store(false);
   recreated_.fetch_add(1);
   rd_kafka_purge(old.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-  while (rd_kafka_outq_len(old.get()) > 0) {
-    if (rd_kafka_poll(old.get(), 100) == 0 && stop_.load()) break;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rd_kafka_outq_len(old.get()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(old.get(), 100);
   }
   rd_kafka_poll(old.get(), 0);
 }

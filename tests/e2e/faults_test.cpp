@@ -57,9 +57,7 @@ TEST(Faults, InjectedRetriableRequestErrorsAreRetried) {
                                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT);
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 200)));
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(200, 400)));
-  // Not covered here: a NON-retriable Produce error. The daemon turns the failed records into
-  // DELIVERY_FAILED dead letters, but on librdkafka 2.0.2's mock the idempotent producer then
-  // never delivers them (see the closing note of issue 6); the partition stalls, never skips.
+  // Non-retriable and fatal Produce errors: tests/e2e/chaos_test.cpp.
   Accounting a;
   const auto missing = wait_all_accounted(kafka.bootstrap(), 400, a);
   EXPECT_TRUE(missing.empty()) << missing.size() << " of 400 inputs have no output\n"
