@@ -13,6 +13,7 @@
 #include <atomic>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "sinks/kafka.hpp"
@@ -32,13 +33,16 @@ constexpr int16_t kApiSyncGroup = 14;
 constexpr const char* kOutputTopics[] = {"wire.stories", "wire.duplicates", "wire.deadletter",
                                          "wire.dedup-state"};
 
-// Several brokers: input partitions led by broker 1, every output partition by broker 2, so
-// faults injected on broker 2 hit only the daemon's producer (the test's own producer talks to 1).
-void split_leaders(Cluster& kafka) {
+// Several brokers: input partitions led by broker 1, every output partition by broker 2 (the
+// dead-letter topic by `dead_letter_broker`), so faults injected on brokers 2 and 3 hit only the
+// daemon's producer (the test's own producer talks to broker 1).
+void split_leaders(Cluster& kafka, int32_t dead_letter_broker = 2) {
   for (int p = 0; p < kPartitions; ++p) {
     rd_kafka_mock_partition_set_leader(kafka.cluster.mock(), "wire.raw", p, 1);
     for (const char* t : kOutputTopics) {
-      rd_kafka_mock_partition_set_leader(kafka.cluster.mock(), t, p, 2);
+      rd_kafka_mock_partition_set_leader(
+          kafka.cluster.mock(), t, p,
+          std::string_view(t) == "wire.deadletter" ? dead_letter_broker : 2);
     }
   }
 }
@@ -50,13 +54,14 @@ void print_figures(const std::string& what, int produced, const std::vector<std:
             << ", repeated story ids " << repeated_story_ids(a) << "\n";
 }
 
-// Non-retriable Produce errors (INVALID_RECORD) mid-stream, more than the first attempt needs,
-// so dead letters fail too: those are retried with backoff until delivered and the partitions
-// move on. Then an error the idempotent producer cannot recover from (OUT_OF_ORDER_SEQUENCE
-// is fatal for it): the daemon replaces its producer and re-sends what was queued.
+// Non-retriable Produce errors (INVALID_RECORD) mid-stream on the stories' broker, and on the
+// dead-letter topic's broker too, so the first dead letters fail as well: those are retried
+// with backoff until delivered and the partitions move on. Then an error the idempotent producer
+// cannot recover from (OUT_OF_ORDER_SEQUENCE is fatal for it): the daemon replaces its producer and
+// re-sends what was queued.
 TEST(Chaos, NonRetriableAndFatalProduceErrorsNeverWedgeTheFeed) {
-  Cluster kafka(kPartitions, 2);
-  split_leaders(kafka);
+  Cluster kafka(kPartitions, 3);
+  split_leaders(kafka, 3);
   TempDir dir;
   const uint16_t port = free_port();
   DaemonProcess d(dir.path(), config(kafka.bootstrap(), "c-produce", port));
@@ -66,8 +71,8 @@ TEST(Chaos, NonRetriableAndFatalProduceErrorsNeverWedgeTheFeed) {
   auto missing = wait_all_accounted(kafka.bootstrap(), 100, a, 60s);
   ASSERT_TRUE(missing.empty()) << d.stderr_text();
 
-  for (int i = 0; i < 8; ++i) {
-    rd_kafka_mock_broker_push_request_error_rtts(kafka.cluster.mock(), 2, kApiProduce, 1,
+  for (int32_t broker : {2, 2, 2, 3, 3}) {
+    rd_kafka_mock_broker_push_request_error_rtts(kafka.cluster.mock(), broker, kApiProduce, 1,
                                                  RD_KAFKA_RESP_ERR_INVALID_RECORD, 0);
   }
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(100, 400)));
@@ -398,7 +403,8 @@ TEST(Chaos, MemoryStaysBoundedWhileDownstreamIsUnavailable) {
             << " MiB), ceiling " << ceiling / kMiB << " MiB, repeated story ids "
             << repeated_story_ids(a) << "\n";
   EXPECT_EQ(paused, kPartitions) << "backpressure did not pause consumption";
-  EXPECT_LE(inflight_bytes, kInflightBytes + 64 * 1024);
+  // Backpressure is applied every 32 consumed messages: the bound may be passed by that many.
+  EXPECT_LE(inflight_bytes, kInflightBytes + 32 * static_cast<int64_t>(flood.back().value.size()));
 #if defined(__SANITIZE_ADDRESS__)
   std::cout << "(ASan build: its quarantine and shadow memory make RSS meaningless; the ceiling "
                "is checked in the default build)\n";
