@@ -276,6 +276,9 @@ std::string_view build_commit() noexcept;
         "Partitions that stopped advancing: a dead letter could not be delivered")                 \
   GAUGE(inflight_messages, "Messages consumed but not yet fully delivered")                        \
   GAUGE(inflight_bytes, "Payload bytes of in-flight messages")                                     \
+  GAUGE(oldest_inflight_age_seconds,                                                               \
+        "Age of the oldest input message not yet fully delivered (0 when none); grows on a stall") \
+  COUNTER(producer_recreated_total, "Producers replaced after a fatal idempotent-producer error")  \
   GAUGE_FAMILY(consumer_lag, "Messages between the consumer position and the high watermark",      \
                ("topic", "partition"))                                                             \
   HISTOGRAM_FAMILY(stage_duration_seconds,                                                         \

@@ -5,9 +5,9 @@
 
 namespace wirefeed::daemon {
 
-bool OffsetTracker::track(int64_t offset) {
+bool OffsetTracker::track(int64_t offset, TimePoint at) {
   if (offset <= last_tracked_) return false;
-  slots_.push_back({offset, false});
+  slots_.push_back({offset, false, at});
   last_tracked_ = offset;
   return true;
 }

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -37,8 +38,8 @@ struct PartitionState {
   OffsetTracker tracker;  // guarded by mu
   std::atomic<int64_t> inflight{0};
   std::atomic<bool> revoked{false};
-  std::atomic<bool> stalled{false};
-  bool paused = false;  // consumer thread only
+  std::atomic<int> retrying{0};  // dead letters being retried: the partition cannot advance
+  bool paused = false;           // consumer thread only
 };
 
 // One input message whose outputs are in flight.
@@ -50,10 +51,14 @@ struct Pending {
   mutable std::atomic<int> remaining{0};              // outputs not yet delivered
 };
 
-// One produced record; owned by librdkafka between produce and the delivery report.
+// One produced record; owned by librdkafka between produce and the delivery report. It owns the
+// encoded record (librdkafka references its payload without a copy), so a record whose producer
+// failed can be re-sent as it was.
 struct Ticket {
   std::shared_ptr<Pending> pending;
-  OutputKind kind;
+  pipeline::EncodedOutput out;
+  int attempts = 0;  // failed attempts of a dead letter so far
+  int resends = 0;   // re-sends after producer failures
 };
 
 std::string partition_key(std::string_view topic, int32_t partition) {
@@ -145,9 +150,12 @@ struct Service::Impl {
     }
   }
 
-  void send(const std::shared_ptr<Pending>& pending, const pipeline::EncodedOutput& out) {
-    auto ticket = std::make_unique<Ticket>(Ticket{pending, out.kind});
-    const rd_kafka_resp_err_t err = sink->produce(out, ticket.get(), abandon);
+  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out) {
+    send(std::make_unique<Ticket>(Ticket{pending, std::move(out), 0}));
+  }
+
+  void send(std::unique_ptr<Ticket> ticket) {
+    const rd_kafka_resp_err_t err = sink->produce(ticket->out, ticket.get(), abandon);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       (void)ticket.release();  // the delivery report owns it now
       return;
@@ -155,10 +163,24 @@ struct Service::Impl {
     on_failed(std::move(ticket), err);
   }
 
-  // A record could not be delivered: replace it with a dead letter, or stall the partition.
+  // A record could not be delivered: re-send it if its producer (not the record) failed, replace
+  // it with a dead letter, or retry the dead letter with backoff (the partition stalls meanwhile).
   void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
-    const auto& ps = ticket->pending->ps;
-    if (ticket->kind == OutputKind::kDedupState) {
+    const auto ps = ticket->pending->ps;
+    const OutputKind kind = ticket->out.kind;
+    if (sinks::is_producer_failure(err) && !abandon.load()) {
+      const auto backoff = std::chrono::milliseconds(
+          std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
+      spdlog::warn("{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms",
+                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
+                   backoff.count());
+      auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
+      timer->async_wait(
+          [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
+              const boost::system::error_code&) { send(std::make_unique<Ticket>(std::move(*t))); });
+      return;
+    }
+    if (kind == OutputKind::kDedupState) {
       // The story itself is delivered; without its state a restart may republish it (a repeat,
       // never a loss).
       spdlog::warn("{}[{}] offset {}: dedup state not persisted ({})", ps->topic, ps->partition,
@@ -166,19 +188,19 @@ struct Service::Impl {
       finish_one(*ticket->pending);
       return;
     }
-    if (ticket->kind == OutputKind::kStory) {
+    if (kind == OutputKind::kStory) {
       // The story is not out: later copies must not be suppressed as its duplicates.
       if (ticket->pending->published) {
         index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
       }
       if (ticket->pending->state) finish_one(*ticket->pending);  // no state for it either
     }
-    if (ticket->kind == OutputKind::kDeadLetter || abandon.load()) {
-      if (!abandon.load() && !ps->stalled.exchange(true)) stats.partitions_stalled.add(1);
-      spdlog::critical(
-          "{}[{}] offset {}: dead letter could not be delivered ({}); partition stops advancing",
-          ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
+    if (abandon.load() || ps->revoked.load()) {
       return;  // never completes: the offset is not stored, the input will be redelivered
+    }
+    if (kind == OutputKind::kDeadLetter) {
+      retry_dead_letter(std::move(ticket), err);
+      return;
     }
     spdlog::error("{}[{}] offset {}: delivery failed ({}); publishing a dead letter instead",
                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
@@ -192,6 +214,35 @@ struct Service::Impl {
     });
   }
 
+  // The dead letter of an input could not be delivered either: the partition cannot advance past
+  // it (I-1: never skip). Retry with capped exponential backoff until it is delivered, the
+  // partition is revoked (the next owner redelivers the input) or the daemon stops.
+  void retry_dead_letter(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    const auto ps = ticket->pending->ps;
+    if (ticket->attempts++ == 0 && ps->retrying.fetch_add(1) == 0) stats.partitions_stalled.add(1);
+    const auto backoff = std::chrono::milliseconds(
+        std::min<int64_t>(5000, int64_t{100} << std::min(ticket->attempts, 6)));
+    spdlog::critical(
+        "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
+        "in {} ms",
+        ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
+        ticket->attempts, backoff.count());
+    auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
+    timer->async_wait([this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
+                          const boost::system::error_code&) {
+      auto again = std::make_unique<Ticket>(std::move(*t));
+      if (abandon.load() || again->pending->ps->revoked.load()) {
+        release_retry(*again->pending->ps);
+        return;  // redelivered to whoever owns the partition next
+      }
+      send(std::move(again));
+    });
+  }
+
+  void release_retry(PartitionState& ps) {
+    if (ps.retrying.fetch_sub(1) == 1) stats.partitions_stalled.sub(1);
+  }
+
   // ---- delivery side (sink poll thread) ---------------------------------------------------------
   void on_delivery(const sinks::DeliveryReport& r) {
     std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(r.opaque));
@@ -201,21 +252,28 @@ struct Service::Impl {
       on_failed(std::move(ticket), r.err);
       return;
     }
-    stats.records_published_total.with({topic, pipeline::output_kind_name(ticket->kind)}).inc();
+    const OutputKind kind = ticket->out.kind;
+    stats.records_published_total.with({topic, pipeline::output_kind_name(kind)}).inc();
+    if (ticket->attempts > 0) {
+      spdlog::info("{}[{}] offset {}: dead letter delivered after {} retries",
+                   ticket->pending->ps->topic, ticket->pending->ps->partition,
+                   ticket->pending->msg->offset, ticket->attempts);
+      release_retry(*ticket->pending->ps);
+    }
     const auto& msg = *ticket->pending->msg;
     if (msg.timestamp) {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (ticket->kind == OutputKind::kStory && ticket->pending->state) {
+    if (kind == OutputKind::kStory && ticket->pending->state) {
       auto pending = ticket->pending;
       boost::asio::post(pending->ps->strand, [this, pending] {
         send(pending, pipeline::encode_state(*pending->state, cfg.dedup.state_topic));
       });
     }
-    if (echo != nullptr && ticket->kind != OutputKind::kDedupState) {
+    if (echo != nullptr && kind != OutputKind::kDedupState) {
       v1::Record rec;
-      if (pipeline::decode_output(ticket->kind, r.payload, r.len, rec)) {
+      if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
         *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
       }
     }
@@ -270,11 +328,13 @@ struct Service::Impl {
     }
     {
       std::lock_guard lock(ps->mu);
-      if (!ps->tracker.track(m->offset)) return;  // already seen (should not happen)
+      if (!ps->tracker.track(m->offset, Clock::now())) return;  // already seen (should not happen)
     }
     ps->inflight.fetch_add(1);
     inflight_msgs.fetch_add(1);
     inflight_bytes.fetch_add(static_cast<int64_t>(m->len));
+    stats.inflight_messages.set(inflight_msgs.load());
+    stats.inflight_bytes.set(inflight_bytes.load());
     stats.input_messages_total.with({topic}).inc();
     stats.input_bytes_total.with({topic}).inc(m->len);
     boost::asio::post(
@@ -339,6 +399,24 @@ struct Service::Impl {
     }
   }
 
+  // The age of the oldest input not yet complete on any partition: a stalled partition (or a
+  // wedged producer) shows as a growing age even when nothing else moves.
+  void update_oldest_inflight() {
+    std::optional<Clock::time_point> oldest;
+    for (auto& [k, ps] : partitions) {
+      std::lock_guard lock(ps->mu);
+      const auto since = ps->tracker.oldest_pending_since();
+      if (since && (!oldest || *since < *oldest)) oldest = since;
+    }
+    const auto age = oldest
+                         ? std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *oldest)
+                         : std::chrono::seconds(0);
+    stats.oldest_inflight_age_seconds.set(age.count());
+    const uint64_t recreated = sink->recreated();
+    const uint64_t seen = stats.producer_recreated_total.value();
+    if (recreated > seen) stats.producer_recreated_total.inc(recreated - seen);
+  }
+
   void update_lag() {
     for (auto& [k, ps] : partitions) {
       int64_t lo = 0, hi = 0;
@@ -363,7 +441,7 @@ struct Service::Impl {
     const auto deadline = Clock::now() + bound;
     for (;;) {
       int64_t left = 0;
-      for (const auto& ps : states) left += ps->stalled.load() ? 0 : ps->inflight.load();
+      for (const auto& ps : states) left += ps->retrying.load() > 0 ? 0 : ps->inflight.load();
       if (left == 0) return true;
       if (Clock::now() >= deadline) {
         spdlog::warn("drain: {} messages still in flight after {} ms; they will be redelivered",
@@ -400,7 +478,6 @@ struct Service::Impl {
     for (const auto& ps : states) {
       ps->revoked.store(true);
       if (ps->paused) set_paused(*ps, false);  // paused state would outlive the assignment
-      if (ps->stalled.load()) stats.partitions_stalled.sub(1);
       stats.consumer_lag.remove({ps->topic, std::to_string(ps->partition)});
       partitions.erase(partition_key(ps->topic, ps->partition));
     }
@@ -593,6 +670,7 @@ struct Service::Impl {
       }
       apply_backpressure();
       store_offsets();
+      update_oldest_inflight();
       progress.fetch_add(1, std::memory_order_relaxed);
       if (Clock::now() - last_lag > std::chrono::seconds(5)) {
         update_lag();

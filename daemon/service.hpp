@@ -5,8 +5,10 @@
 // Invariants (see ../shared/notes/architecture.md):
 // - I-1 An input offset is stored only when every record it produced has a successful delivery
 //   report; stored = lowest offset not yet complete (OffsetTracker). A record that cannot be
-//   delivered is replaced by a DELIVERY_FAILED dead letter; if that fails too, the partition
-//   stops advancing (stalled, logged, counted) and never skips.
+//   delivered is replaced by a DELIVERY_FAILED dead letter; if that fails too, the dead letter
+//   is retried with capped backoff and the partition does not advance meanwhile (stalled,
+//   logged, counted): it never skips. A record whose producer failed (fatal/sequence error,
+//   purge) is re-sent unchanged, never dead-lettered.
 // - I-2 One strand per assigned partition: its inputs are processed and produced in order.
 // - I-3 In-flight messages per partition and bytes overall are bounded: partitions are paused
 //   above the high-water mark and resumed below the low-water mark.

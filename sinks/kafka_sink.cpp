@@ -3,19 +3,70 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
+#include <utility>
+
 namespace wirefeed::sinks {
 
+bool is_producer_failure(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR__FATAL:
+    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
+    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+    // The producer's sequence/epoch state, not the record (the idempotent producer bumps its
+    // epoch or raises a fatal error; either way the record itself can be sent again).
+    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
+    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
+      return true;
+    default:
+      return false;
+  }
+}
+
 KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error)
-    : on_delivery_(std::move(on_delivery)), on_error_(std::move(on_error)) {
-  props["enable.idempotence"] = "true";
-  props.emplace("acks", "all");
-  props.emplace("linger.ms", "5");
-  ConfHandle conf = make_conf(props);
+    : props_(std::move(props)),
+      on_delivery_(std::move(on_delivery)),
+      on_error_(std::move(on_error)) {
+  props_["enable.idempotence"] = "true";
+  props_.emplace("acks", "all");
+  props_.emplace("linger.ms", "5");
+  rk_ = make_handle();
+  poller_ = std::thread([this] { poll_loop(); });
+}
+
+KafkaHandle KafkaSink::make_handle() {
+  ConfHandle conf = make_conf(props_);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::dr_cb);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::error_cb);
   rd_kafka_conf_set_opaque(conf.get(), this);
-  rk_ = make_client(RD_KAFKA_PRODUCER, std::move(conf));
-  poller_ = std::thread([this] { poll_loop(); });
+  return make_client(RD_KAFKA_PRODUCER, std::move(conf));
+}
+
+// Poll thread only. The old handle's remaining records come back through dr_cb with ERR__FATAL
+// or ERR__PURGE_*, after the new handle is in place, so the owner's re-sends go to the new one.
+void KafkaSink::replace_handle() {
+  std::array<char, 512> reason{};
+  const rd_kafka_resp_err_t cause = rd_kafka_fatal_error(rk_.get(), reason.data(), reason.size());
+  spdlog::error("producer: fatal error {} ({}); replacing the producer and re-sending {} record(s)",
+                rd_kafka_err2name(cause), reason.data(), rd_kafka_outq_len(rk_.get()));
+  KafkaHandle old;
+  try {
+    KafkaHandle fresh = make_handle();
+    std::unique_lock lock(handle_mu_);
+    old = std::exchange(rk_, std::move(fresh));
+  } catch (const std::exception& e) {
+    spdlog::error("producer: cannot create a new producer: {}", e.what());
+    return;  // fatal_ stays set: tried again on the next poll round
+  }
+  fatal_.store(false);
+  recreated_.fetch_add(1);
+  rd_kafka_purge(old.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (rd_kafka_outq_len(old.get()) > 0 && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_poll(old.get(), 100);
+  }
+  rd_kafka_poll(old.get(), 0);
 }
 
 KafkaSink::~KafkaSink() {
@@ -31,6 +82,7 @@ void KafkaSink::poll_loop() {
   auto last_probe = std::chrono::steady_clock::time_point{};
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(rk_.get(), 50);
+    if (fatal_.load()) replace_handle();
     const auto now = std::chrono::steady_clock::now();
     if (!connected_.load(std::memory_order_relaxed) && now - last_probe > std::chrono::seconds(1)) {
       last_probe = now;
@@ -61,6 +113,7 @@ void KafkaSink::error_cb(rd_kafka_t*, int err, const char* reason, void* opaque)
   auto* self = static_cast<KafkaSink*>(opaque);
   const auto code = static_cast<rd_kafka_resp_err_t>(err);
   if (code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) self->connected_.store(false);
+  if (code == RD_KAFKA_RESP_ERR__FATAL) self->fatal_.store(true);  // the poll thread replaces rk_
   if (self->on_error_) self->on_error_(code, reason != nullptr ? reason : "");
 }
 
@@ -74,19 +127,21 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
 #pragma GCC diagnostic ignored "-Wpedantic"        // clang: their GNU statement expressions
+    std::shared_lock lock(handle_mu_);
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_.get(), RD_KAFKA_V_TOPIC(out.topic.c_str()),
         RD_KAFKA_V_KEY(out.key.data(), out.key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(out.payload.data()), out.payload.size()),
-        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-        RD_KAFKA_V_OPAQUE(opaque), RD_KAFKA_V_END);
+        RD_KAFKA_V_MSGFLAGS(0), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
+        RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
+    lock.unlock();
 
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return err;  // headers now owned by the message
     rd_kafka_headers_destroy(hdrs);
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL || abandon.load(std::memory_order_relaxed)) {
-      return err;
-    }
+    const bool wait = err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+                      (err == RD_KAFKA_RESP_ERR__FATAL);  // until the poll thread replaced it
+    if (!wait || abandon.load(std::memory_order_relaxed)) return err;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the poll thread drains
   }
 }
@@ -94,13 +149,16 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
 bool KafkaSink::flush(std::chrono::milliseconds timeout) {
   // The poll thread serves delivery reports; wait for the queue to drain.
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (rd_kafka_outq_len(rk_.get()) > 0) {
+  while (outstanding() > 0) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
 }
 
-int KafkaSink::outstanding() const { return rd_kafka_outq_len(rk_.get()); }
+int KafkaSink::outstanding() const {
+  std::shared_lock lock(handle_mu_);
+  return rd_kafka_outq_len(rk_.get());
+}
 
 }  // namespace wirefeed::sinks

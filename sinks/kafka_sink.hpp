@@ -7,11 +7,17 @@
 // - produce() applies backpressure: while librdkafka's queue is full it waits (polling is done
 //   by the poll thread), bounded by `stop` being set.
 // - Idempotence is on (no duplicates or reordering from producer retries).
+// - A fatal producer error (the idempotent producer cannot guarantee its sequence any more) does
+//   not wedge the sink: the poll thread replaces the librdkafka handle with a fresh one; records
+//   still queued on the old handle get a delivery report with ERR__FATAL or ERR__PURGE_* and
+//   the owner re-sends them (see is_producer_failure). produce() never races the swap (shared
+//   lock around the handle).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <shared_mutex>
 #include <string_view>
 #include <thread>
 
@@ -30,6 +36,11 @@ struct DeliveryReport {
   std::size_t len = 0;
 };
 
+// The record itself is fine; its producer failed (fatal error, purged when the producer was
+// replaced, or a sequence/epoch error of the idempotent producer). Such records are re-sent
+// (with backoff), not dead-lettered.
+bool is_producer_failure(rd_kafka_resp_err_t err);
+
 class KafkaSink {
  public:
   using OnDelivery = std::function<void(const DeliveryReport&)>;
@@ -42,7 +53,8 @@ class KafkaSink {
   KafkaSink& operator=(const KafkaSink&) = delete;
 
   // Enqueues one record. Returns NO_ERROR when enqueued (a delivery report will follow), or the
-  // error that prevented enqueueing (no delivery report then).
+  // error that prevented enqueueing (no delivery report then). The payload is not copied:
+  // `out.payload` must stay alive and unchanged until the record's delivery report.
   rd_kafka_resp_err_t produce(const pipeline::EncodedOutput& out, void* opaque,
                               const std::atomic<bool>& abandon);
 
@@ -50,15 +62,23 @@ class KafkaSink {
   bool flush(std::chrono::milliseconds timeout);
   int outstanding() const;
   bool connected() const { return connected_.load(std::memory_order_relaxed); }
+  // How many times a fatal error made the sink replace its producer.
+  uint64_t recreated() const { return recreated_.load(std::memory_order_relaxed); }
 
  private:
   static void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
+  KafkaHandle make_handle();
+  void replace_handle();
   void poll_loop();
 
+  Properties props_;
   OnDelivery on_delivery_;
   OnError on_error_;
+  mutable std::shared_mutex handle_mu_;  // exclusive only while rk_ is replaced
   KafkaHandle rk_;
+  std::atomic<bool> fatal_{false};
+  std::atomic<uint64_t> recreated_{0};
   std::atomic<bool> connected_{false};
   std::atomic<bool> stop_{false};
   std::thread poller_;

@@ -228,7 +228,7 @@ int64_t committed_offset(const std::string& bootstrap, const std::string& group,
   return off;
 }
 
-TestCluster::TestCluster(int partitions) {
+TestCluster::TestCluster(int partitions, int brokers) : cluster(brokers) {
   for (const char* t :
        {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
     cluster.create_topic(t, partitions);

@@ -78,10 +78,11 @@ int64_t committed_offset(const std::string& bootstrap, const std::string& group,
 
 // A mock cluster with the topics the daemon uses in tests (wire.raw, wire.stories,
 // wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each.
+// With several `brokers`, partition leaders can be moved (rd_kafka_mock_partition_set_leader).
 struct TestCluster {
-  explicit TestCluster(int partitions = 3);
+  explicit TestCluster(int partitions = 3, int brokers = 1);
   const std::string& bootstrap() const { return cluster.bootstrap(); }
-  daemon::EmbeddedCluster cluster{1};
+  daemon::EmbeddedCluster cluster;
 };
 
 // The real wirefeedd binary as a child process.
@@ -100,6 +101,7 @@ class DaemonProcess {
   std::optional<int> stop(int sig, std::chrono::milliseconds timeout = 30s);
   bool running();
   void signal(int sig);
+  pid_t pid() const { return pid_; }
   std::string stdout_text() const;
   std::string stderr_text() const;
 

@@ -22,6 +22,25 @@ TEST(OffsetTracker, OutOfOrderCompletionsWait) {
   EXPECT_EQ(t.pending(), 0u);
 }
 
+// The oldest incomplete offset's tracking time (an injected clock) shows how long the partition
+// has been waiting; it moves only when the front completes, and is empty when nothing waits.
+TEST(OffsetTracker, OldestPendingSinceFollowsTheLowestIncompleteOffset) {
+  using std::chrono::seconds;
+  const OffsetTracker::TimePoint t0{seconds(100)};
+  OffsetTracker t;
+  EXPECT_FALSE(t.oldest_pending_since());
+  t.track(1, t0);
+  t.track(2, t0 + seconds(5));
+  t.track(3, t0 + seconds(9));
+  EXPECT_EQ(t.oldest_pending_since(), t0);
+  EXPECT_TRUE(t.complete(2));  // out of order: offset 1 still waits
+  EXPECT_EQ(t.oldest_pending_since(), t0);
+  EXPECT_TRUE(t.complete(1));  // 1 and 2 done: 3 is the oldest now
+  EXPECT_EQ(t.oldest_pending_since(), t0 + seconds(9));
+  EXPECT_TRUE(t.complete(3));
+  EXPECT_FALSE(t.oldest_pending_since());
+}
+
 TEST(OffsetTracker, GapsInOffsetsAreSkipped) {
   OffsetTracker t;
   t.track(5);
