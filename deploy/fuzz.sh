@@ -19,6 +19,7 @@ PACKAGES=(
   build-essential cmake pkg-config git
   librdkafka-dev libprotobuf-dev protobuf-compiler libspdlog-dev libfmt-dev
   libboost-dev libboost-system-dev libyaml-cpp-dev libxxhash-dev libsystemd-dev
+  libxml2-dev nlohmann-json3-dev
   clang-14 libclang-rt-14-dev
 )
 ./deploy/apt-install.sh "${PACKAGES[@]}"
