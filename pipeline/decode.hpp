@@ -32,8 +32,8 @@ namespace wirefeed::pipeline {
 
 struct DecodeConfig {
   std::size_t max_bytes = 10u << 20;
-  formats::FormatLimits formats{};
   std::chrono::sys_seconds fallback_received_at{};
+  formats::FormatLimits formats{};
 };
 
 struct DecodedItem {
