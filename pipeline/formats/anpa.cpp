@@ -231,9 +231,13 @@ struct TextState {
       h = trim(h);
       const std::string base = slug_base(header.slug);
       std::string hl = lower_ascii(h);
-      const bool echo =
-          !header.slug.empty() && (hl.rfind(lower_ascii(header.slug), 0) == 0 ||
-                                   (!base.empty() && slug_base(hl).rfind(base, 0) == 0));
+      // The echo is the slug itself, with or without its cycle, then "," fields or nothing.
+      auto starts_field = [](std::string_view line, std::string_view prefix) {
+        return !prefix.empty() && line.substr(0, prefix.size()) == prefix &&
+               (line.size() == prefix.size() || line[prefix.size()] == ',');
+      };
+      const bool echo = !header.slug.empty() && (starts_field(hl, lower_ascii(header.slug)) ||
+                                                 starts_field(slug_base(hl), base));
       if (!echo && doc.headline.empty()) {
         doc.headline = collapse_space(h);
       } else if (!echo) {
