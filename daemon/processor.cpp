@@ -212,7 +212,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     }
     auto& item = std::get<pipeline::DecodedItem>(decoded);
 
-    pipeline::CleanStory clean = pipeline::clean_story(item.text, {item.received_at});
+    pipeline::CleanStory clean = pipeline::clean_story(item.text, {reference_time(item)});
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;

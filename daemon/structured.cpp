@@ -8,6 +8,12 @@
 namespace wirefeed::daemon {
 namespace fmt = pipeline::formats;
 
+std::chrono::sys_seconds reference_time(const pipeline::DecodedItem& item) {
+  std::chrono::sys_seconds t{};
+  if (item.doc && pipeline::parse_rfc3339(item.doc->version_created, t)) return t;
+  return item.received_at;
+}
+
 std::vector<std::string> byline_names(std::string_view byline) {
   std::string b = fmt::collapse_space(byline);
   if (b.size() > 3 && fmt::iequals(std::string_view(b).substr(0, 3), "by ")) b.erase(0, 3);

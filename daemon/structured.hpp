@@ -8,7 +8,10 @@
 //   SourceRef.item_id); its numeric version orders versions; canceled/withheld/kill cancels.
 #pragma once
 
+#include <chrono>
+
 #include "pipeline/clean.hpp"
+#include "pipeline/decode.hpp"
 #include "pipeline/dedup.hpp"
 #include "pipeline/formats/document.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -24,6 +27,11 @@ void apply_structured(const pipeline::formats::StructuredDoc& doc, pipeline::Ded
 
 // slugline, urgency, subjects, media, pub_status, source version and times, provider agency.
 void apply_structured(const pipeline::formats::StructuredDoc& doc, v1::Story& s);
+
+// The time the cleaner resolves dateline years against: the document's versionCreated when it
+// has one (a story sent in April and replayed in November still belongs to April), else the
+// receive time.
+std::chrono::sys_seconds reference_time(const pipeline::DecodedItem& item);
 
 // "By Paulo Santalucia and Frances d'Emilio" -> {"Paulo Santalucia", "Frances d'Emilio"}.
 std::vector<std::string> byline_names(std::string_view byline);

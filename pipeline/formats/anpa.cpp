@@ -378,7 +378,13 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
     doc.subjects.push_back(
         DocSubject{std::string(1, c), std::string(category_name(c)), "anpa-category"});
   }
-  if (!doc.slugline.empty() && !head.date.empty()) {
+  // The slug and date name the story across its leads, writethrus, corrections and kills. A
+  // continuation sent alone ("Take 2", "2nd Add", "Insert", "Sub") is not a new version of the
+  // story, so it gets no item id (it must neither supersede take 1 nor be suppressed by it).
+  const std::string& hv = head.version;
+  const bool continuation =
+      has_word(hv, "take") || has_word(hv, "add") || has_word(hv, "insert") || has_word(hv, "sub");
+  if (!doc.slugline.empty() && !head.date.empty() && !continuation) {
     doc.item_id = "anpa:" + slug_base(doc.slugline) + ":" + head.date;
   }
   for (const Segment& s : segs) {

@@ -229,7 +229,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
     // nlohmann quotes the offending bytes; keep the message valid UTF-8 and short.
     if (what.size() > 200) what.resize(200);
     return FormatError{DocFormat::kNinjs, false,
-                       "JSON does not parse: " + latin1_to_utf8(collapse_space(what))};
+                       "JSON does not parse: " + valid_utf8(collapse_space(what))};
   }
   if (!j.is_object()) return FormatError{DocFormat::kNinjs, false, "not a JSON object"};
 

@@ -66,6 +66,19 @@ bool icontains(std::string_view hay, std::string_view needle) {
   return false;
 }
 
+std::string valid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    const std::size_t bad = find_invalid_utf8(s);
+    out.append(s.substr(0, bad));
+    if (bad == std::string_view::npos) break;
+    out.append("\xEF\xBF\xBD");  // U+FFFD
+    s.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
 std::string latin1_to_utf8(std::string_view s) {
   // Windows-1252 0x80..0x9F; 0 = unassigned (dropped).
   static constexpr std::array<char16_t, 32> kCp1252 = {

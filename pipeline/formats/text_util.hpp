@@ -20,6 +20,9 @@ std::string lower_ascii(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool icontains(std::string_view hay, std::string_view needle);
 
+// `s` with every invalid UTF-8 sequence replaced by U+FFFD (for messages quoting input bytes).
+std::string valid_utf8(std::string_view s);
+
 // Windows-1252 (a superset of the printable Latin-1 range) to UTF-8.
 std::string latin1_to_utf8(std::string_view s);
 

@@ -16,6 +16,8 @@ struct HtmlCtxtFree {
   void operator()(htmlParserCtxt* c) const { htmlFreeParserCtxt(c); }
 };
 
+void silent(void*, const char*, ...) {}
+
 void init_once() {
   // libxml2 must be initialised once before concurrent use; C++ static init is thread-safe.
   static const bool done = [] {
@@ -23,6 +25,11 @@ void init_once() {
     return true;
   }();
   (void)done;
+  // Errors are read from the parser context; nothing goes to stderr (encoding errors are
+  // reported through the generic handler even with XML_PARSE_NOERROR). libxml2 keeps these
+  // handlers per thread, so every parsing thread sets them.
+  xmlSetGenericErrorFunc(nullptr, silent);
+  xmlSetStructuredErrorFunc(nullptr, nullptr);
 }
 
 std::string_view as_view(const xmlChar* s) {
@@ -54,7 +61,7 @@ std::size_t depth_of(const xmlNode* n, std::size_t limit) {
 std::string last_error(xmlParserCtxt* ctxt) {
   const xmlError* e = xmlCtxtGetLastError(ctxt);
   if (e == nullptr || e->message == nullptr) return "not well-formed XML";
-  std::string msg = collapse_space(e->message);
+  std::string msg = valid_utf8(collapse_space(e->message));  // may quote input bytes
   return "line " + std::to_string(e->line) + ": " + msg;
 }
 

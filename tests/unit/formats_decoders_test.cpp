@@ -202,6 +202,12 @@ TEST(FormatsAnpa, Latin1KillAndTwoStories) {
   const StructuredDoc k = ok(decode_anpa(fixture("anpa-kill.txt"), {}));
   EXPECT_TRUE(k.kill);
   EXPECT_EQ(k.item_id, "anpa:storms-georgia:11-14");  // the family of the story it kills
+  // A take sent alone is not a version of the story: no item id, so it neither supersedes nor
+  // is suppressed by take 1.
+  const StructuredDoc t2 = ok(decode_anpa(fixture("anpa-take2-alone.txt"), {}));
+  EXPECT_EQ(t2.item_id, "");
+  EXPECT_EQ(t2.source_version, "Take 2");
+  ASSERT_EQ(t2.paragraphs.size(), 1u);
   const FormatError two = err(decode_anpa(fixture("anpa-two-stories.txt"), {}));
   EXPECT_NE(two.message.find("more than one story"), std::string::npos);
 }

@@ -103,6 +103,17 @@ TEST(FormatsProcessor, BadDocumentsAreDeadLettersNamingTheFormat) {
   }
 }
 
+TEST(FormatsProcessor, DatelineYearFromVersionCreated) {
+  pipeline::DedupIndex idx({});
+  const Processor p(ProcessorConfig{}, idx);
+  auto m = input(fixture("newsml-g2-message.xml"), 1);
+  m.timestamp = pipeline::Millis{std::chrono::milliseconds{1'795'000'000'000}};  // Nov 2026
+  const auto rec = p.process(m).records.at(0);
+  ASSERT_TRUE(rec.has_story());
+  EXPECT_EQ(rec.story().dateline().date(), "2024-04-10");  // "April 10" of versionCreated's year
+  EXPECT_EQ(rec.story().dateline().location(), "ROTTERDAM");
+}
+
 TEST(FormatsProcessor, BylineNames) {
   EXPECT_EQ(byline_names("By Jane Doe, Associated Press"), std::vector<std::string>{"Jane Doe"});
   EXPECT_EQ(byline_names("Paulo Santalucia and Frances d'Emilio"),
