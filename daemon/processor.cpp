@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 
+#include "daemon/structured.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/fingerprint.hpp"
 
@@ -211,10 +212,12 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     }
     auto& item = std::get<pipeline::DecodedItem>(decoded);
 
-    pipeline::CleanStory clean = pipeline::clean_story(item.text, {item.received_at});
+    pipeline::CleanStory clean = pipeline::clean_story(item.text, {reference_time(item)});
+    if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
-    if (clean.headline.empty() && clean.paragraphs.empty()) {
+    const bool structured_kill = item.doc && item.doc->kill;  // a cancel may carry no text
+    if (clean.headline.empty() && clean.paragraphs.empty() && !structured_kill) {
       result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_NO_CONTENT,
                                            "cleaning left no headline and no body text"));
       return result;
@@ -224,6 +227,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     result.timings.fingerprint = seconds_since(t);
 
     pipeline::DedupCandidate cand = dedup_candidate(item, clean, fp);
+    if (item.doc) apply_structured(*item.doc, cand);
     const pipeline::Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
     result.verdict = d.verdict;
@@ -242,6 +246,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
       *notice->mutable_source() = std::move(item.source);
     } else {
       fill_story(*rec.mutable_story(), item, clean, fp);
+      if (item.doc) apply_structured(*item.doc, *rec.mutable_story());
       auto* version = rec.mutable_story()->mutable_version();
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);

@@ -44,7 +44,7 @@ for f in conffiles postinst prerm postrm; do
 done
 [ "$(dpkg-deb -f "$deb" Package)" = wirefeed ] || fail "Package is not wirefeed"
 deps=$(dpkg-deb -f "$deb" Depends)
-for d in librdkafka1 libprotobuf32 libspdlog1.10 libfmt9 libyaml-cpp0.7 libsystemd0; do
+for d in librdkafka1 libprotobuf32 libspdlog1.10 libfmt9 libyaml-cpp0.7 libsystemd0 libxml2; do
   grep -q "$d" <<<"$deps" || fail "Depends lacks $d: $deps"
 done
 mkdir "$work/ctl"

@@ -45,12 +45,12 @@ set(CPACK_INSTALL_CMAKE_PROJECTS
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-# Debian 12 runtime libraries of the binaries (`ldd build/bin/wirefeedd`; Boost.Asio/Beast and
-# xxHash are header-only here). Kept explicit rather than dpkg-shlibdeps so the package builds
+# Debian 12 runtime libraries of the binaries (`ldd build/bin/wirefeedd`; Boost.Asio/Beast,
+# xxHash and nlohmann-json are header-only here). Kept explicit rather than dpkg-shlibdeps so the package builds
 # without dpkg-dev and the list is reviewable.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1, librdkafka1 (>= 2.0.2), \
-libprotobuf32 (>= 3.21), libspdlog1.10, libfmt9, libyaml-cpp0.7, libsystemd0")
+libprotobuf32 (>= 3.21), libspdlog1.10, libfmt9, libyaml-cpp0.7, libsystemd0, libxml2 (>= 2.9.14)")
 # systemd-sysusers / systemd-tmpfiles in postinst, and the unit itself.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus")

@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   prometheus            # promtool, to validate /metrics in tests
   libsystemd-dev        # sd_notify: Type=notify readiness, status, watchdog (daemon/notify.*)
+  libxml2-dev           # NITF / NewsML-G2 / NewsML 1.x (pipeline/formats), no DTD or entities
+  nlohmann-json3-dev    # ninjs JSON with a depth limit (pipeline/formats)
   systemd               # systemd-analyze/-sysusers/-tmpfiles: unit checks in tests
 )
 

@@ -90,6 +90,31 @@ std::string clip_for_message(std::string_view s) {
   return out;
 }
 
+// A structured document -> the item's text, doc, format and id; or the decode error.
+std::optional<DecodeError> decode_structured(formats::DocFormat f, std::string_view bytes,
+                                             const formats::FormatLimits& limits,
+                                             std::string_view format_prefix, DecodedItem& item) {
+  formats::FormatResult r = formats::decode_document(f, bytes, limits);
+  if (auto* err = std::get_if<formats::FormatError>(&r)) {
+    return DecodeError{
+        err->unsupported ? v1::DEAD_LETTER_REASON_UNSUPPORTED_DOCUMENT
+                         : v1::DEAD_LETTER_REASON_MALFORMED_DOCUMENT,
+        std::string(formats::format_name(err->format)) + ": " + clip_for_message(err->message)};
+  }
+  auto& doc = std::get<formats::StructuredDoc>(r);
+  item.source.set_format(std::string(format_prefix) +
+                         std::string(formats::format_name(doc.format)));
+  if (!doc.item_id.empty()) {
+    item.source.set_item_id(doc.item_id);  // uri/guid: the dedup family key
+    // One Story id per version of the item: redeliveries of a version get the same id.
+    item.id = "wf-" + hex16(hash_parts({"doc", item.source.agency(), doc.item_id,
+                                        doc.source_version, doc.version_created}));
+  }
+  item.text = formats::compose_text(doc);
+  item.doc = std::move(doc);
+  return std::nullopt;
+}
+
 }  // namespace
 
 namespace {
@@ -230,6 +255,13 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
     return DecodeError{v1::DEAD_LETTER_REASON_EMPTY,
                        value.empty() ? "value is empty" : "value is only whitespace"};
   }
+  const std::optional<formats::DocFormat> by_header =
+      formats::format_from_content_type(header_value(msg, "content-type"));
+  const formats::DocFormat format = by_header ? *by_header : formats::sniff_format(value);
+  // XML documents declare their charset and ANPA copy is often 8-bit: their decoders transcode.
+  const bool own_charset =
+      format == formats::DocFormat::kNitf || format == formats::DocFormat::kNewsMLG2 ||
+      format == formats::DocFormat::kNewsML1 || format == formats::DocFormat::kAnpa;
   std::size_t nul_at = 0;
   if (looks_binary(value, nul_at)) {
     return DecodeError{v1::DEAD_LETTER_REASON_BINARY,
@@ -237,7 +269,8 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
                            ? "value contains a NUL byte at offset " + std::to_string(nul_at)
                            : std::string("value is mostly non-text control bytes")};
   }
-  if (std::size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
+  if (std::size_t bad = own_charset ? std::string_view::npos : find_invalid_utf8(value);
+      bad != std::string_view::npos) {
     return DecodeError{
         v1::DEAD_LETTER_REASON_INVALID_UTF8,
         "value is not valid UTF-8 (first bad byte at offset " + std::to_string(bad) + ")"};
@@ -249,7 +282,10 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
   using std::chrono::seconds;
   item.received_at = msg.timestamp ? floor<seconds>(*msg.timestamp) : cfg.fallback_received_at;
 
-  if (trim_left(value).front() == '{') {
+  if (format != formats::DocFormat::kText) {
+    item.id = fallback_id(msg);
+    if (auto err = decode_structured(format, value, cfg.formats, "", item)) return *err;
+  } else if (trim_left(value).front() == '{') {
     v1::Envelope env;
     google::protobuf::util::JsonParseOptions opts;
     opts.ignore_unknown_fields = true;  // forward compatible: newer producers may add fields
@@ -283,7 +319,18 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
     item.source.set_format("envelope+text");
     item.id = env.id().empty() ? fallback_id(msg)
                                : "wf-" + hex16(hash_parts({"item", env.source(), env.id()}));
-    item.text = std::move(*env.mutable_body());
+    const std::optional<formats::DocFormat> body_ct =
+        formats::format_from_content_type(env.content_type());
+    const formats::DocFormat body_format = body_ct ? *body_ct : formats::sniff_format(env.body());
+    if (body_format != formats::DocFormat::kText) {
+      formats::FormatLimits limits = cfg.formats;
+      limits.xml_utf8 = true;  // a JSON string is UTF-8 whatever an XML declaration says
+      if (auto err = decode_structured(body_format, env.body(), limits, "envelope+", item)) {
+        return *err;
+      }
+    } else {
+      item.text = std::move(*env.mutable_body());
+    }
   } else {
     item.source.set_format("text");
     item.id = fallback_id(msg);

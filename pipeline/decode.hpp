@@ -8,14 +8,23 @@
 // - The story id is deterministic for the same source item: envelope (source, id) when given,
 //   else the Kafka key, else topic/partition/offset.
 // - Bounded work: size is checked before any parsing; scanners are linear.
+// - The format is chosen by the Kafka content-type header (for the value) or the envelope's
+//   content_type (for its body), else by sniffing (formats::sniff_format); SourceRef.format
+//   names the decoder that ran ("text", "envelope+text", "ninjs", "envelope+nitf", ...). A
+//   structured document that does not decode is a MALFORMED_DOCUMENT (or UNSUPPORTED_DOCUMENT)
+//   error whose message starts with the format name.
+// - XML and ANPA bytes may be in any declared/8-bit charset (the decoders transcode to UTF-8);
+//   text, envelopes and ninjs must be UTF-8.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "pipeline/formats/document.hpp"
 #include "pipeline/input.hpp"
 #include "wirefeed/v1/story.pb.h"
 
@@ -24,13 +33,17 @@ namespace wirefeed::pipeline {
 struct DecodeConfig {
   std::size_t max_bytes = 10u << 20;
   std::chrono::sys_seconds fallback_received_at{};
+  formats::FormatLimits formats{};
 };
 
 struct DecodedItem {
   std::string id;  // "wf-" + 16 lowercase hex digits
   v1::SourceRef source;
   std::chrono::sys_seconds received_at{};
-  std::string text;  // valid UTF-8, no NUL bytes
+  std::string text;  // valid UTF-8, no NUL bytes (for a structured doc: headline + body)
+  // Set when a structured format (ninjs, NITF, NewsML, ANPA) was decoded: its metadata wins over
+  // what the cleaner guesses from `text`.
+  std::optional<formats::StructuredDoc> doc;
 };
 
 struct DecodeError {

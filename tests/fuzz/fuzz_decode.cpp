@@ -69,10 +69,17 @@ void run(const pl::InputMessage& msg, const pl::DecodeConfig& cfg) {
   check(msg.value.size() <= cfg.max_bytes, "a decoded value is within max_bytes");
   check(is_hex_id(item.id), "story id is wf- + 16 hex digits", item.id);
   check_text(item.text, "decoded text is valid UTF-8 without NUL");
-  check(item.text.find_first_not_of(" \t\r\n") != std::string::npos, "decoded text is not blank");
+  check(item.text.find_first_not_of(" \t\r\n") != std::string::npos || (item.doc && item.doc->kill),
+        "decoded text is not blank (a structured cancel may carry none)");
   check_source(item.source);
-  check(item.source.format() == "text" || item.source.format() == "envelope+text",
-        "source.format is known", item.source.format());
+  {
+    std::string_view f = item.source.format();
+    if (f.substr(0, 9) == "envelope+") f.remove_prefix(9);
+    check(f == "text" || f == "ninjs" || f == "nitf" || f == "newsml-g2" || f == "newsml-1" ||
+              f == "anpa",
+          "source.format is known", item.source.format());
+    check((f == "text") != item.doc.has_value(), "a structured doc exactly for structured formats");
+  }
   // received_at round-trips through RFC 3339 when the year is representable.
   using namespace std::chrono;
   const auto lo = sys_seconds{sys_days{year{0} / January / 1}};

@@ -1,0 +1,257 @@
+// Format decoders on the fixtures in tests/data/formats (written from the public ninjs, NITF,
+// NewsML-G2 and ANPA-1312/IPTC 7901 specifications): fields, charsets, takes, refusals.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "pipeline/decode.hpp"
+#include "pipeline/formats/document.hpp"
+
+namespace wirefeed::pipeline::formats {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(WIREFEED_SOURCE_DIR) + "/tests/data/formats/" + name,
+                   std::ios::binary);
+  EXPECT_TRUE(in) << name;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+StructuredDoc ok(const FormatResult& r) {
+  if (const auto* e = std::get_if<FormatError>(&r)) {
+    ADD_FAILURE() << format_name(e->format) << ": " << e->message;
+    return {};
+  }
+  return std::get<StructuredDoc>(r);
+}
+
+FormatError err(const FormatResult& r) {
+  EXPECT_TRUE(std::holds_alternative<FormatError>(r));
+  return std::holds_alternative<FormatError>(r) ? std::get<FormatError>(r) : FormatError{};
+}
+
+TEST(FormatsSniff, ByContentAndContentType) {
+  EXPECT_EQ(sniff_format(fixture("ninjs-v2-update.json")), DocFormat::kNinjs);
+  EXPECT_EQ(sniff_format(fixture("nitf-latin1.xml")), DocFormat::kNitf);
+  EXPECT_EQ(sniff_format(fixture("newsml-g2-message.xml")), DocFormat::kNewsMLG2);
+  EXPECT_EQ(sniff_format(fixture("anpa-multitake.txt")), DocFormat::kAnpa);
+  EXPECT_EQ(sniff_format("{\"id\":\"1\",\"uri\":\"u\",\"headline\":\"h\",\"body\":\"b\"}"),
+            DocFormat::kText);  // the wirefeed envelope
+  EXPECT_EQ(sniff_format("Headline\n\nBody"), DocFormat::kText);
+  EXPECT_EQ(sniff_format("<html><body>x</body></html>"), DocFormat::kText);
+  EXPECT_EQ(format_from_content_type("application/ninjs+json; charset=utf-8"), DocFormat::kNinjs);
+  EXPECT_EQ(format_from_content_type("application/vnd.iptc.g2.newsitem+xml"), DocFormat::kNewsMLG2);
+  EXPECT_EQ(format_from_content_type("application/NITF+xml"), DocFormat::kNitf);
+  EXPECT_EQ(format_from_content_type("text/vnd.iptc.anpa"), DocFormat::kAnpa);
+  EXPECT_EQ(format_from_content_type("text/plain"), DocFormat::kText);
+  EXPECT_EQ(format_from_content_type("application/json"), std::nullopt);
+}
+
+TEST(FormatsNinjs, Version2FieldsAndHtmlBody) {
+  const StructuredDoc d = ok(decode_ninjs(fixture("ninjs-v2-update.json"), {}));
+  EXPECT_EQ(d.item_id, "urn:example:wirefeed:2024:harbour-fire");
+  EXPECT_EQ(d.source_version, "2");
+  EXPECT_EQ(d.version_created, "2024-03-04T08:30:00Z");  // +01:00 normalised to UTC
+  EXPECT_EQ(d.first_created, "2024-03-04T08:00:00Z");
+  EXPECT_EQ(d.pub_status, "usable");
+  EXPECT_FALSE(d.kill);
+  EXPECT_EQ(d.urgency, 3u);
+  EXPECT_EQ(d.language, "en-GB");
+  EXPECT_EQ(d.headline, "Fire at Bergen harbour warehouse kills three");  // role main, not first
+  EXPECT_EQ(d.byline, "Maria Lind and Tom Berg");
+  EXPECT_EQ(d.dateline, "BERGEN, Norway");
+  EXPECT_EQ(d.slugline, "harbour-fire");
+  ASSERT_EQ(d.ednotes.size(), 1u);
+  ASSERT_EQ(d.subjects.size(), 2u);
+  EXPECT_EQ(d.subjects[1].code, "medtop:03000000");
+  EXPECT_EQ(d.subjects[1].scheme, "medtop");
+  // HTML wins over the plain fallback; inline markup kept inside words; script dropped; list
+  // items are paragraphs; the figure becomes a media reference with its caption.
+  ASSERT_EQ(d.paragraphs.size(), 4u);
+  EXPECT_EQ(d.paragraphs[1],
+            "The blaze broke out shortly before 7 a.m. and took 40 firefighters four hours to "
+            "bring under control.");
+  EXPECT_EQ(d.paragraphs[2], "Three dead");
+  ASSERT_EQ(d.media.size(), 1u);
+  EXPECT_EQ(d.media[0].uri, "https://img.example/fire.jpg");
+  EXPECT_EQ(d.media[0].caption, "Smoke rises over the harbour. REUTERS/Ola Nord");
+}
+
+TEST(FormatsNinjs, Version1And3) {
+  const StructuredDoc v1 = ok(decode_ninjs(fixture("ninjs-v1.json"), {}));
+  EXPECT_EQ(v1.headline, "Central bank holds rates at 4.5 percent");
+  EXPECT_EQ(v1.byline, "By Anna Meyer");
+  ASSERT_EQ(v1.paragraphs.size(), 2u);
+  EXPECT_EQ(v1.paragraphs[1], "Economists had expected the decision.");
+  const StructuredDoc v3 = ok(decode_ninjs(fixture("ninjs-v3.json"), {}));
+  EXPECT_EQ(v3.version_created, "2024-06-01T10:00:00Z");
+  EXPECT_EQ(v3.first_created, "2024-06-01T09:00:00Z");
+  EXPECT_EQ(v3.pub_status, "usable");
+  EXPECT_EQ(v3.urgency, 2u);
+  EXPECT_EQ(v3.headline, "Erdbeben erschüttert Süditalien");
+  ASSERT_EQ(v3.ednotes.size(), 1u);
+  EXPECT_EQ(v3.paragraphs.size(), 2u);
+}
+
+TEST(FormatsNinjs, CanceledIsAKill) {
+  const StructuredDoc d = ok(decode_ninjs(fixture("ninjs-v2-canceled.json"), {}));
+  EXPECT_TRUE(d.kill);
+  EXPECT_EQ(d.pub_status, "canceled");
+}
+
+TEST(FormatsNinjs, Refusals) {
+  EXPECT_TRUE(err(decode_ninjs(fixture("ninjs-picture.json"), {})).unsupported);
+  EXPECT_NE(err(decode_ninjs(fixture("ninjs-malformed.json"), {})).message.find("does not parse"),
+            std::string::npos);
+  EXPECT_NE(err(decode_ninjs(fixture("ninjs-deep.json"), {})).message.find("deeper than"),
+            std::string::npos);
+  EXPECT_NE(err(decode_ninjs("{\"headline\":\"no uri\"}", {})).message.find("uri"),
+            std::string::npos);
+  EXPECT_FALSE(err(decode_ninjs("[1,2]", {})).unsupported);
+}
+
+TEST(FormatsNitf, Latin1DocdataAndBody) {
+  const StructuredDoc d = ok(decode_nitf(fixture("nitf-latin1.xml"), {}));
+  EXPECT_EQ(d.headline, "Tour de France: l'étape arrive à Besançon");  // hl1, not title/hl2
+  EXPECT_EQ(d.item_id, "AFP-2024-0612-velo");
+  EXPECT_EQ(d.source_version, "2");
+  EXPECT_EQ(d.version_created, "2024-06-12T12:30:00Z");
+  EXPECT_EQ(d.urgency, 4u);
+  EXPECT_EQ(d.language, "fr");
+  EXPECT_EQ(d.byline, "Hélène Durand");
+  EXPECT_EQ(d.dateline, "BESANÇON");
+  ASSERT_EQ(d.paragraphs.size(), 2u);
+  EXPECT_EQ(d.paragraphs[1], "Le maillot jaune garde une avance de 42 secondes.");
+  ASSERT_EQ(d.media.size(), 1u);
+  EXPECT_EQ(d.media[0].credit, "AFP/Jean Dupont");
+  ASSERT_EQ(d.subjects.size(), 1u);
+  EXPECT_EQ(d.subjects[0].code, "15000000");
+}
+
+TEST(FormatsXml, MalformedXxeAndBombsAreRefused) {
+  const FormatError bad = err(decode_nitf(fixture("nitf-malformed.xml"), {}));
+  EXPECT_NE(bad.message.find("line "), std::string::npos) << bad.message;
+  const FormatError xxe = err(decode_nitf(fixture("nitf-xxe.xml"), {}));
+  EXPECT_NE(xxe.message.find("entities"), std::string::npos);
+  const FormatError lol = err(decode_newsml(fixture("newsml-billion-laughs.xml"), {}));
+  EXPECT_NE(lol.message.find("entities"), std::string::npos);
+  std::string deep = "<nitf>";
+  for (int i = 0; i < 200; ++i) deep += "<block>";
+  for (int i = 0; i < 200; ++i) deep += "</block>";
+  deep += "</nitf>";
+  EXPECT_NE(err(decode_nitf(deep, {})).message.find("nested deeper"), std::string::npos);
+  EXPECT_NE(err(decode_nitf("<notnitf/>", {})).message.find("not <nitf>"), std::string::npos);
+}
+
+TEST(FormatsNewsML, G2MessageItem) {
+  const StructuredDoc d = ok(decode_newsml(fixture("newsml-g2-message.xml"), {}));
+  EXPECT_EQ(d.format, DocFormat::kNewsMLG2);
+  EXPECT_EQ(d.item_id, "urn:newsml:example.com:20240410:port-strike");
+  EXPECT_EQ(d.source_version, "3");
+  EXPECT_EQ(d.version_created, "2024-04-10T15:00:00Z");
+  EXPECT_EQ(d.first_created, "2024-04-10T09:12:00Z");
+  EXPECT_EQ(d.pub_status, "usable");
+  EXPECT_EQ(d.urgency, 4u);
+  EXPECT_EQ(d.slugline, "NETHERLANDS-PORT/STRIKE");
+  EXPECT_EQ(d.headline, "Dutch port workers extend strike to third day");
+  EXPECT_EQ(d.byline, "Bart Meijer");
+  EXPECT_EQ(d.dateline, "ROTTERDAM");
+  EXPECT_EQ(d.language, "en");
+  EXPECT_EQ(d.provider, "Reuters");
+  ASSERT_EQ(d.subjects.size(), 2u);
+  EXPECT_EQ(d.subjects[0].code, "medtop:04000000");
+  EXPECT_EQ(d.subjects[0].name, "economy, business and finance");
+  ASSERT_EQ(d.paragraphs.size(), 3u);
+  EXPECT_EQ(d.paragraphs[2], "\"We will not back down,\" a union spokesman said.");
+}
+
+TEST(FormatsNewsML, G2CanceledWithNitfContentInWindows1252) {
+  const StructuredDoc d = ok(decode_newsml(fixture("newsml-g2-nitf-canceled.xml"), {}));
+  EXPECT_TRUE(d.kill);
+  EXPECT_EQ(d.pub_status, "canceled");
+  ASSERT_EQ(d.paragraphs.size(), 1u);
+  EXPECT_EQ(d.paragraphs[0], "Story withdrawn – not for publication.");
+}
+
+TEST(FormatsAnpa, MultiTakeHeaderBylineAndTrailer) {
+  const StructuredDoc d = ok(decode_anpa(fixture("anpa-multitake.txt"), {}));
+  EXPECT_EQ(d.slugline, "BC-Storms-Georgia");
+  EXPECT_EQ(d.source_version, "1st Ld-Writethru");
+  EXPECT_EQ(version_number(d.source_version), 1u);
+  EXPECT_EQ(d.urgency, 5u);  // r = regular
+  ASSERT_EQ(d.subjects.size(), 1u);
+  EXPECT_EQ(d.subjects[0].scheme, "anpa-category");
+  EXPECT_EQ(d.item_id, "anpa:storms-georgia:11-14");
+  EXPECT_EQ(d.headline, "Storms knock out power to thousands across Georgia");
+  EXPECT_EQ(d.byline, "By CHARLES ODUM");
+  ASSERT_EQ(d.paragraphs.size(), 4u);  // two takes joined; MORE and AP-WF-... lines dropped
+  EXPECT_EQ(d.paragraphs[0].rfind("ATLANTA (AP) _ Severe thunderstorms", 0), 0u);
+  EXPECT_NE(d.paragraphs[0].find("onto homes and leaving"), std::string::npos);  // wrap joined
+  EXPECT_EQ(d.paragraphs[3], "The storms were expected to move into South Carolina by nightfall.");
+}
+
+TEST(FormatsAnpa, Latin1KillAndTwoStories) {
+  const StructuredDoc l = ok(decode_anpa(fixture("anpa-latin1.txt"), {}));
+  EXPECT_EQ(l.headline, "Leaders agree on «green» budget in Brüssel");
+  EXPECT_NE(l.paragraphs[0].find("“green”"), std::string::npos);  // Windows-1252 quotes
+  EXPECT_EQ(l.urgency, 3u);                                       // u = urgent
+  EXPECT_EQ(find_invalid_utf8(l.paragraphs[0]), std::string_view::npos);
+  const StructuredDoc k = ok(decode_anpa(fixture("anpa-kill.txt"), {}));
+  EXPECT_TRUE(k.kill);
+  EXPECT_EQ(k.item_id, "anpa:storms-georgia:11-14");  // the family of the story it kills
+  // A take sent alone is not a version of the story: no item id, so it neither supersedes nor
+  // is suppressed by take 1.
+  const StructuredDoc t2 = ok(decode_anpa(fixture("anpa-take2-alone.txt"), {}));
+  EXPECT_EQ(t2.item_id, "");
+  EXPECT_EQ(t2.source_version, "Take 2");
+  ASSERT_EQ(t2.paragraphs.size(), 1u);
+  const FormatError two = err(decode_anpa(fixture("anpa-two-stories.txt"), {}));
+  EXPECT_NE(two.message.find("more than one story"), std::string::npos);
+}
+
+TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {
+  InputMessage m;
+  m.value = fixture("nitf-latin1.xml");  // not UTF-8: accepted because XML declares its charset
+  auto r = decode(m, {});
+  ASSERT_TRUE(std::holds_alternative<DecodedItem>(r));
+  const auto& item = std::get<DecodedItem>(r);
+  EXPECT_EQ(item.source.format(), "nitf");
+  EXPECT_EQ(item.source.item_id(), "AFP-2024-0612-velo");
+  ASSERT_TRUE(item.doc.has_value());
+  EXPECT_EQ(item.text.rfind("Tour de France: l'étape arrive à Besançon\n\n", 0), 0u);
+
+  // The Kafka content-type header wins over sniffing.
+  InputMessage h;
+  h.value = fixture("newsml-g2-message.xml");
+  h.headers.push_back({"content-type", "application/nitf+xml"});
+  auto hr = decode(h, {});
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(hr));
+  EXPECT_EQ(std::get<DecodeError>(hr).reason, v1::DEAD_LETTER_REASON_MALFORMED_DOCUMENT);
+  EXPECT_EQ(std::get<DecodeError>(hr).message.rfind("nitf: ", 0), 0u);
+
+  // An envelope body is decoded by the envelope's content_type.
+  InputMessage e;
+  e.value = "{\"id\":\"n1\",\"source\":\"ap\",\"content_type\":\"text/vnd.iptc.anpa\",\"body\":" +
+            std::string(
+                "\"\\u0016\\u0016\\u0001a0001 r a BC-Test,0100,01-02\\u0002\\n^Test "
+                "headline<\\n\\tBody text here.\\n\\u0003\"}");
+  auto er = decode(e, {});
+  ASSERT_TRUE(std::holds_alternative<DecodedItem>(er));
+  EXPECT_EQ(std::get<DecodedItem>(er).source.format(), "envelope+anpa");
+  EXPECT_EQ(std::get<DecodedItem>(er).doc->headline, "Test headline");
+
+  // Two deliveries of one version share the story id; another version gets another.
+  InputMessage a, b, c;
+  a.value = b.value = fixture("ninjs-v2-update.json");
+  a.offset = 1;
+  b.offset = 2;
+  c.value = fixture("ninjs-v2-update-older.json");
+  EXPECT_EQ(std::get<DecodedItem>(decode(a, {})).id, std::get<DecodedItem>(decode(b, {})).id);
+  EXPECT_NE(std::get<DecodedItem>(decode(a, {})).id, std::get<DecodedItem>(decode(c, {})).id);
+}
+
+}  // namespace
+}  // namespace wirefeed::pipeline::formats
