@@ -83,6 +83,21 @@ std::string unpack_id(uint64_t v) {
   return out;
 }
 
+// LSH table buckets for `entries` entries.
+std::size_t band_buckets(std::size_t entries) {
+  return (entries * kBands * kBandSlotsPerEntry + detail::BandTable::kWays - 1) /
+         detail::BandTable::kWays;
+}
+
+// Band keys of a MinHash whose first kBands * kRows slots start at `rows`.
+void band_hashes_of(const uint16_t* rows, std::array<uint64_t, kBands>& out) {
+  for (std::size_t b = 0; b < kBands; ++b) {
+    uint64_t key = (uint64_t{b + 1} << 40);
+    for (std::size_t r = 0; r < kRows; ++r) key = (key << 16) ^ rows[b * kRows + r];
+    out[b] = mix64(key ^ 0x9E3779B97F4A7C15ULL);
+  }
+}
+
 }  // namespace
 
 Sketch make_sketch(const MinHash& mh) {
@@ -223,17 +238,47 @@ DedupIndex::DedupIndex(DedupConfig cfg)
         cfg.max_entries = std::clamp<std::size_t>(cfg.max_entries, 1, kMaxDedupEntries);
         return cfg;
       }()),
-      bands_((cfg_.max_entries * kBands * kBandSlotsPerEntry + detail::BandTable::kWays - 1) /
-             detail::BandTable::kWays) {}
+      bands_(band_buckets(std::min(cfg_.max_entries, kEarlyBandEntries))),
+      bands_full_size_(cfg_.max_entries <= kEarlyBandEntries) {}
 
 DedupIndex::Probe DedupIndex::make_probe(const DedupCandidate& c) const {
   Probe p{c, make_sketch(c.minhash), has_signal(c.minhash), {}};
-  for (std::size_t b = 0; b < kBands; ++b) {
-    uint64_t key = (uint64_t{b + 1} << 40);
-    for (std::size_t r = 0; r < kRows; ++r) key = (key << 16) ^ c.minhash[b * kRows + r];
-    p.band_hashes[b] = mix64(key ^ 0x9E3779B97F4A7C15ULL);
-  }
+  band_hashes_of(c.minhash.data(), p.band_hashes);
   return p;
+}
+
+void DedupIndex::band_insert_locked(uint64_t band_hash, uint64_t seq) {
+  // Each band key keeps its most recent entries: an empty slot, else an evicted one, else the
+  // bucket's oldest is replaced.
+  auto& bucket = bands_.bucket(band_hash);
+  const std::size_t n_live = live();
+  std::size_t victim = 0;
+  std::size_t victim_age = 0;
+  for (std::size_t w = 0; w < detail::BandTable::kWays; ++w) {
+    const uint32_t slot = bucket.slot[w];
+    const std::size_t back = (slot - static_cast<uint32_t>(base_)) & kSeq24;
+    const std::size_t age = slot == 0 || back >= n_live ? SIZE_MAX : n_live - back;
+    if (age > victim_age) {
+      victim = w;
+      victim_age = age;
+      if (age == SIZE_MAX) break;
+    }
+  }
+  bucket.slot[victim] = (band_tag(band_hash) << 24) | (static_cast<uint32_t>(seq) & kSeq24);
+}
+
+void DedupIndex::grow_bands_locked() {
+  bands_ = detail::BandTable(band_buckets(cfg_.max_entries));
+  std::array<uint64_t, kBands> hashes{};
+  for (uint64_t seq = base_; seq + 1 < end_; ++seq) {  // the newest is inserted by the caller
+    const Entry& e = entry_at(seq);
+    if (!(e.flags & kNearIndexed) || (e.flags & kForgotten)) continue;
+    band_hashes_of(early_rows_[static_cast<std::size_t>(seq - early_base_)].data(), hashes);
+    for (uint64_t h : hashes) band_insert_locked(h, seq);
+  }
+  early_rows_.clear();
+  early_rows_.shrink_to_fit();
+  bands_full_size_ = true;
 }
 
 void DedupIndex::prefetch_locked(const Probe& p) const {
@@ -479,26 +524,14 @@ void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
   }
   ++end_;
 
+  if (!bands_full_size_) {
+    if (early_rows_.empty()) early_base_ = seq;
+    early_rows_.emplace_back();
+    std::copy_n(c.minhash.begin(), kBands * kRows, early_rows_.back().begin());
+    if (live() > kEarlyBandEntries) grow_bands_locked();  // rebuilds the earlier entries' keys
+  }
   if (p.signal) {
-    // Each band key keeps its most recent entries: an empty slot, else an evicted one, else the
-    // bucket's oldest is replaced.
-    const std::size_t n_live = live();
-    for (uint64_t h : p.band_hashes) {
-      auto& bucket = bands_.bucket(h);
-      std::size_t victim = 0;
-      std::size_t victim_age = 0;
-      for (std::size_t w = 0; w < detail::BandTable::kWays; ++w) {
-        const uint32_t slot = bucket.slot[w];
-        const std::size_t back = (slot - static_cast<uint32_t>(base_)) & kSeq24;
-        const std::size_t age = slot == 0 || back >= n_live ? SIZE_MAX : n_live - back;
-        if (age > victim_age) {
-          victim = w;
-          victim_age = age;
-          if (age == SIZE_MAX) break;
-        }
-      }
-      bucket.slot[victim] = (band_tag(h) << 24) | (seq32 & kSeq24);
-    }
+    for (uint64_t h : p.band_hashes) band_insert_locked(h, seq);
   }
 
   if (auto old = find_content_locked(e.content); old && *old != seq) {
@@ -547,6 +580,10 @@ void DedupIndex::pop_front_locked() {
   // The entries' figures are in the ring in entry order: the oldest entry's come first.
   numbers_.erase(numbers_.begin(), numbers_.begin() + e.numbers_count);
   numbers_base_ += e.numbers_count;
+  if (!early_rows_.empty() && early_base_ == seq) {
+    early_rows_.pop_front();
+    ++early_base_;
+  }
   ++base_;
   ++evictions_;
   if (base_ / kChunk > first_chunk_) {  // left the front chunk
@@ -580,7 +617,8 @@ DedupStats DedupIndex::stats() const {
   s.evictions = evictions_;
   s.band_table_bytes = bands_.bytes();
   s.bytes = chunks_.size() * kChunk * sizeof(Entry) + numbers_.size() * sizeof(uint32_t) +
-            by_content_.bytes() + families_.bytes() + bands_.bytes() + overflow_bytes_;
+            by_content_.bytes() + families_.bytes() + bands_.bytes() + overflow_bytes_ +
+            early_rows_.size() * sizeof(early_rows_.front());
   return s;
 }
 

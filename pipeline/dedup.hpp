@@ -240,6 +240,8 @@ class DedupIndex {
   };
 
   Probe make_probe(const DedupCandidate& c) const;
+  void band_insert_locked(uint64_t band_hash, uint64_t seq);
+  void grow_bands_locked();
   void prefetch_locked(const Probe& p) const;
   void insert_locked(const Probe& p, uint64_t family, bool canceled);
   void evict_locked();
@@ -283,6 +285,14 @@ class DedupIndex {
   detail::SeqTable by_content_;                             // content key -> seq
   detail::SeqTable families_;  // family -> seq of its head (latest version)
   detail::BandTable bands_;    // LSH band key -> recent seqs
+  // Until the index first holds more than kEarlyBandEntries, the LSH table is sized for that
+  // many and the banded MinHash rows of the entries are kept here (FIFO, from early_base_), so
+  // that the full-size table can be built from them once (then they are dropped). A short-lived
+  // or small index never maps (and zeroes) a table sized for max_entries.
+  static constexpr std::size_t kEarlyBandEntries = 65536;
+  std::deque<std::array<uint16_t, kLshBands * kLshRows>> early_rows_;
+  uint64_t early_base_ = 0;
+  bool bands_full_size_ = false;
   std::chrono::sys_seconds epoch_{};
   bool have_epoch_ = false;
   std::chrono::sys_seconds newest_{};

@@ -234,6 +234,25 @@ TEST(DedupIndex, NearDuplicateOfTheOldestEntryInAFullIndex) {
   EXPECT_LT(st.bytes / st.entries, 400u) << "accounted bytes per entry";
 }
 
+// Past 65,536 entries the LSH table is rebuilt at full size from the kept MinHash rows: what was
+// indexed before is still found.
+TEST(DedupIndex, LshTableGrowsWithoutLosingEarlierEntries) {
+  DedupIndex idx({std::chrono::seconds(1'000'000), 200'000});
+  const std::size_t small_bytes = idx.stats().band_table_bytes;
+  for (uint64_t i = 0; i < 70'000; ++i) idx.decide(synthetic(i, 10));
+  EXPECT_GT(idx.stats().band_table_bytes, 2 * small_bytes);
+  int found = 0;
+  for (uint64_t i : {0u, 1u, 30'000u, 65'535u, 65'536u, 69'999u}) {
+    auto c = synthetic(i, 20);
+    c.content.lo ^= 1;
+    c.story_id = "wf-cccccccccccc" + std::to_string(1000 + i % 1000);
+    for (std::size_t s = 0; s < 8; ++s) c.minhash[s * 12] ^= 0x5A5A;
+    const Decision d = idx.decide(c);
+    found += d.verdict == Verdict::kNear && d.ref_id == synthetic(i, 0).story_id ? 1 : 0;
+  }
+  EXPECT_EQ(found, 6);
+}
+
 TEST(DedupIndex, UnusualStoryIdsAreKeptVerbatim) {
   DedupIndex idx({std::chrono::seconds(3600), 100});
   for (std::string id : {"urn:newsml:reuters.com:20240506:nL1N3HB0XY", "", "wf-ABCDEF0123456789",
