@@ -20,6 +20,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <type_traits>
 
 #include <sys/mman.h>
 
@@ -495,7 +496,8 @@ void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
   const auto seq32 = static_cast<uint32_t>(seq);
   if (chunks_.empty()) first_chunk_ = seq / kChunk;
   if (seq / kChunk >= first_chunk_ + chunks_.size()) {
-    chunks_.push_back(std::make_unique<Entry[]>(kChunk));
+    static_assert(std::is_trivially_copyable_v<Entry>);  // zeroed memory is Entry{}
+    chunks_.emplace_back(kChunk * sizeof(Entry));
   }
   Entry& e = entry_at(seq);
   e = Entry{};

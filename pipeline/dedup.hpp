@@ -265,17 +265,20 @@ class DedupIndex {
 
   DedupConfig cfg_;
   mutable std::mutex mu_;
-  // FIFO of entries in chunks of kChunk (no per-entry allocation): sequence number seq lives
-  // at chunks_[seq / kChunk - first_chunk_][seq % kChunk]; live seqs are [base_, end_).
-  static constexpr std::size_t kChunk = 4096;
+  // FIFO of entries in chunks of kChunk (no per-entry allocation; zeroed pages, committed as
+  // they fill, huge pages when the kernel allows): sequence number seq lives at
+  // chunks_[seq / kChunk - first_chunk_][seq % kChunk]; live seqs are [base_, end_).
+  static constexpr std::size_t kChunk = 32768;  // 4.5 MiB
   Entry& entry_at(uint64_t seq) {
-    return chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)][seq % kChunk];
+    return static_cast<Entry*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
   }
   const Entry& entry_at(uint64_t seq) const {
-    return chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)][seq % kChunk];
+    return static_cast<const Entry*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
   }
   std::size_t live() const { return static_cast<std::size_t>(end_ - base_); }
-  std::deque<std::unique_ptr<Entry[]>> chunks_;
+  std::deque<detail::ZeroedPages> chunks_;
   uint64_t first_chunk_ = 0;
   uint64_t base_ = 0;
   uint64_t end_ = 0;

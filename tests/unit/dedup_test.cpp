@@ -181,21 +181,21 @@ DedupCandidate synthetic(uint64_t i, int64_t t) {
   return c;
 }
 
-// Eviction walks the FIFO across its 4096-entry chunks and takes every index key with it.
+// Eviction walks the FIFO across its 32,768-entry chunks and takes every index key with it.
 TEST(DedupIndex, CapacityEvictionAcrossChunksKeepsTablesConsistent) {
-  DedupIndex idx({std::chrono::seconds(1'000'000), 5000});
-  for (uint64_t i = 0; i < 12'000; ++i)
+  DedupIndex idx({std::chrono::seconds(1'000'000), 20'000});
+  for (uint64_t i = 0; i < 70'000; ++i)
     ASSERT_EQ(idx.decide(synthetic(i, 10)).verdict, Verdict::kNew);
-  EXPECT_EQ(idx.size(), 5000u);
-  EXPECT_EQ(idx.stats().evictions, 7000u);
-  EXPECT_EQ(idx.stats().families, 5000u);
-  for (uint64_t i : {0u, 3000u, 6999u}) {  // evicted: new again (and recorded)
+  EXPECT_EQ(idx.size(), 20'000u);
+  EXPECT_EQ(idx.stats().evictions, 50'000u);
+  EXPECT_EQ(idx.stats().families, 20'000u);
+  for (uint64_t i : {0u, 32'768u, 49'999u}) {  // evicted: new again (and recorded)
     auto c = synthetic(i, 11);
     c.story_id = "wf-ffffffffffff0000";
     c.minhash.fill(0xFFFF);
     EXPECT_EQ(idx.decide(c).verdict, Verdict::kNew) << i;
   }
-  for (uint64_t i : {7003u, 9000u, 11'999u}) {  // still held: exact, pointing at the original
+  for (uint64_t i : {50'003u, 65'536u, 69'999u}) {  // still held: exact, pointing at the original
     auto c = synthetic(i, 12);
     c.story_id = "wf-eeeeeeeeeeee0000";
     const Decision d = idx.decide(c);
@@ -206,12 +206,12 @@ TEST(DedupIndex, CapacityEvictionAcrossChunksKeepsTablesConsistent) {
 
 TEST(DedupIndex, WindowEvictionAcrossChunks) {
   DedupIndex idx({std::chrono::seconds(1000), 100'000});
-  for (uint64_t i = 0; i < 9000; ++i) idx.decide(synthetic(i, static_cast<int64_t>(i / 10)));
-  EXPECT_EQ(idx.size(), 9000u);
+  for (uint64_t i = 0; i < 40'000; ++i) idx.decide(synthetic(i, static_cast<int64_t>(i / 40)));
+  EXPECT_EQ(idx.size(), 40'000u);
   idx.decide(synthetic(50'000, 10'000));  // everything else is now out of the window
   EXPECT_EQ(idx.size(), 1u);
-  EXPECT_EQ(idx.decide(synthetic(8999, 10'001)).verdict, Verdict::kNew);
-  EXPECT_EQ(idx.decide(synthetic(8999, 10'002)).verdict, Verdict::kExact);
+  EXPECT_EQ(idx.decide(synthetic(39'999, 10'001)).verdict, Verdict::kNew);
+  EXPECT_EQ(idx.decide(synthetic(39'999, 10'002)).verdict, Verdict::kExact);
 }
 
 // A full index still finds a near-duplicate of its oldest entry through the LSH table (which
