@@ -3,7 +3,7 @@
 #   dedup_eval, dedup_scale (each size in its own process, so RSS deltas are clean),
 #   stage_bench (3 repetitions, medians), offline throughput of `wirefeed process --jsonl`.
 #   bench/run.sh            # everything (about 10 minutes on 2 cores)
-#   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~17 GB of RAM)
+#   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~3.2 GB of RAM, ~5 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-bench
