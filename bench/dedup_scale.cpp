@@ -3,6 +3,7 @@
 //
 //   dedup_scale [--sizes 0,100000,1000000] [--ops N] [--restore N] [--10m]
 //
+// Memory: RSS delta over the fill, and the bytes the index accounts for (DedupStats::bytes).
 // Fingerprints are SYNTHETIC (uniformly random content hashes, MinHash slots, numeric-token
 // hashes; 19-byte story ids like the daemon's): real stories cost the same per entry, but real
 // MinHash values cluster more (more band-key collisions on lookup), so lookup costs here are a
@@ -84,7 +85,10 @@ pipeline::DedupConfig scale_config(std::size_t max_entries) {
 void run_size(std::size_t n, std::size_t ops) {
   malloc_trim(0);  // memory freed by an earlier size must not hide this one's growth
   const long rss0 = rss_bytes();
-  auto index = std::make_unique<pipeline::DedupIndex>(scale_config(n + 3 * ops + 1));
+  // Capacity: the entries plus the fresh stories (exact and near hits insert nothing), so the
+  // LSH table (sized for max_entries) is what a full index of this size would use.
+  const std::size_t capacity = n + ops + 1;
+  auto index = std::make_unique<pipeline::DedupIndex>(scale_config(capacity));
   const auto tf = Clock::now();
   for (std::size_t i = 0; i < n; ++i) index->decide(synthetic(i));
   const double fill_s = secs_since(tf);
@@ -123,12 +127,20 @@ void run_size(std::size_t n, std::size_t ops) {
                 static_cast<double>(cands.size()) / s, 1e6 * s / static_cast<double>(cands.size()),
                 ok, cands.size());
   };
+  // Accounted bytes per entry of a full index: the variable part per entry held, plus the LSH
+  // table (fixed, sized for `capacity`) per entry it is sized for.
+  const double per_entry =
+      n > 0 ? static_cast<double>(st.bytes - st.band_table_bytes) / static_cast<double>(n) +
+                  static_cast<double>(st.band_table_bytes) / static_cast<double>(capacity)
+            : 0.0;
   std::printf(
-      "entries %zu (families %zu, band keys %zu): fill %.1f s (%.0f inserts/s), "
-      "RSS +%.1f MB = %.0f B/entry\n",
-      st.entries, st.families, st.band_keys, fill_s,
-      fill_s > 0 ? static_cast<double>(n) / fill_s : 0.0, static_cast<double>(rss1 - rss0) / 1e6,
-      n > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(n) : 0.0);
+      "entries %zu (families %zu): fill %.1f s (%.0f inserts/s), RSS +%.1f MB = %.0f B/entry; "
+      "accounted %.1f MB = %.0f B/entry at capacity (LSH table %.1f MB for %zu)\n",
+      st.entries, st.families, fill_s, fill_s > 0 ? static_cast<double>(n) / fill_s : 0.0,
+      static_cast<double>(rss1 - rss0) / 1e6,
+      n > 0 ? static_cast<double>(rss1 - rss0) / static_cast<double>(n) : 0.0,
+      static_cast<double>(st.bytes) / 1e6, per_entry,
+      static_cast<double>(st.band_table_bytes) / 1e6, capacity);
   timed("decide, new story (lookup+insert)", fresh, pipeline::Verdict::kNew);
   timed("decide, exact repeat (hit)", exact, pipeline::Verdict::kExact);
   timed("decide, near rewrite (LSH hit)", near, pipeline::Verdict::kNear);

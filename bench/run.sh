@@ -5,7 +5,7 @@
 #   e2e_bench (embedded broker: pass-through baseline vs the daemon, latency, peak RSS; 3 runs).
 #   BENCH_SOAK=600 bench/run.sh  # also a 10-minute soak with the daemon's RSS sampled
 #   bench/run.sh            # everything (about 10 minutes on 2 cores)
-#   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~17 GB of RAM)
+#   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~3.2 GB of RAM, ~5 min)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-bench

@@ -12,13 +12,21 @@
 // - Event time comes from the input (received_at), never from a wall clock: deterministic.
 // - In-memory decisions see a story as soon as it is decided (I-4: a copy in flight is still
 //   caught); durability is the caller's job (DedupState after delivery, then restore()).
+// - Compact (issue 7): an entry is a fixed-size record in a FIFO (no per-entry heap
+//   allocation): 64-bit content key, packed story id, 4-bit MinHash (b-bit minwise hashing), and
+//   its figures in a shared FIFO ring. The exact and family tables are open-addressing tables of
+//   8-byte slots (key tag, entry sequence number); the LSH table is a set-associative array of
+//   4-byte slots sized once for max_entries. Every table slot is verified against its entry, so
+//   a tag collision can only cost a lookup, never a wrong decision.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -71,13 +79,118 @@ struct Decision {
 struct DedupStats {
   std::size_t entries = 0;
   std::size_t families = 0;
-  std::size_t band_keys = 0;
   uint64_t evictions = 0;
+  // Accounted memory of the index (entries, figures ring, tables, overflow ids), in bytes.
+  std::size_t bytes = 0;
+  std::size_t band_table_bytes = 0;  // part of `bytes`: fixed, sized for max_entries
 };
+
+// LSH banding over the candidate's full 16-bit MinHash: kLshBands bands of kLshRows slots.
+inline constexpr std::size_t kLshRows = 2;
+inline constexpr std::size_t kLshBands = 12;
+
+// Largest supported dedup.max_entries: LSH slots hold 24-bit entry sequence numbers.
+inline constexpr std::size_t kMaxDedupEntries = (std::size_t{1} << 24) - 2;
+
+// b-bit MinHash kept per entry: the low kSketchBits bits of each of the kMinHashSlots slots.
+// 8 bits: with 4 (half the bytes) the estimate's noise let one recurring report pass the
+// 0.3 version threshold in bench/dedup_eval (a different story suppressed), so 8 it is.
+inline constexpr std::size_t kSketchBits = 8;
+static_assert(kSketchBits == 4 || kSketchBits == 8);
+inline constexpr std::size_t kSketchBytes = kMinHashSlots * kSketchBits / 8;
+using Sketch = std::array<uint8_t, kSketchBytes>;
+Sketch make_sketch(const MinHash& mh);
+// Jaccard estimate from two b-bit sketches: a slot agrees by chance with probability 2^-b, so
+// J = (agree - 2^-b) / (1 - 2^-b), clamped to 0..1.
+double sketch_similarity(const Sketch& a, const Sketch& b);
+
+namespace detail {
+
+// Zero-filled anonymous memory (mmap): pages are committed when first touched, and blocks of
+// 2 MiB or more ask for transparent huge pages (random probes into large tables then miss the
+// TLB far less). Owns the mapping (RAII).
+class ZeroedPages {
+ public:
+  ZeroedPages() = default;
+  explicit ZeroedPages(std::size_t bytes);
+  ZeroedPages(ZeroedPages&& o) noexcept : p_(o.p_), n_(o.n_) { o.p_ = nullptr, o.n_ = 0; }
+  ZeroedPages& operator=(ZeroedPages&& o) noexcept;
+  ZeroedPages(const ZeroedPages&) = delete;
+  ZeroedPages& operator=(const ZeroedPages&) = delete;
+  ~ZeroedPages();
+  void* data() const { return p_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  void* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+// Open-addressing table (linear probing, backward-shift deletion) from a 32-bit key tag to the
+// low 32 bits of an entry sequence number; 8 bytes per slot, grown at 70 % load. Tags collide:
+// the caller verifies each match against the entry.
+class SeqTable {
+ public:
+  // First stored seq32 with this tag for which `match(seq32)` holds.
+  template <typename Match>
+  std::optional<uint32_t> find(uint32_t tag, Match&& match) const {
+    if (cap_ == 0) return std::nullopt;
+    const std::size_t mask = cap_ - 1;
+    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
+      const uint64_t s = slots()[i];
+      if (s == 0) return std::nullopt;
+      if (static_cast<uint32_t>(s >> 32) == tag && match(static_cast<uint32_t>(s))) {
+        return static_cast<uint32_t>(s);
+      }
+    }
+  }
+  void insert(uint32_t tag, uint32_t seq);
+  bool replace(uint32_t tag, uint32_t old_seq, uint32_t new_seq);
+  bool erase(uint32_t tag, uint32_t seq);
+  void prefetch(uint32_t tag) const {
+    if (cap_ != 0) __builtin_prefetch(&slots()[tag & (cap_ - 1)]);
+  }
+  std::size_t size() const { return count_; }
+  std::size_t bytes() const { return cap_ * sizeof(uint64_t); }
+
+ private:
+  uint64_t* slots() const { return static_cast<uint64_t*>(mem_.data()); }
+  std::size_t locate(uint32_t tag, uint32_t seq) const;  // slot index, or npos
+  void grow();
+  ZeroedPages mem_;  // cap_ slots: (tag << 32) | seq32; 0 = empty (tags are never 0)
+  std::size_t cap_ = 0;
+  std::size_t count_ = 0;
+};
+
+// LSH band table: buckets of 8 four-byte slots (8-bit key tag, 24-bit entry sequence number),
+// allocated once (ZeroedPages) for max_entries. A full bucket replaces its
+// oldest or evicted slot, so old band keys fade instead of being deleted.
+class BandTable {
+ public:
+  static constexpr std::size_t kWays = 8;
+  struct alignas(32) Bucket {
+    uint32_t slot[kWays];
+  };
+  explicit BandTable(std::size_t buckets);
+  Bucket& bucket(uint64_t key_hash) { return buckets_[index(key_hash)]; }
+  const Bucket& bucket(uint64_t key_hash) const { return buckets_[index(key_hash)]; }
+  void prefetch(uint64_t key_hash) const { __builtin_prefetch(&buckets_[index(key_hash)]); }
+  std::size_t bytes() const { return n_ * sizeof(Bucket); }
+
+ private:
+  std::size_t index(uint64_t h) const {
+    return static_cast<std::size_t>(((h >> 32) * n_) >> 32);  // n_ < 2^32: fast range
+  }
+  ZeroedPages mem_;
+  Bucket* buckets_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+}  // namespace detail
 
 class DedupIndex {
  public:
-  explicit DedupIndex(DedupConfig cfg) : cfg_(cfg) {}
+  explicit DedupIndex(DedupConfig cfg);
 
   // Decides and, when the story is to be published (kNew, kVersionNew, kCancel), records it.
   Decision decide(const DedupCandidate& c);
@@ -96,47 +209,99 @@ class DedupIndex {
   void set_thresholds(bool near_enabled, double near, double version, double numbers);
 
  private:
-  struct Entry {
-    std::string story_id;
-    ContentHash content;
-    MinHash minhash{};
-    std::vector<uint32_t> numbers;
-    uint64_t family = 0;
-    uint64_t location = 0;
-    std::chrono::sys_seconds event_time{};
-    bool near_indexed = false;
+  enum Flags : uint8_t {
+    kNearIndexed = 1,  // has a MinHash signal, in the LSH table
+    kCanceled = 2,     // a kill: its family is canceled
+    kIdOverflow = 4,   // story id not "wf-" + 16 hex digits: kept in overflow_ids_
+    kForgotten = 8,    // forget()'s tombstone: unreachable, waits for its turn to be evicted
   };
-  struct Family {
-    uint64_t seq = 0;  // entry of the latest version
-    std::string story_id;
+  struct Entry {           // 48 + kSketchBytes bytes
+    uint64_t content = 0;  // the exact key: ContentHash folded to 64 bits
+    uint64_t id = 0;       // packed story id (the 16 hex digits of "wf-..."), else 0
+    uint64_t family = 0;
+    uint32_t location = 0;  // low 32 bits of the dateline location hash (0 = none)
+    int32_t time = 0;       // event time, seconds since epoch_
     uint32_t version_number = 0;
-    std::chrono::sys_seconds event_time{};
-    bool canceled = false;
+    uint32_t numbers_at = 0;  // position of its figures in numbers_ (mod 2^32)
+    uint16_t numbers_count = 0;
+    uint8_t flags = 0;
+    Sketch sketch{};
   };
   struct Candidate {
     uint64_t seq = 0;
     double similarity = 0.0;
   };
+  // What decide() precomputes once per candidate.
+  struct Probe {
+    const DedupCandidate& c;
+    Sketch sketch;
+    bool signal;
+    std::array<uint64_t, kLshBands> band_hashes;
+  };
 
-  void insert_locked(const DedupCandidate& c, uint64_t family, bool canceled);
+  Probe make_probe(const DedupCandidate& c) const;
+  void band_insert_locked(uint64_t band_hash, uint64_t seq);
+  void grow_bands_locked();
+  void prefetch_locked(const Probe& p) const;
+  void insert_locked(const Probe& p, uint64_t family, bool canceled);
   void evict_locked();
   void pop_front_locked();
   const Entry* entry_locked(uint64_t seq) const;
-  std::optional<Candidate> best_near_locked(const DedupCandidate& c, double threshold,
+  uint64_t seq_from32(uint32_t s32) const;
+  std::optional<uint64_t> find_content_locked(uint64_t content) const;
+  std::optional<uint64_t> find_family_locked(uint64_t family) const;
+  std::string story_id_locked(uint64_t seq) const;
+  bool same_story_id_locked(uint64_t seq, const std::string& id) const;
+  std::span<const uint32_t> numbers_locked(const Entry& e, std::vector<uint32_t>& buf) const;
+  double similarity_locked(const Probe& p, const Entry& e) const;
+  std::optional<Candidate> best_near_locked(const Probe& p, double threshold,
                                             bool same_location) const;
+  std::chrono::sys_seconds time_of(const Entry& e) const {
+    return epoch_ + std::chrono::seconds{e.time};
+  }
   bool in_window(std::chrono::sys_seconds t, std::chrono::sys_seconds now) const {
     return t + cfg_.window >= now;
   }
 
   DedupConfig cfg_;
   mutable std::mutex mu_;
-  std::deque<Entry> entries_;  // entries_[i] has sequence number base_ + i
+  // FIFO of entries in chunks of kChunk (no per-entry allocation; zeroed pages, committed as
+  // they fill, huge pages when the kernel allows): sequence number seq lives at
+  // chunks_[seq / kChunk - first_chunk_][seq % kChunk]; live seqs are [base_, end_).
+  static constexpr std::size_t kChunk = 32768;  // 4.5 MiB
+  Entry& entry_at(uint64_t seq) {
+    return static_cast<Entry*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
+  }
+  const Entry& entry_at(uint64_t seq) const {
+    return static_cast<const Entry*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
+  }
+  std::size_t live() const { return static_cast<std::size_t>(end_ - base_); }
+  std::deque<detail::ZeroedPages> chunks_;
+  uint64_t first_chunk_ = 0;
   uint64_t base_ = 0;
-  std::unordered_map<ContentHash, uint64_t, ContentHashHasher> by_content_;
-  std::unordered_map<uint64_t, Family> families_;
-  std::unordered_map<uint64_t, uint64_t> bands_;  // LSH band key -> latest entry seq
+  uint64_t end_ = 0;
+  std::deque<uint32_t> numbers_;  // figures of the entries, in entry order
+  uint64_t numbers_base_ = 0;     // absolute position of numbers_.front()
+  std::unordered_map<uint64_t, std::string> overflow_ids_;  // seq -> id (unusual ids only)
+  detail::SeqTable by_content_;                             // content key -> seq
+  detail::SeqTable families_;  // family -> seq of its head (latest version)
+  detail::BandTable bands_;    // LSH band key -> recent seqs
+  // Until the index first holds more than kEarlyBandEntries, the LSH table is sized for that
+  // many and the banded MinHash rows of the entries are kept here (FIFO, from early_base_), so
+  // that the full-size table can be built from them once (then they are dropped). A short-lived
+  // or small index never maps (and zeroes) a table sized for max_entries.
+  static constexpr std::size_t kEarlyBandEntries = 65536;
+  std::deque<std::array<uint16_t, kLshBands * kLshRows>> early_rows_;
+  uint64_t early_base_ = 0;
+  bool bands_full_size_ = false;
+  std::chrono::sys_seconds epoch_{};
+  bool have_epoch_ = false;
   std::chrono::sys_seconds newest_{};
   uint64_t evictions_ = 0;
+  std::size_t overflow_bytes_ = 0;
+  mutable std::vector<uint32_t> numbers_scratch_;
 };
 
 }  // namespace wirefeed::pipeline

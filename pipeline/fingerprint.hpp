@@ -1,4 +1,5 @@
-// Fingerprint stage: CleanStory -> content hash (exact dedup) and SimHash (near dedup).
+// Fingerprint stage: CleanStory -> content hash (exact dedup), MinHash and figures (near dedup),
+// SimHash (published in Story.fingerprint).
 //
 // Invariants:
 // - Computed over normalised text (headline without tags + paragraphs): ASCII letters lowered,
@@ -9,6 +10,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,12 +49,12 @@ StoryFingerprint fingerprint(const CleanStory& story);
 double minhash_similarity(const MinHash& a, const MinHash& b);
 
 // Jaccard similarity of two sorted sets of numeric-token hashes; 1.0 when both are empty.
-double numbers_similarity(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+double numbers_similarity(std::span<const uint32_t> a, std::span<const uint32_t> b);
 
 // Share of the smaller set of numeric-token hashes found in the other (containment); 1.0 when
 // either is empty. An UPDATE adds figures but keeps the earlier ones; a different day's report
 // of the same template changes them.
-double numbers_containment(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+double numbers_containment(std::span<const uint32_t> a, std::span<const uint32_t> b);
 
 // Hash of the normalised tokens of `text` (case, punctuation and spacing ignored); 0 if no token.
 uint64_t normalized_text_hash(std::string_view text);
