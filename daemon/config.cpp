@@ -28,6 +28,8 @@
 #include <system_error>
 #include <utility>
 
+#include "pipeline/dedup.hpp"
+
 namespace wirefeed::daemon {
 namespace {
 
@@ -650,6 +652,10 @@ void validate(const Ctx& ctx, const Config& c) {
   // dedup
   if (c.dedup.window.count() <= 0) bad("dedup.window", "must be greater than 0");
   if (c.dedup.max_entries == 0) bad("dedup.max_entries", "must be greater than 0");
+  if (c.dedup.max_entries > pipeline::kMaxDedupEntries)
+    bad("dedup.max_entries", "at most " + std::to_string(pipeline::kMaxDedupEntries) +
+                                 " (the index addresses entries with 24 bits), got " +
+                                 std::to_string(c.dedup.max_entries));
   if (c.dedup.near_threshold <= 0.0) bad("dedup.near_threshold", "must be greater than 0");
   if (!c.dedup.state_topic.empty()) {
     if (!is_valid_topic_name(c.dedup.state_topic)) {

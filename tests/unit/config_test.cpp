@@ -402,6 +402,7 @@ TEST(ConfigValidation, EachRuleNamesPathAndLine) {
        "test.yaml:2: pipeline.max_inflight_bytes: ", "greater than 0"},
       {"dedup:\n  window: 0\n", "test.yaml:2: dedup.window: ", "greater than 0"},
       {"dedup:\n  max_entries: 0\n", "test.yaml:2: dedup.max_entries: ", "greater than 0"},
+      {"dedup:\n  max_entries: 16777215\n", "test.yaml:2: dedup.max_entries: ", "at most 16777214"},
       {"embedded:\n  partitions: 0\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  partitions: 1001\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  seed_dir: ''\n", "test.yaml:2: embedded.seed_dir: ", "must not be empty"},
