@@ -64,6 +64,12 @@ void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory&
     pc->set_credit(std::move(cap.credit));
   }
   for (auto& n : c.editor_notes) s.add_editor_notes(std::move(n));
+  for (auto& q : c.quotes) {
+    auto* pq = s.add_quotes();
+    pq->set_text(std::move(q.text));
+    pq->set_speaker(std::move(q.speaker));
+    pq->set_paragraph(q.paragraph);
+  }
   s.set_language(std::move(c.language));
   s.set_word_count(c.word_count);
   s.set_headline_all_caps(c.headline_all_caps);
@@ -200,6 +206,11 @@ v1::Record Processor::dead_letter(const pipeline::InputMessage& msg, v1::DeadLet
 }
 
 ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
+  return process(msg, nullptr);
+}
+
+ProcessResult Processor::process(const pipeline::InputMessage& msg,
+                                 std::vector<pipeline::ExplainEntry>* explain) const {
   ProcessResult result;
   try {
     auto t = Clock::now();
@@ -211,7 +222,9 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     }
     auto& item = std::get<pipeline::DecodedItem>(decoded);
 
-    pipeline::CleanStory clean = pipeline::clean_story(item.text, {item.received_at});
+    const std::shared_ptr<const pipeline::CleanRules> rules = clean_rules_.load();
+    pipeline::CleanStory clean =
+        pipeline::clean_story(item.text, {item.received_at, rules.get(), explain});
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
     if (clean.headline.empty() && clean.paragraphs.empty()) {

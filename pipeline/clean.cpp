@@ -1396,29 +1396,41 @@ bool is_speaker(string_view name) {
 // Attribution after a closing quote: " Sullivan said", " said Sullivan", ", said Jake Sullivan,".
 std::string speaker_after(const CleanRules& R, string_view after) {
   after = trim(after);
-  // The name or verb runs to the next clause punctuation.
+  // The attribution clause runs to the next clause punctuation (at most 10 words).
   size_t end = 0;
   while (end < after.size() && after[end] != ',' && after[end] != '.' && after[end] != ';' &&
-         after[end] != ':' && after[end] != '"' && after[end] != '(' && !is_non_ascii(after[end])) {
+         after[end] != ':' && after[end] != '"' && after[end] != '(' &&
+         after.substr(end, 3) != kOpenQuote) {
     ++end;
   }
-  const auto words = split_words(after.substr(0, end));
-  if (words.size() < 2 || words.size() > 5) return {};
-  if (is_speech_verb(R, words[0])) {  // "said Sullivan"
-    const string_view name(words[1].data(), static_cast<size_t>(words.back().data() +
-                                                                 words.back().size() -
-                                                                 words[1].data()));
+  auto words = split_words(after.substr(0, end));
+  if (words.size() > 10) words.resize(10);
+  if (words.size() < 2) return {};
+  // The speaker is the run of capitalised name words nearest the verb, at most 4 words.
+  auto run = [&](size_t b, size_t e, bool trailing) -> std::string {
+    size_t lo = b;
+    size_t hi = e;
+    if (trailing) {
+      lo = e;
+      while (lo > b && e - lo < 4 && is_name_word(words[lo - 1])) --lo;
+      if (lo < e && is_lower(words[lo][0])) ++lo;  // a particle cannot open a name
+    } else {
+      hi = b;
+      while (hi < e && hi - b < 4 && is_name_word(words[hi])) ++hi;
+    }
+    if (lo >= hi) return {};
+    const string_view name(words[lo].data(), static_cast<size_t>(words[hi - 1].data() +
+                                                                 words[hi - 1].size() -
+                                                                 words[lo].data()));
     return is_speaker(name) ? std::string(name) : std::string();
+  };
+  if (is_speech_verb(R, words[0])) {  // "said Sullivan", "said meteorologist Dana Holt"
+    size_t e = 1;
+    while (e < words.size() && !is_speech_verb(R, words[e])) ++e;
+    return run(1, e, true);
   }
-  if (is_speech_verb(R, words.back()) || (words.size() >= 3 && is_speech_verb(R, words[words.size() - 2]))) {
-    // "Sullivan said", "Sullivan told reporters" (verb then an object).
-    size_t v = words.size() - 1;
-    if (!is_speech_verb(R, words[v])) --v;
-    if (v == 0) return {};
-    const string_view name(words[0].data(), static_cast<size_t>(words[v - 1].data() +
-                                                                words[v - 1].size() -
-                                                                words[0].data()));
-    return is_speaker(name) ? std::string(name) : std::string();
+  for (size_t v = 1; v < words.size() && v <= 6; ++v) {  // "Sullivan said", "X told reporters"
+    if (is_speech_verb(R, words[v])) return run(0, v, true);
   }
   return {};
 }
@@ -1484,19 +1496,32 @@ void extract_quotes(const Env& env, CleanStory& out) {
   for (size_t k = 0; k < out.paragraphs.size(); ++k) {
     const string_view p = out.paragraphs[k];
     if (p.find('"') == npos && p.find(kOpenQuote) == npos) continue;
+    std::string last_speaker;  // of the previous attributed quote in this paragraph
     for (const QuoteSpan& q : quote_spans(p)) {
       string_view text = trim(p.substr(q.inner_begin, q.inner_end - q.inner_begin));
       if (split_words(text).size() < 3) continue;  // scare quotes, titles
       std::string speaker;
       const char last = text.empty() ? '\0' : text.back();
       if (last == ',' || last == '.' || last == '?' || last == '!') {
-        size_t stop = p.find_first_of(".;", q.close_end);
-        speaker = speaker_after(env.rules, p.substr(q.close_end, stop == npos ? npos : stop - q.close_end + 1));
+        const size_t stop = p.find_first_of(".;", q.close_end);
+        speaker = speaker_after(env.rules, p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
       }
       if (speaker.empty()) speaker = speaker_before(env.rules, p.substr(0, q.open));
+      if (speaker.empty() && !last_speaker.empty()) {
+        // “…,” Sullivan said. “This is an item on the agenda.” — a new sentence that is only
+        // a quote continues the attributed speaker.
+        const string_view before = trim(p.substr(0, q.open));
+        const char b = before.empty() ? '\0' : before.back();
+        const bool sentence_start = b == '.' || b == '?' || b == '!' || before.ends_with(kCloseQuote);
+        const string_view after = trim(p.substr(q.close_end));
+        if (sentence_start && (last == '.' || last == '?' || last == '!') && after.empty()) {
+          speaker = last_speaker;
+        }
+      }
       if (speaker.empty()) continue;
       while (!text.empty() && text.back() == ',') text.remove_suffix(1);
       env.note("quote", "quotes", p.substr(q.open, q.close_end - q.open));
+      last_speaker = speaker;
       out.quotes.push_back({std::string(text), std::move(speaker), static_cast<uint32_t>(k)});
     }
   }
