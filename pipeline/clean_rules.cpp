@@ -14,8 +14,13 @@ namespace {
 
 [[noreturn]] void fail(std::string_view origin, const YAML::Node& n, const std::string& what) {
   std::string where(origin);
-  if (n.IsDefined() && n.Mark().line >= 0) where += ":" + std::to_string(n.Mark().line + 1);
-  throw RuleError(where + ": " + what);
+  if (n.IsDefined() && n.Mark().line >= 0) {
+    where.push_back(':');
+    where.append(std::to_string(n.Mark().line + 1));
+  }
+  where.append(": ");
+  where.append(what);
+  throw RuleError(where);
 }
 
 std::string scalar(std::string_view origin, const YAML::Node& n, const std::string& key) {
