@@ -1373,64 +1373,103 @@ class LineReader {
 // Quotes
 // =============================================================================================
 
-constexpr string_view kOpenQuote = "\xE2\x80\x9C";   // “
-constexpr string_view kCloseQuote = "\xE2\x80\x9D";  // ”
-
 bool is_speech_verb(const CleanRules& R, string_view w) {
-  return std::binary_search(R.speech_verbs.begin(), R.speech_verbs.end(), w,
-                            [](const auto& a, const auto& b) { return string_view(a) < string_view(b); });
+  return std::binary_search(
+      R.speech_verbs.begin(), R.speech_verbs.end(), w,
+      [](const auto& x, const auto& y) { return string_view(x) < string_view(y); });
 }
 
 bool is_pronoun(string_view w) {
-  return w == "He" || w == "She" || w == "They" || w == "It" || w == "We" || w == "I" ||
-         w == "You" || w == "This" || w == "That";
+  constexpr auto kPronouns = std::to_array<string_view>(
+      {"he", "she", "they", "it", "we", "i", "you", "il", "elle", "ils", "elles", "on", "nous",
+       "er", "sie", "es", "wir", "ella", "ellos", "lui", "lei", "ele", "eles", "this", "that"});
+  const std::string l = fold_case(w);
+  return std::find(kPronouns.begin(), kPronouns.end(), l) != kPronouns.end();
 }
 
-// A speaker name: 1..4 capitalised words, not a pronoun.
-bool is_speaker(string_view name) {
-  const auto words = split_words(name);
-  if (words.empty() || words.size() > 4 || is_pronoun(words[0])) return false;
-  return is_person_name(name);
+// Words that cannot open an attribution's subject ("..., and then the company said").
+bool is_clause_word(string_view w) {
+  constexpr auto kWords = std::to_array<string_view>(
+      {"and", "but", "or", "then", "also", "as", "while", "when", "because", "so", "which",
+       "who", "where", "et", "mais", "y", "pero", "und", "aber", "e", "ma", "mas"});
+  return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
 }
 
-// Attribution after a closing quote: " Sullivan said", " said Sullivan", ", said Jake Sullivan,".
+// Auxiliaries of compound speech verbs: "a déclaré", "ha detto", "hat gesagt".
+bool is_auxiliary(string_view w) { return w == "a" || w == "ha" || w == "hat" || w == "has"; }
+
+string_view span_of(const std::vector<string_view>& words, size_t b, size_t e) {
+  return {words[b].data(),
+          static_cast<size_t>(words[e - 1].data() + words[e - 1].size() - words[b].data())};
+}
+
+bool has_capital(string_view w) { return !w.empty() && (is_upper(w[0]) || is_non_ascii(w[0])); }
+
+// The attribution's subject as written (title included, appositive after a comma dropped),
+// or "" when there is no acceptable subject.
+std::string subject(string_view s) {
+  const auto words = split_words(s);
+  if (words.empty() || words.size() > 8) return {};
+  if (words.size() == 1 && is_pronoun(words[0])) return {};
+  if (is_clause_word(words[0])) return {};
+  for (string_view w : words) {
+    for (char c : w) {
+      if (c == '"' || c == '(' || c == ')' || c == ';' || c == ':' || is_digit(c)) return {};
+    }
+  }
+  return std::string(s);
+}
+
+// Attribution after a closing quote: ", Sullivan said", " said Gov. Martin Olsen at ...",
+// ", afirmó la ministra de Transportes, Elena Robles, en ...", " Marta Keller, the ECB's
+// president, told ...". `after` runs to the end of the sentence.
 std::string speaker_after(const CleanRules& R, string_view after) {
   after = trim(after);
-  // The attribution clause runs to the next clause punctuation (at most 10 words).
-  size_t end = 0;
-  while (end < after.size() && after[end] != ',' && after[end] != '.' && after[end] != ';' &&
-         after[end] != ':' && after[end] != '"' && after[end] != '(' &&
-         after.substr(end, 3) != kOpenQuote) {
-    ++end;
+  if (!after.empty() && after[0] == ',') after = trim(after.substr(1));
+  if (after.empty()) return {};
+  // Comma-separated segments of the clause.
+  std::vector<string_view> segs;
+  for (size_t b = 0; b <= after.size();) {
+    size_t e = after.find(',', b);
+    if (e == npos) e = after.size();
+    segs.push_back(trim(after.substr(b, e - b)));
+    b = e + 1;
   }
-  auto words = split_words(after.substr(0, end));
-  if (words.size() > 10) words.resize(10);
-  if (words.size() < 2) return {};
-  // The speaker is the run of capitalised name words nearest the verb, at most 4 words.
-  auto run = [&](size_t b, size_t e, bool trailing) -> std::string {
-    size_t lo = b;
-    size_t hi = e;
-    if (trailing) {
-      lo = e;
-      while (lo > b && e - lo < 4 && is_name_word(words[lo - 1])) --lo;
-      if (lo < e && is_lower(words[lo][0])) ++lo;  // a particle cannot open a name
-    } else {
-      hi = b;
-      while (hi < e && hi - b < 4 && is_name_word(words[hi])) ++hi;
+  const auto words = split_words(segs[0]);
+  if (words.empty()) return {};
+  size_t v = 0;
+  if (is_auxiliary(words[0]) && words.size() > 1 && is_speech_verb(R, words[1])) v = 1;
+  if (v == 1 || is_speech_verb(R, words[0])) {
+    // Verb first: the subject follows, up to its last capitalised word ("at a ribbon-cutting"
+    // and other trailing phrases dropped).
+    if (words.size() <= v + 1) return {};
+    size_t e = words.size();
+    size_t last_cap = npos;
+    for (size_t k = v + 1; k < e; ++k) {
+      if (has_capital(words[k])) last_cap = k;
     }
-    if (lo >= hi) return {};
-    const string_view name(words[lo].data(), static_cast<size_t>(words[hi - 1].data() +
-                                                                 words[hi - 1].size() -
-                                                                 words[lo].data()));
-    return is_speaker(name) ? std::string(name) : std::string();
-  };
-  if (is_speech_verb(R, words[0])) {  // "said Sullivan", "said meteorologist Dana Holt"
-    size_t e = 1;
-    while (e < words.size() && !is_speech_verb(R, words[e])) ++e;
-    return run(1, e, true);
+    if (last_cap != npos) e = last_cap + 1;
+    std::string subj(span_of(words, v + 1, e));
+    // "la ministra de Transportes, Elena Robles": a title then the person's name.
+    if (!has_capital(words[v + 1]) && segs.size() > 1 && is_person_name(segs[1]) &&
+        !split_words(segs[1]).empty() && split_words(segs[1]).size() <= 4) {
+      subj += ", ";
+      subj.append(segs[1]);
+    }
+    return subject(subj);
   }
-  for (size_t v = 1; v < words.size() && v <= 6; ++v) {  // "Sullivan said", "X told reporters"
-    if (is_speech_verb(R, words[v])) return run(0, v, true);
+  // Subject first, then the verb (within the first segment, or after an appositive).
+  for (size_t k = 1; k < words.size() && k <= 8; ++k) {
+    if (is_speech_verb(R, words[k]) || (is_auxiliary(words[k]) && k + 1 < words.size() &&
+                                        is_speech_verb(R, words[k + 1]))) {
+      return subject(span_of(words, 0, k));
+    }
+  }
+  if (segs.size() >= 3) {  // "Marta Keller, the ECB's president, told ..."
+    for (size_t g = 2; g < segs.size(); ++g) {
+      const auto w = split_words(segs[g]);
+      if (!w.empty() && is_speech_verb(R, w[0])) return subject(segs[0]);
+    }
   }
   return {};
 }
@@ -1440,88 +1479,106 @@ std::string speaker_before(const CleanRules& R, string_view before) {
   before = trim(before);
   if (before.empty() || (before.back() != ':' && before.back() != ',')) return {};
   before.remove_suffix(1);
-  const size_t from = before.size() > 80 ? before.size() - 80 : 0;
+  const size_t from = before.size() > 120 ? before.size() - 120 : 0;
   const auto words = split_words(before.substr(from));
   if (words.size() < 2 || !is_speech_verb(R, words.back())) return {};
-  // Capitalised words right before the verb, back to a clause boundary.
-  size_t b = words.size() - 1;
-  while (b > 0 && words.size() - 1 - b < 4) {
+  // The subject runs back from the verb to the clause start (sentence start or a comma).
+  size_t end = words.size() - 1;
+  if (end > 0 && is_auxiliary(words[end - 1])) --end;
+  size_t b = end;
+  while (b > 0 && end - b < 8) {
     const string_view w = words[b - 1];
     if (w.back() == ',' || w.back() == '.' || w.back() == ';' || w.back() == ':') break;
-    if (!is_name_word(w)) break;
     --b;
   }
-  if (b == words.size() - 1) return {};
-  const string_view last = words[words.size() - 2];
-  const string_view name(words[b].data(),
-                         static_cast<size_t>(last.data() + last.size() - words[b].data()));
-  // The name must start the clause (sentence start or after a comma), not be mid-sentence.
+  if (b == end) return {};
   if (b > 0) {
     const string_view prev = words[b - 1];
     if (prev.back() != ',' && prev.back() != '.' && prev.back() != ';' && prev.back() != ':') {
       return {};
     }
   }
-  return is_speaker(name) ? std::string(name) : std::string();
+  return subject(span_of(words, b, end));
 }
 
-// Quoted spans of `p`: typographic “…” pairs and straight "…" pairs, in order.
+// Quoted spans of `p`: “…”, "…", «…», „…“ pairs, in order.
 struct QuoteSpan {
   size_t open, inner_begin, inner_end, close_end;
 };
 
 std::vector<QuoteSpan> quote_spans(string_view p) {
+  constexpr string_view kLeft = "\xE2\x80\x9C";      // “
+  constexpr string_view kRight = "\xE2\x80\x9D";     // ”
+  constexpr string_view kLowLeft = "\xE2\x80\x9E";   // „
+  constexpr string_view kGuilOpen = "\xC2\xAB";      // «
+  constexpr string_view kGuilClose = "\xC2\xBB";     // »
   std::vector<QuoteSpan> out;
   size_t i = 0;
   while (i < p.size()) {
-    const size_t curly = p.find(kOpenQuote, i);
-    const size_t straight = p.find('"', i);
-    if (curly == npos && straight == npos) break;
-    if (curly != npos && (straight == npos || curly < straight)) {
-      const size_t close = p.find(kCloseQuote, curly + 3);
-      if (close == npos) break;
-      out.push_back({curly, curly + 3, close, close + 3});
-      i = close + 3;
+    const size_t o = p.find_first_of("\"\xE2\xC2", i);
+    if (o == npos) break;
+    string_view open;
+    size_t close = npos;
+    size_t close_len = 0;
+    if (p[o] == '"') {
+      open = "\"";
+      close = p.find('"', o + 1), close_len = 1;
+    } else if (p.compare(o, 3, kLeft) == 0) {
+      open = kLeft;
+      close = p.find(kRight, o + 3), close_len = 3;
+    } else if (p.compare(o, 3, kLowLeft) == 0) {
+      open = kLowLeft;
+      close = p.find(kLeft, o + 3), close_len = 3;
+      const size_t alt = p.find(kRight, o + 3);
+      if (alt < close) close = alt;
+    } else if (p.compare(o, 2, kGuilOpen) == 0) {
+      open = kGuilOpen;
+      close = p.find(kGuilClose, o + 2), close_len = 2;
     } else {
-      const size_t close = p.find('"', straight + 1);
-      if (close == npos) break;
-      out.push_back({straight, straight + 1, close, close + 1});
-      i = close + 1;
+      i = o + 1;
+      continue;
     }
+    if (close == npos) break;
+    out.push_back({o, o + open.size(), close, close + close_len});
+    i = close + close_len;
   }
   return out;
+}
+
+// A '.' that ends an abbreviation inside a sentence: "Gov. Martin", "AT&T.com", "U.S. Steel".
+bool is_abbreviation_period(string_view p, size_t dot) {
+  if (dot + 1 < p.size() && p[dot + 1] != ' ') return true;  // "U.S" "AT&T.com"
+  if (dot + 2 >= p.size() || !is_upper(p[dot + 2])) return false;
+  size_t b = dot;
+  while (b > 0 && is_alpha(p[b - 1])) --b;
+  const size_t len = dot - b;
+  return len >= 1 && len <= 4 && is_upper(p[b]) && (b == 0 || p[b - 1] == ' ');
 }
 
 void extract_quotes(const Env& env, CleanStory& out) {
   for (size_t k = 0; k < out.paragraphs.size(); ++k) {
     const string_view p = out.paragraphs[k];
-    if (p.find('"') == npos && p.find(kOpenQuote) == npos) continue;
-    std::string last_speaker;  // of the previous attributed quote in this paragraph
+    if (p.find_first_of("\"\xE2\xC2") == npos) continue;
     for (const QuoteSpan& q : quote_spans(p)) {
       string_view text = trim(p.substr(q.inner_begin, q.inner_end - q.inner_begin));
       if (split_words(text).size() < 3) continue;  // scare quotes, titles
       std::string speaker;
       const char last = text.empty() ? '\0' : text.back();
-      if (last == ',' || last == '.' || last == '?' || last == '!') {
-        const size_t stop = p.find_first_of(".;", q.close_end);
+      const bool comma_after = q.close_end < p.size() && p[q.close_end] == ',';
+      if (last == ',' || last == '.' || last == '?' || last == '!' || comma_after) {
+        // The attribution runs to the end of its sentence.
+        size_t stop = q.close_end;
+        for (;;) {
+          stop = p.find_first_of(".;", stop);
+          if (stop == npos || !is_abbreviation_period(p, stop)) break;
+          ++stop;
+        }
         speaker = speaker_after(env.rules, p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
       }
       if (speaker.empty()) speaker = speaker_before(env.rules, p.substr(0, q.open));
-      if (speaker.empty() && !last_speaker.empty()) {
-        // “…,” Sullivan said. “This is an item on the agenda.” — a new sentence that is only
-        // a quote continues the attributed speaker.
-        const string_view before = trim(p.substr(0, q.open));
-        const char b = before.empty() ? '\0' : before.back();
-        const bool sentence_start = b == '.' || b == '?' || b == '!' || before.ends_with(kCloseQuote);
-        const string_view after = trim(p.substr(q.close_end));
-        if (sentence_start && (last == '.' || last == '?' || last == '!') && after.empty()) {
-          speaker = last_speaker;
-        }
-      }
       if (speaker.empty()) continue;
       while (!text.empty() && text.back() == ',') text.remove_suffix(1);
       env.note("quote", "quotes", p.substr(q.open, q.close_end - q.open));
-      last_speaker = speaker;
       out.quotes.push_back({std::string(text), std::move(speaker), static_cast<uint32_t>(k)});
     }
   }

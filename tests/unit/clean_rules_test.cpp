@@ -240,23 +240,46 @@ TEST(CleanQuotes, ExplicitAttributionForms) {
   EXPECT_EQ(q[0].speaker, "Biden");
   EXPECT_EQ(q[0].text, "We are not seeking a new Cold War.");
 
+  // The subject as written, title included; a follow-on quote is not attributed.
   q = quotes_of(
       "\"We had gusts well over 60 miles an hour,\" said National Weather Service meteorologist "
       "Dana Holt. \"That's enough to bring down the older pines.\"");
-  ASSERT_EQ(q.size(), 2u);
-  EXPECT_EQ(q[0].speaker, "Dana Holt");
-  EXPECT_EQ(q[1].speaker, "Dana Holt");  // a following quote-only sentence continues it
-  EXPECT_EQ(q[1].text, "That's enough to bring down the older pines.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "National Weather Service meteorologist Dana Holt");
 
   q = quotes_of("\"Our members want guarantees,\" FNV spokesperson Niek Stam told reporters.");
   ASSERT_EQ(q.size(), 1u);
-  EXPECT_EQ(q[0].speaker, "Niek Stam");
+  EXPECT_EQ(q[0].speaker, "FNV spokesperson Niek Stam");
+
+  // An appositive after the name is not part of the speaker; "Gov." does not end the sentence.
+  q = quotes_of("\"We are not going back to work,\" Patricio Tapia, the union's president, told "
+                "reporters. \"We asked a lot of you,\" said Gov. Martin Olsen at a ceremony.");
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[0].speaker, "Patricio Tapia");
+  EXPECT_EQ(q[1].speaker, "Gov. Martin Olsen");
+
+  // Comma after the closing mark, compound verbs, guillemets and low-9 quotes.
+  q = quotes_of("« Nous ne lâcherons rien du tout », a déclaré "
+                "Sophie Marchand, secrétaire générale.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "Sophie Marchand");
+  EXPECT_EQ(q[0].text, "Nous ne lâcherons rien du tout");
+  q = quotes_of("\"Es la mayor inversión en décadas\", afirmó la ministra de "
+                "Transportes, Elena Robles, en rueda de prensa.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "la ministra de Transportes, Elena Robles");
+  q = quotes_of("„Das ist ein Lichtblick, aber keine Trendwende“, sagte "
+                "Commerzbank-Ökonom Jonas Weber.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "Commerzbank-Ökonom Jonas Weber");
 }
 
 TEST(CleanQuotes, NoSpeakerNoQuote) {
   EXPECT_TRUE(quotes_of("\"We will not back down from this fight,\" he said.").empty());
   EXPECT_TRUE(quotes_of("The operators made a \"final and generous\" offer.").empty());
-  EXPECT_TRUE(quotes_of("\"It is a sad day for the whole town,\" a resident said.").empty());
+  EXPECT_TRUE(quotes_of("\"It is a sad day for the whole town,\" and then they left.").empty());
+  EXPECT_TRUE(quotes_of("Sullivan said restored ties could happen \"on the water and in the "
+                        "air.\"").empty());
   EXPECT_TRUE(quotes_of("The sign read \"No entry after dark for anyone\" in red.").empty());
 }
 
