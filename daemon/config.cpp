@@ -475,9 +475,9 @@ class Section {
 
 Config typed_config(Ctx& ctx, const Tree& root) {
   Config c;
-  Section top(ctx, root, "",
-              {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "clean",
-               "log"});
+  Section top(
+      ctx, root, "",
+      {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "clean", "log"});
   if (const Tree* n = top.find("kafka")) {
     Section s(ctx, *n, "kafka",
               {"brokers", "group_id", "properties", "consumer_properties", "producer_properties"});

@@ -30,8 +30,8 @@ std::map<std::string, std::string> flatten(const Config& c) {
 
 bool is_live(const std::string& key) {
   return key == "log.level" || key == "dedup.near_enabled" || key == "dedup.near_threshold" ||
-         key == "dedup.version_threshold" || key == "dedup.numbers_threshold" ||
-         key == "clean" || key == "clean.rules_file";
+         key == "dedup.version_threshold" || key == "dedup.numbers_threshold" || key == "clean" ||
+         key == "clean.rules_file";
 }
 
 }  // namespace

@@ -6,8 +6,8 @@
 //   keeps running) and is reported with the loader's precise error.
 // - Live keys: log.level, the dedup thresholds (dedup.near_enabled, near_threshold,
 //   version_threshold, numbers_threshold) and the cleaning rules (clean.rules_file, whose file
-//   is re-read and recompiled on every reload; a bad file rejects the whole reload). Every other changed key is named as needing a
-//   restart and keeps its running value.
+//   is re-read and recompiled on every reload; a bad file rejects the whole reload). Every other
+//   changed key is named as needing a restart and keeps its running value.
 // - No in-flight story is affected: applying thresholds takes the dedup index lock once.
 #pragma once
 

@@ -116,7 +116,8 @@ struct Env {
   const CleanContext& ctx;
   std::vector<ExplainEntry>* explain;
   void note(std::string_view rule, std::string_view field, std::string_view text) const {
-    if (explain != nullptr) explain->push_back({std::string(rule), std::string(field), std::string(text)});
+    if (explain != nullptr)
+      explain->push_back({std::string(rule), std::string(field), std::string(text)});
   }
 };
 
@@ -486,6 +487,23 @@ uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
 // Line classification
 // =============================================================================================
 
+// "mb-ldf/abl/dch": lower-case letter groups (1..5) joined by '/' or '-', at least one '/'.
+bool is_desk_initials(string_view t) {
+  size_t group = 0;
+  bool slash = false;
+  for (char c : t) {
+    if (is_lower(c)) {
+      if (++group > 5) return false;
+    } else if ((c == '/' || c == '-') && group > 0) {
+      slash = slash || c == '/';
+      group = 0;
+    } else {
+      return false;
+    }
+  }
+  return slash && group > 0;
+}
+
 // The line rule matching the whole trimmed line `t`, or nullptr. Exact rules first (one hash
 // lookup), then prefix, suffix and wrapped rules dispatched on the first/last byte.
 const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
@@ -509,11 +527,15 @@ const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
     // Link text only: a line holding a sentence (a caption, a paragraph) is not chrome.
     if (t.size() <= r.max_len && iends_with(t, r.text) && t.find(". ") == npos) return &r;
   }
+  if (!R.initials.empty() && is_lower(t[0]) && is_desk_initials(t)) {
+    for (uint32_t k : R.initials) {
+      if (t.size() <= lines[k].max_len) return &lines[k];
+    }
+  }
   for (uint32_t k : R.wrapped_by_byte[static_cast<unsigned char>(t[0])]) {
     const LineRule& r = lines[k];
     if (t.size() <= r.max_len && t.size() >= r.text.size() + r.closer.size() &&
-        t.substr(0, r.text.size()) == r.text &&
-        t.substr(t.size() - r.closer.size()) == r.closer) {
+        t.substr(0, r.text.size()) == r.text && t.substr(t.size() - r.closer.size()) == r.closer) {
       return &r;
     }
   }
@@ -585,7 +607,8 @@ std::optional<ContributorRole> match_role(const CleanRules& R, string_view s, si
   if (s.empty()) return std::nullopt;
   for (uint32_t k : R.role_by_byte[static_cast<unsigned char>(s[0])]) {
     const RoleRule& r = R.set.roles[k];
-    if (istarts_with(s, r.phrase) && (s.size() == r.phrase.size() || is_blank(s[r.phrase.size()]))) {
+    if (istarts_with(s, r.phrase) &&
+        (s.size() == r.phrase.size() || is_blank(s[r.phrase.size()]))) {
       len = r.phrase.size();
       if (which != nullptr) *which = &r;
       return r.role;
@@ -646,7 +669,8 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
   if (p.empty() || p.size() > 120) return false;
   bool had_by = false;
   if (p.substr(0, std::min<size_t>(p.size(), 3)) == "By " ||
-      p.substr(0, std::min<size_t>(p.size(), 3)) == "BY ") {
+      p.substr(0, std::min<size_t>(p.size(), 3)) == "BY " ||
+      p.substr(0, std::min<size_t>(p.size(), 3)) == "by ") {  // AFP: "by Nina LARSON"
     had_by = true;
     p = trim(p.substr(3));
   }
@@ -1108,6 +1132,11 @@ bool parse_signoff(const CleanRules& R, string_view p, std::vector<Contributor>&
     if (!rest.empty() && !(rest.substr(0, std::min<size_t>(rest.size(), 2)) == "((")) return false;
     p = trim(p.substr(1, close - 1));
   }
+  // "(Bericht von A, redigiert von B. Bei Rückfragen ... newsroom@...)": a contact trailer after
+  // the sign-off sentence goes with it.
+  if (const size_t dot = p.find(". "); dot != npos && p.find('@', dot) != npos) {
+    p = p.substr(0, dot);
+  }
   while (!p.empty() && (p.back() == '.' || p.back() == ' ')) p.remove_suffix(1);
   size_t len = 0;
   if (!match_role(R, p, len, which)) return false;
@@ -1381,8 +1410,9 @@ bool is_speech_verb(const CleanRules& R, string_view w) {
 
 bool is_pronoun(string_view w) {
   constexpr auto kPronouns = std::to_array<string_view>(
-      {"he", "she", "they", "it", "we", "i", "you", "il", "elle", "ils", "elles", "on", "nous",
-       "er", "sie", "es", "wir", "ella", "ellos", "lui", "lei", "ele", "eles", "this", "that"});
+      {"he",    "she",   "they", "it",   "we",   "i",    "you", "il",  "elle",
+       "ils",   "elles", "on",   "nous", "er",   "sie",  "es",  "wir", "ella",
+       "ellos", "lui",   "lei",  "ele",  "eles", "this", "that"});
   const std::string l = fold_case(w);
   return std::find(kPronouns.begin(), kPronouns.end(), l) != kPronouns.end();
 }
@@ -1390,8 +1420,8 @@ bool is_pronoun(string_view w) {
 // Words that cannot open an attribution's subject ("..., and then the company said").
 bool is_clause_word(string_view w) {
   constexpr auto kWords = std::to_array<string_view>(
-      {"and", "but", "or", "then", "also", "as", "while", "when", "because", "so", "which",
-       "who", "where", "et", "mais", "y", "pero", "und", "aber", "e", "ma", "mas"});
+      {"and", "but",   "or", "then", "also", "as",   "while", "when", "because", "so", "which",
+       "who", "where", "et", "mais", "y",    "pero", "und",   "aber", "e",       "ma", "mas"});
   return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
 }
 
@@ -1460,8 +1490,8 @@ std::string speaker_after(const CleanRules& R, string_view after) {
   }
   // Subject first, then the verb (within the first segment, or after an appositive).
   for (size_t k = 1; k < words.size() && k <= 8; ++k) {
-    if (is_speech_verb(R, words[k]) || (is_auxiliary(words[k]) && k + 1 < words.size() &&
-                                        is_speech_verb(R, words[k + 1]))) {
+    if (is_speech_verb(R, words[k]) ||
+        (is_auxiliary(words[k]) && k + 1 < words.size() && is_speech_verb(R, words[k + 1]))) {
       return subject(span_of(words, 0, k));
     }
   }
@@ -1507,11 +1537,11 @@ struct QuoteSpan {
 };
 
 std::vector<QuoteSpan> quote_spans(string_view p) {
-  constexpr string_view kLeft = "\xE2\x80\x9C";      // “
-  constexpr string_view kRight = "\xE2\x80\x9D";     // ”
-  constexpr string_view kLowLeft = "\xE2\x80\x9E";   // „
-  constexpr string_view kGuilOpen = "\xC2\xAB";      // «
-  constexpr string_view kGuilClose = "\xC2\xBB";     // »
+  constexpr string_view kLeft = "\xE2\x80\x9C";     // “
+  constexpr string_view kRight = "\xE2\x80\x9D";    // ”
+  constexpr string_view kLowLeft = "\xE2\x80\x9E";  // „
+  constexpr string_view kGuilOpen = "\xC2\xAB";     // «
+  constexpr string_view kGuilClose = "\xC2\xBB";    // »
   std::vector<QuoteSpan> out;
   size_t i = 0;
   while (i < p.size()) {
@@ -1573,7 +1603,8 @@ void extract_quotes(const Env& env, CleanStory& out) {
           if (stop == npos || !is_abbreviation_period(p, stop)) break;
           ++stop;
         }
-        speaker = speaker_after(env.rules, p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
+        speaker = speaker_after(env.rules,
+                                p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
       }
       if (speaker.empty()) speaker = speaker_before(env.rules, p.substr(0, q.open));
       if (speaker.empty()) continue;

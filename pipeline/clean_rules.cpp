@@ -57,8 +57,7 @@ std::size_t count(std::string_view origin, const YAML::Node& n, const std::strin
     v = v * 10 + static_cast<std::size_t>(c - '0');
   }
   if (v < lo || v > hi) {
-    fail(origin, n,
-         key + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+    fail(origin, n, key + ": must be between " + std::to_string(lo) + " and " + std::to_string(hi));
   }
   return v;
 }
@@ -106,27 +105,29 @@ ContributorRole parse_role(std::string_view origin, const YAML::Node& n) {
   if (s == "additional_reporting") return ContributorRole::kAdditionalReporting;
   if (s == "photographer") return ContributorRole::kPhotographer;
   fail(origin, n,
-       "role: expected reporter, writer, editor, additional_reporting or photographer, got '" +
-           s + "'");
+       "role: expected reporter, writer, editor, additional_reporting or photographer, got '" + s +
+           "'");
 }
 
 void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
   check_keys(origin, pack, "pack",
-             {"name", "lines", "glued_spans", "caption_credits", "caption_chrome",
-              "headline_tags", "advisory_verbs", "roles", "speech_verbs", "months"});
+             {"name", "lines", "glued_spans", "caption_credits", "caption_chrome", "headline_tags",
+              "advisory_verbs", "roles", "speech_verbs", "months"});
   if (!pack["name"]) fail(origin, pack, "pack: needs a name");
   const std::string name = scalar(origin, pack["name"], "pack.name");
   const std::string where = "pack '" + name + "'";
   if (const auto lines = pack["lines"]) {
     if (!lines.IsSequence()) fail(origin, lines, where + ".lines: expected a list");
     for (const auto& r : lines) {
-      check_keys(origin, r, where + ".lines",
-                 {"id", "exact", "prefix", "suffix", "wrapped", "max_len", "drops_list"});
+      check_keys(
+          origin, r, where + ".lines",
+          {"id", "exact", "prefix", "suffix", "wrapped", "initials", "max_len", "drops_list"});
       LineRule lr;
       lr.id = rule_id(origin, r, where + ".lines");
       const std::string w = "rule '" + lr.id + "'";
       int kinds = 0;
-      if (r["exact"]) lr.match = LineMatch::kExact, lr.text = scalar(origin, r["exact"], w), ++kinds;
+      if (r["exact"])
+        lr.match = LineMatch::kExact, lr.text = scalar(origin, r["exact"], w), ++kinds;
       if (r["prefix"]) {
         lr.match = LineMatch::kPrefix, lr.text = scalar(origin, r["prefix"], w), ++kinds;
       }
@@ -138,8 +139,16 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
         if (pair.size() != 2) fail(origin, r["wrapped"], w + ": wrapped needs [opener, closer]");
         lr.match = LineMatch::kWrapped, lr.text = pair[0], lr.closer = pair[1], ++kinds;
       }
-      if (kinds != 1) fail(origin, r, w + ": needs exactly one of exact, prefix, suffix, wrapped");
-      if (lr.text.empty() || lr.text.size() > 200) fail(origin, r, w + ": text must be 1..200 bytes");
+      if (r["initials"]) {
+        if (!boolean(origin, r["initials"], w + ".initials"))
+          fail(origin, r, w + ": initials: true");
+        lr.match = LineMatch::kInitials, lr.text = "/", ++kinds;
+      }
+      if (kinds != 1) {
+        fail(origin, r, w + ": needs exactly one of exact, prefix, suffix, wrapped, initials");
+      }
+      if (lr.text.empty() || lr.text.size() > 200)
+        fail(origin, r, w + ": text must be 1..200 bytes");
       if (lr.text.find('\n') != std::string::npos) fail(origin, r, w + ": text spans lines");
       if (r["max_len"]) lr.max_len = count(origin, r["max_len"], w + ".max_len", 1, 100000);
       if (lr.max_len < lr.text.size() + lr.closer.size()) {
@@ -271,6 +280,9 @@ void compile(CleanRules& r) {
       }
       case LineMatch::kWrapped:
         r.wrapped_by_byte[first].push_back(i);
+        break;
+      case LineMatch::kInitials:
+        r.initials.push_back(i);
         break;
     }
   }

@@ -127,9 +127,10 @@ int cmd_process(const std::vector<std::string>& args) {
         while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) --cut;
         text = text.substr(0, cut) + "...";
       }
-      std::cout << "#   " << e.field << std::string(e.field.size() < 14 ? 14 - e.field.size() : 1, ' ')
-                << e.rule << std::string(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ') << '"'
-                << text << "\"\n";
+      std::cout << "#   " << e.field
+                << std::string(e.field.size() < 14 ? 14 - e.field.size() : 1, ' ') << e.rule
+                << std::string(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ') << '"' << text
+                << "\"\n";
     }
   };
   auto feed = [&](const std::string& name, std::istream& in) {

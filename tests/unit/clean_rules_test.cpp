@@ -99,18 +99,19 @@ TEST(CleanRules, NewsroomFileAddsALineRuleWithoutRecompiling) {
 
 TEST(CleanRules, PrefixRuleNeverEatsASentenceThatOnlyContainsIt) {
   const auto rules = compile_clean_rules(
-      "packs:\n  - name: n\n    lines:\n      - {id: n.copy, prefix: \"Copyright \", max_len: 120}\n",
+      "packs:\n  - name: n\n    lines:\n      - {id: n.copy, prefix: \"Copyright \", max_len: "
+      "120}\n",
       "n.yaml", default_clean_rules().get());
-  const CleanStory s = clean_with(
-      "Headline\n\nLONDON, Nov 12 (Reuters) - The court ruled on Copyright law today.\n",
-      rules.get());
+  const CleanStory s =
+      clean_with("Headline\n\nLONDON, Nov 12 (Reuters) - The court ruled on Copyright law today.\n",
+                 rules.get());
   ASSERT_EQ(s.paragraphs.size(), 1u);
   EXPECT_EQ(s.paragraphs[0], "The court ruled on Copyright law today.");
 }
 
 TEST(CleanRules, OverrideByIdAndDisable) {
-  const auto disabled = compile_clean_rules("disable: [web.back-to-top]\n", "d.yaml",
-                                            default_clean_rules().get());
+  const auto disabled =
+      compile_clean_rules("disable: [web.back-to-top]\n", "d.yaml", default_clean_rules().get());
   EXPECT_TRUE(has_paragraph_containing(clean_with(kStory, disabled.get()), "Back to top"));
 
   // Same id, new text: the old pattern is gone, the new one applies.
@@ -170,8 +171,9 @@ TEST(CleanRules, BadFilesAreRejectedWithFileLineAndReason) {
   expect_rule_error("packs:\n  - name: n\n    lines:\n      - {exact: a}\n", "needs an id");
   expect_rule_error("packs:\n  - name: n\n    lines:\n      - {id: x, exact: a, prefix: b}\n",
                     "exactly one of exact, prefix, suffix, wrapped");
-  expect_rule_error("packs:\n  - name: n\n    roles:\n      - {id: r, phrase: Shot by, role: chef}\n",
-                    "role: expected reporter");
+  expect_rule_error(
+      "packs:\n  - name: n\n    roles:\n      - {id: r, phrase: Shot by, role: chef}\n",
+      "role: expected reporter");
   expect_rule_error("packs:\n  - name: n\n    lines:\n      - {id: reuters.credit, exact: a}\n",
                     "rule id 'reuters.credit' is used twice");
   expect_rule_error("disable: [no.such.rule]\n", "no rule with id 'no.such.rule'");
@@ -224,7 +226,8 @@ std::vector<Quote> quotes_of(std::string_view body) {
 }
 
 TEST(CleanQuotes, ExplicitAttributionForms) {
-  auto q = quotes_of("\xE2\x80\x9CWe will restore the military channels,\xE2\x80\x9D Sullivan said.");
+  auto q =
+      quotes_of("\xE2\x80\x9CWe will restore the military channels,\xE2\x80\x9D Sullivan said.");
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].text, "We will restore the military channels");
   EXPECT_EQ(q[0].speaker, "Sullivan");
@@ -252,24 +255,28 @@ TEST(CleanQuotes, ExplicitAttributionForms) {
   EXPECT_EQ(q[0].speaker, "FNV spokesperson Niek Stam");
 
   // An appositive after the name is not part of the speaker; "Gov." does not end the sentence.
-  q = quotes_of("\"We are not going back to work,\" Patricio Tapia, the union's president, told "
-                "reporters. \"We asked a lot of you,\" said Gov. Martin Olsen at a ceremony.");
+  q = quotes_of(
+      "\"We are not going back to work,\" Patricio Tapia, the union's president, told "
+      "reporters. \"We asked a lot of you,\" said Gov. Martin Olsen at a ceremony.");
   ASSERT_EQ(q.size(), 2u);
   EXPECT_EQ(q[0].speaker, "Patricio Tapia");
   EXPECT_EQ(q[1].speaker, "Gov. Martin Olsen");
 
   // Comma after the closing mark, compound verbs, guillemets and low-9 quotes.
-  q = quotes_of("« Nous ne lâcherons rien du tout », a déclaré "
-                "Sophie Marchand, secrétaire générale.");
+  q = quotes_of(
+      "« Nous ne lâcherons rien du tout », a déclaré "
+      "Sophie Marchand, secrétaire générale.");
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].speaker, "Sophie Marchand");
   EXPECT_EQ(q[0].text, "Nous ne lâcherons rien du tout");
-  q = quotes_of("\"Es la mayor inversión en décadas\", afirmó la ministra de "
-                "Transportes, Elena Robles, en rueda de prensa.");
+  q = quotes_of(
+      "\"Es la mayor inversión en décadas\", afirmó la ministra de "
+      "Transportes, Elena Robles, en rueda de prensa.");
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].speaker, "la ministra de Transportes, Elena Robles");
-  q = quotes_of("„Das ist ein Lichtblick, aber keine Trendwende“, sagte "
-                "Commerzbank-Ökonom Jonas Weber.");
+  q = quotes_of(
+      "„Das ist ein Lichtblick, aber keine Trendwende“, sagte "
+      "Commerzbank-Ökonom Jonas Weber.");
   ASSERT_EQ(q.size(), 1u);
   EXPECT_EQ(q[0].speaker, "Commerzbank-Ökonom Jonas Weber");
 }
@@ -279,7 +286,8 @@ TEST(CleanQuotes, NoSpeakerNoQuote) {
   EXPECT_TRUE(quotes_of("The operators made a \"final and generous\" offer.").empty());
   EXPECT_TRUE(quotes_of("\"It is a sad day for the whole town,\" and then they left.").empty());
   EXPECT_TRUE(quotes_of("Sullivan said restored ties could happen \"on the water and in the "
-                        "air.\"").empty());
+                        "air.\"")
+                  .empty());
   EXPECT_TRUE(quotes_of("The sign read \"No entry after dark for anyone\" in red.").empty());
 }
 
@@ -302,7 +310,9 @@ TEST(CleanDateline, MonthNamesInFrenchGermanSpanishItalianPortuguese) {
             (Dateline{"ROMA", "2026-02-14", "Reuters"}));
   EXPECT_EQ(dateline_of("S\xC3\x83O PAULO, 5 mar\xC3\xA7o (Reuters) -", at(2026, 3, 5)),
             (Dateline{"S\xC3\x83O PAULO", "2026-03-05", "Reuters"}));
-  EXPECT_EQ(dateline_of("GEN\xC3\x88VE, 1er d\xC3\xA9""cembre (AFP) -", at(2026, 12, 1)),
+  EXPECT_EQ(dateline_of("GEN\xC3\x88VE, 1er d\xC3\xA9"
+                        "cembre (AFP) -",
+                        at(2026, 12, 1)),
             (Dateline{"GEN\xC3\x88VE", "2026-12-01", "AFP"}));
   EXPECT_EQ(dateline_of("M\xC3\x9CNCHEN, 12. OKTOBER (dpa) -", at(2026, 10, 12)),
             (Dateline{"M\xC3\x9CNCHEN", "2026-10-12", "dpa"}));
@@ -325,10 +335,10 @@ TEST(CleanDateline, NewsroomMonthNamesFromTheRulesFile) {
   const CleanStory s = clean_with("Kop\n\nAMSTERDAM, 4 mrt (ANP) - De tekst.\n", rules.get(),
                                   nullptr, at(2026, 3, 4));
   EXPECT_EQ(s.dateline, (Dateline{"AMSTERDAM", "2026-03-04", "ANP"}));
-  EXPECT_EQ(clean_with("Kop\n\nAMSTERDAM, 4 mrt (ANP) - De tekst.\n", nullptr, nullptr,
-                       at(2026, 3, 4))
-                .dateline.date,
-            "");
+  EXPECT_EQ(
+      clean_with("Kop\n\nAMSTERDAM, 4 mrt (ANP) - De tekst.\n", nullptr, nullptr, at(2026, 3, 4))
+          .dateline.date,
+      "");
 }
 
 // ---- config key and reload ----------------------------------------------------------------------
@@ -367,7 +377,8 @@ TEST(CleanRulesConfig, RulesFileResolvedAgainstTheConfigAndCompiled) {
 
 TEST(CleanRulesConfig, BadRulesFileIsAConfigErrorNamingKeyFileAndLine) {
   TempDir dir;
-  dir.write("rules.yaml", "packs:\n  - name: n\n    lines:\n      - {id: n.x, exact: a, bogus: 1}\n");
+  dir.write("rules.yaml",
+            "packs:\n  - name: n\n    lines:\n      - {id: n.x, exact: a, bogus: 1}\n");
   dir.write("config.yaml", "log:\n  level: info\nclean:\n  rules_file: rules.yaml\n");
   try {
     daemon::load_config(dir.path / "config.yaml");

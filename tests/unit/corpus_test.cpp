@@ -665,6 +665,14 @@ bool is_boilerplate_unit(const std::vector<std::string>& ws) {
                                                              {"writing", "by"},
                                                              {"editing", "by"},
                                                              {"compiled", "by"},
+                                                             // non-English desks' sign-offs
+                                                             // and contact trailers (spec);
+                                                             // words are ASCII runs here
+                                                             {"bericht", "von"},
+                                                             {"bei", "r", "ckfragen"},
+                                                             {"informaci", "n", "de"},
+                                                             {"reportagem", "de"},
+                                                             {"reportage"},
                                                              {"our", "standards"},
                                                              {"register", "now"},
                                                              {"sign", "up"},
