@@ -10,6 +10,7 @@
 //   5. metrics           language guess and word count.
 #include "pipeline/clean.hpp"
 
+#include "pipeline/clean_nfc_table.hpp"
 #include "pipeline/clean_rules.hpp"
 
 #include <algorithm>
@@ -368,6 +369,26 @@ std::optional<Repair> try_mojibake(string_view s, size_t pos, char32_t lead) {
   return Repair{cp, consumed};
 }
 
+// NFC for the common case: composes the last character of `out` with the combining mark `mark`
+// when Unicode defines a precomposed character for the pair (clean_nfc_table.hpp: Latin, Greek,
+// Cyrillic). Returns false (nothing changed) otherwise.
+bool compose_last(std::string& out, char32_t mark) {
+  if (out.empty()) return false;
+  size_t b = out.size() - 1;
+  while (b > 0 && out.size() - b < 4 && (static_cast<unsigned char>(out[b]) & 0xC0u) == 0x80u) --b;
+  const Decoded prev = decode_utf8(out, b);
+  if (!prev.ok || b + prev.len != out.size()) return false;
+  const auto it =
+      std::lower_bound(kCompositions.begin(), kCompositions.end(), Composition{prev.cp, mark, 0},
+                       [](const Composition& x, const Composition& y) {
+                         return x.base != y.base ? x.base < y.base : x.mark < y.mark;
+                       });
+  if (it == kCompositions.end() || it->base != prev.cp || it->mark != mark) return false;
+  out.resize(b);
+  append_utf8(out, it->composed);
+  return true;
+}
+
 std::string normalize_chars(string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -410,6 +431,8 @@ std::string normalize_chars(string_view in) {
       out += ' ';
     } else if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD) {
       // zero-width characters and soft hyphens dropped
+    } else if (cp >= 0x300 && cp <= 0x36F && compose_last(out, cp)) {
+      // "e" + U+0301 -> "é" (NFC composition)
     } else {
       append_utf8(out, cp);
     }

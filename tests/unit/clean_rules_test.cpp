@@ -341,6 +341,23 @@ TEST(CleanDateline, NewsroomMonthNamesFromTheRulesFile) {
       "");
 }
 
+// ---- Unicode NFC ------------------------------------------------------------------------------
+
+TEST(CleanNfc, CombiningMarksComposeWithTheirBase) {
+  // Decomposed input (base letter + combining mark U+0300..U+036F) becomes precomposed; a mark
+  // with no precomposed form ("q" + acute) stays as sent.
+  const std::string acute = "\xCC\x81", grave = "\xCC\x80", diaeresis = "\xCC\x88",
+                    cedilla = "\xCC\xA7", tilde = "\xCC\x83", dot_below = "\xCC\xA3",
+                    circumflex = "\xCC\x82";
+  const CleanStory s =
+      clean_with("Headline\n\nPARIS, Nov 12 (AFP) - Cafe" + acute + " a" + grave + " Ko" +
+                     diaeresis + "ln and Sc" + cedilla + "a" + tilde + "o, also q" + acute +
+                     " and e" + dot_below + circumflex + ".\n",
+                 nullptr);
+  ASSERT_EQ(s.paragraphs.size(), 1u);
+  EXPECT_EQ(s.paragraphs[0], "Café à Köln and Sção, also q" + acute + " and ệ.");
+}
+
 // ---- config key and reload ----------------------------------------------------------------------
 
 struct TempDir {
