@@ -550,6 +550,11 @@ const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
     // Link text only: a line holding a sentence (a caption, a paragraph) is not chrome.
     if (t.size() <= r.max_len && iends_with(t, r.text) && t.find(". ") == npos) return &r;
   }
+  if (t.size() <= R.contains_max_len) {
+    for (uint32_t k : R.contains) {
+      if (t.size() <= lines[k].max_len && t.find(lines[k].text) != npos) return &lines[k];
+    }
+  }
   if (!R.initials.empty() && is_lower(t[0]) && is_desk_initials(t)) {
     for (uint32_t k : R.initials) {
       if (t.size() <= lines[k].max_len) return &lines[k];
@@ -696,6 +701,11 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
       p.substr(0, std::min<size_t>(p.size(), 3)) == "by ") {  // AFP: "by Nina LARSON"
     had_by = true;
     p = trim(p.substr(3));
+  } else if (p.substr(0, std::min<size_t>(p.size(), 4)) == "Por " ||
+             p.substr(0, std::min<size_t>(p.size(), 4)) == "Par " ||
+             p.substr(0, std::min<size_t>(p.size(), 4)) == "Von ") {  // es/pt, fr, de bylines
+    had_by = true;
+    p = trim(p.substr(4));
   }
   bool affiliation = false;
   std::vector<string_view> names;
@@ -1087,6 +1097,19 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
     if (!looks_like_place(loc)) return std::nullopt;
     return DatelineMatch{
         {std::string(loc), resolve_date(month, day, year, ctx.received_at), agency}, i};
+  }
+  // Form 3 (briefs, no location): date (agency) dash, "Nov 12 (Reuters) - Acme Corp:".
+  {
+    size_t i = 0;
+    unsigned month = 0, day = 0, year = 0;
+    if (parse_date(R, p, i, month, day, year)) {
+      size_t j = i;
+      while (j < p.size() && p[j] == ' ') ++j;
+      if (auto a = parse_agency(p, j); a && parse_dash(p, j)) {
+        return DatelineMatch{{{}, resolve_date(month, day, year, ctx.received_at), std::move(*a)},
+                             j};
+      }
+    }
   }
   // Form 2: location (agency) dash.
   const size_t open = p.find(" (");
@@ -1784,8 +1807,11 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   extract_quotes(env, out);
   out.word_count = count_words(out.paragraphs);
   out.language = guess_language(out.paragraphs);
-  if (out.language.empty() && out.paragraphs.empty() && !out.headline.empty()) {
-    out.language = guess_language({out.headline});
+  if (out.language.empty() && !out.headline.empty()) {
+    // Too little body to tell (a brief, an alert): the headline counts too.
+    std::vector<std::string> all{out.headline};
+    all.insert(all.end(), out.paragraphs.begin(), out.paragraphs.end());
+    out.language = guess_language(all);
   }
   return out;
 }

@@ -119,9 +119,9 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
   if (const auto lines = pack["lines"]) {
     if (!lines.IsSequence()) fail(origin, lines, where + ".lines: expected a list");
     for (const auto& r : lines) {
-      check_keys(
-          origin, r, where + ".lines",
-          {"id", "exact", "prefix", "suffix", "wrapped", "initials", "max_len", "drops_list"});
+      check_keys(origin, r, where + ".lines",
+                 {"id", "exact", "prefix", "suffix", "wrapped", "contains", "initials", "max_len",
+                  "drops_list"});
       LineRule lr;
       lr.id = rule_id(origin, r, where + ".lines");
       const std::string w = "rule '" + lr.id + "'";
@@ -139,13 +139,18 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
         if (pair.size() != 2) fail(origin, r["wrapped"], w + ": wrapped needs [opener, closer]");
         lr.match = LineMatch::kWrapped, lr.text = pair[0], lr.closer = pair[1], ++kinds;
       }
+      if (r["contains"]) {
+        lr.match = LineMatch::kContains, lr.text = scalar(origin, r["contains"], w), ++kinds;
+        if (lr.text.size() < 4) fail(origin, r, w + ": contains needs at least 4 bytes");
+      }
       if (r["initials"]) {
         if (!boolean(origin, r["initials"], w + ".initials"))
           fail(origin, r, w + ": initials: true");
         lr.match = LineMatch::kInitials, lr.text = "/", ++kinds;
       }
       if (kinds != 1) {
-        fail(origin, r, w + ": needs exactly one of exact, prefix, suffix, wrapped, initials");
+        fail(origin, r,
+             w + ": needs exactly one of exact, prefix, suffix, wrapped, contains, initials");
       }
       if (lr.text.empty() || lr.text.size() > 200)
         fail(origin, r, w + ": text must be 1..200 bytes");
@@ -283,6 +288,10 @@ void compile(CleanRules& r) {
         break;
       case LineMatch::kInitials:
         r.initials.push_back(i);
+        break;
+      case LineMatch::kContains:
+        r.contains.push_back(i);
+        r.contains_max_len = std::max(r.contains_max_len, l.max_len);
         break;
     }
   }

@@ -35,6 +35,7 @@ enum class LineMatch : uint8_t {
   kPrefix,    // line starts with `text` (case-sensitive) at a word boundary
   kSuffix,    // line ends with `text` (ASCII case-insensitive), holds no sentence
   kWrapped,   // line starts with `text` and ends with `closer`
+  kContains,  // a line of at most max_len bytes holds `text` (case-sensitive)
   kInitials,  // desk initials only: [a-z]{1,5} groups joined by '/' or '-', at least one '/'
 };
 
@@ -93,7 +94,9 @@ struct CleanRules {
   std::array<std::vector<uint32_t>, 256> prefix_by_byte;  // first byte -> line rules
   std::array<std::vector<uint32_t>, 256> suffix_by_byte;  // folded last byte -> line rules
   std::array<std::vector<uint32_t>, 256> wrapped_by_byte;
-  std::vector<uint32_t> initials;                         // kInitials rules
+  std::vector<uint32_t> initials;  // kInitials rules
+  std::vector<uint32_t> contains;  // kContains rules
+  std::size_t contains_max_len = 0;
   std::array<std::vector<uint32_t>, 256> credit_by_byte;  // first byte -> caption_credits
   std::array<std::vector<uint32_t>, 256> tag_by_byte;     // first byte -> headline_tags
   std::array<std::vector<uint32_t>, 256> role_by_byte;    // folded first byte -> roles
