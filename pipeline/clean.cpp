@@ -1555,7 +1555,10 @@ std::string speaker_before(const CleanRules& R, string_view before) {
   before = trim(before);
   if (before.empty() || (before.back() != ':' && before.back() != ',')) return {};
   before.remove_suffix(1);
-  const size_t from = before.size() > 120 ? before.size() - 120 : 0;
+  size_t from = before.size() > 120 ? before.size() - 120 : 0;
+  while (from < before.size() && (static_cast<unsigned char>(before[from]) & 0xC0u) == 0x80u) {
+    ++from;  // start on a character boundary
+  }
   const auto words = split_words(before.substr(from));
   if (words.size() < 2 || !is_speech_verb(R, words.back())) return {};
   // The subject runs back from the verb to the clause start (sentence start or a comma).
