@@ -738,6 +738,7 @@ TEST_P(CorpusStory, MatchesGolden) {
   }
 }
 
+// No empty paragraph, caption, note, name or quote; quotes point into the body.
 TEST_P(CorpusStory, NoEmptyOutput) {
   const Loaded l = load(GetParam());
   ASSERT_TRUE(l.error.empty()) << l.error;
@@ -752,6 +753,16 @@ TEST_P(CorpusStory, NoEmptyOutput) {
   for (const auto& c : s.captions) EXPECT_FALSE(blank(c.text)) << "empty caption text";
   for (const auto& n : s.editor_notes) EXPECT_FALSE(blank(n)) << "empty editor note";
   for (const auto& c : s.contributors) EXPECT_FALSE(blank(c.name)) << "contributor without name";
+  // Every extracted quote is non-empty and is found in the paragraph it points at.
+  if (const auto quotes = quotes_of(s)) {
+    for (const auto& q : *quotes) {
+      EXPECT_FALSE(blank(q.text)) << "empty quote";
+      EXPECT_FALSE(blank(q.speaker)) << "quote without speaker: " << q.text;
+      ASSERT_LT(q.paragraph, s.paragraphs.size()) << "quote points past the body: " << q.text;
+      EXPECT_NE(s.paragraphs[q.paragraph].find(q.text), std::string::npos)
+          << "quote not in its paragraph " << q.paragraph << ": " << q.text;
+    }
+  }
   // The golden itself obeys the same rule (a golden with an empty paragraph is a typo).
   for (const auto& p : l.golden.paragraphs) EXPECT_FALSE(blank(p)) << "golden has empty paragraph";
 }
