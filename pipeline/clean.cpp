@@ -1638,6 +1638,7 @@ void extract_quotes(const Env& env, CleanStory& out) {
   for (size_t k = 0; k < out.paragraphs.size(); ++k) {
     const string_view p = out.paragraphs[k];
     if (p.find_first_of("\"\xE2\xC2") == npos) continue;
+    std::string last_speaker;  // of the previous attributed quote in this paragraph
     for (const QuoteSpan& q : quote_spans(p)) {
       string_view text = trim(p.substr(q.inner_begin, q.inner_end - q.inner_begin));
       if (split_words(text).size() < 3) continue;  // scare quotes, titles
@@ -1656,6 +1657,16 @@ void extract_quotes(const Env& env, CleanStory& out) {
                                 p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
       }
       if (speaker.empty()) speaker = speaker_before(env.rules, p.substr(0, q.open));
+      if (speaker.empty() && !last_speaker.empty()) {
+        // “…,” Okafor said. “…” — a quote-only sentence after an attributed quote in the same
+        // paragraph continues that speaker.
+        const string_view before = trim(p.substr(0, q.open));
+        const char b = before.empty() ? '\0' : before.back();
+        if (b == '.' || b == '?' || b == '!' || before.ends_with("\xE2\x80\x9D") || b == '"') {
+          speaker = last_speaker;
+        }
+      }
+      last_speaker = speaker;  // an unattributed quote (or a pronoun's) ends the chain
       if (speaker.empty()) continue;
       while (!text.empty() && text.back() == ',') text.remove_suffix(1);
       env.note("quote", "quotes", p.substr(q.open, q.close_end - q.open));

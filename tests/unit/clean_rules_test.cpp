@@ -243,12 +243,19 @@ TEST(CleanQuotes, ExplicitAttributionForms) {
   EXPECT_EQ(q[0].speaker, "Biden");
   EXPECT_EQ(q[0].text, "We are not seeking a new Cold War.");
 
-  // The subject as written, title included; a follow-on quote is not attributed.
+  // The subject as written, title included; a follow-on quote in the same paragraph continues
+  // the speaker, as its own entry.
   q = quotes_of(
       "\"We had gusts well over 60 miles an hour,\" said National Weather Service meteorologist "
       "Dana Holt. \"That's enough to bring down the older pines.\"");
-  ASSERT_EQ(q.size(), 1u);
+  ASSERT_EQ(q.size(), 2u);
   EXPECT_EQ(q[0].speaker, "National Weather Service meteorologist Dana Holt");
+  EXPECT_EQ(q[1].speaker, q[0].speaker);
+  EXPECT_EQ(q[1].text, "That's enough to bring down the older pines.");
+  // ... but not after a pronoun attribution.
+  EXPECT_TRUE(quotes_of("\"We will not back down from this fight,\" she said. \"Not now, not "
+                        "ever.\"")
+                  .empty());
 
   q = quotes_of("\"Our members want guarantees,\" FNV spokesperson Niek Stam told reporters.");
   ASSERT_EQ(q.size(), 1u);
