@@ -5,8 +5,12 @@
 //   stage_bench [--benchmark_repetitions=3 --benchmark_report_aggregates_only=true]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <variant>
 #include <vector>
 
@@ -101,6 +105,45 @@ void BM_Clean(benchmark::State& state) {
   finish(state, c);
 }
 
+// clean_story on the hand-checked story corpus (tests/data/stories/*.txt, raw bytes as sent),
+// round robin; bytes/s counts the raw story bytes.
+void BM_CleanStoryCorpus(benchmark::State& state) {
+  static const std::vector<std::string> stories = [] {
+    std::vector<std::string> out;
+    const std::filesystem::path dir =
+        std::filesystem::path(WIREFEED_SOURCE_DIR) / "tests/data/stories";
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+      if (e.path().extension() == ".txt") files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      std::ifstream in(f, std::ios::binary);
+      std::ostringstream ss;
+      ss << in.rdbuf();
+      out.push_back(ss.str());
+    }
+    return out;
+  }();
+  if (stories.empty()) {
+    state.SkipWithError("no stories in tests/data/stories");
+    return;
+  }
+  const auto received = std::chrono::sys_seconds{std::chrono::seconds{1'780'000'000}};
+  std::size_t i = 0;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    auto r = pipeline::clean_story(stories[i], {received});
+    benchmark::DoNotOptimize(r);
+    bytes += static_cast<int64_t>(stories[i].size());
+    i = (i + 1) % stories.size();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetBytesProcessed(bytes);
+  state.counters["stories"] = static_cast<double>(stories.size());
+}
+
 void BM_Fingerprint(benchmark::State& state) {
   const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
   std::size_t i = 0;
@@ -188,6 +231,7 @@ void BM_Process(benchmark::State& state) {
 
 BENCHMARK(BM_Decode)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_Clean)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_CleanStoryCorpus);
 BENCHMARK(BM_Fingerprint)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_DedupDecide)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_Encode)->Arg(1000)->Arg(3000);

@@ -12,6 +12,8 @@
 //   that do not take a GetEnv).
 #include "daemon/config.hpp"
 
+#include "pipeline/clean_rules.hpp"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -475,8 +477,9 @@ class Section {
 
 Config typed_config(Ctx& ctx, const Tree& root) {
   Config c;
-  Section top(ctx, root, "",
-              {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "log"});
+  Section top(
+      ctx, root, "",
+      {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "clean", "log"});
   if (const Tree* n = top.find("kafka")) {
     Section s(ctx, *n, "kafka",
               {"brokers", "group_id", "properties", "consumer_properties", "producer_properties"});
@@ -531,6 +534,10 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("seed_dir", c.embedded.seed_dir, read_string);
     s.read("echo", c.embedded.echo, read_bool);
     s.read("partitions", c.embedded.partitions, read_int);
+  }
+  if (const Tree* n = top.find("clean")) {
+    Section s(ctx, *n, "clean", {"rules_file"});
+    s.read("rules_file", c.clean.rules_file, read_string);
   }
   if (const Tree* n = top.find("log")) {
     Section s(ctx, *n, "log", {"level", "format"});
@@ -899,6 +906,27 @@ Config parse_config(std::string_view yaml_text, std::string_view origin,
   std::filesystem::path seed(c.embedded.seed_dir);
   if (!base_dir.empty() && seed.is_relative())
     c.embedded.seed_dir = (base_dir / seed).lexically_normal().string();
+
+  // The cleaning rules are compiled here, so --check-config and a SIGHUP reload reject a bad
+  // rules file like any other bad value.
+  std::filesystem::path rules(c.clean.rules_file);
+  if (!base_dir.empty() && !rules.empty() && rules.is_relative())
+    c.clean.rules_file = (base_dir / rules).lexically_normal().string();
+  if (c.clean.rules_file.empty()) {
+    c.clean.rules = pipeline::default_clean_rules();
+  } else {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(c.clean.rules_file, ec))
+      fail(locate(ctx, "clean.rules_file"), "clean.rules_file",
+           "not a readable regular file: \"" + c.clean.rules_file + "\"");
+    if (std::filesystem::file_size(c.clean.rules_file, ec) > (1u << 20))
+      fail(locate(ctx, "clean.rules_file"), "clean.rules_file", "rules file over 1 MiB");
+    try {
+      c.clean.rules = pipeline::load_clean_rules(c.clean.rules_file);
+    } catch (const pipeline::RuleError& e) {
+      fail(locate(ctx, "clean.rules_file"), "clean.rules_file", e.what());
+    }
+  }
   return c;
 }
 
@@ -1012,6 +1040,11 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "partitions" << YAML::Value << c.embedded.partitions;
   e << YAML::EndMap;
 
+  e << YAML::Key << "clean" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "rules_file" << YAML::Value;
+  str(c.clean.rules_file);
+  e << YAML::EndMap;
+
   e << YAML::Key << "log" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "level" << YAML::Value;
   str(c.log.level);
@@ -1051,6 +1084,7 @@ std::string summarize_config(const Config& c) {
        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window)) +
        "/" + std::to_string(c.dedup.max_entries) + " entries";
   s += ", metrics=" + c.metrics.listen;
+  if (!c.clean.rules_file.empty()) s += ", clean rules=" + c.clean.rules_file;
   s += ", log=" + c.log.level + "/" + c.log.format;
   const std::size_t nprops = c.kafka.properties.size() + c.kafka.consumer_properties.size() +
                              c.kafka.producer_properties.size();

@@ -21,11 +21,16 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace wirefeed::pipeline {
+struct CleanRules;
+}
 
 namespace wirefeed::daemon {
 
@@ -82,6 +87,16 @@ struct EmbeddedConfig {
   int partitions = 4;                // partitions of each embedded topic
 };
 
+struct CleanConfig {
+  // Newsroom rules file applied on top of the embedded packs (pipeline/rules/cleaning.yaml);
+  // "" = embedded rules only. Relative paths resolve against the config file's directory.
+  // Re-read on every SIGHUP.
+  std::string rules_file;
+  // The compiled rules (set by parse_config; a bad rules file is a ConfigError naming
+  // clean.rules_file and the rule file's line). Not rendered.
+  std::shared_ptr<const pipeline::CleanRules> rules;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace|debug|info|warn|error|critical|off
   std::string format = "text";  // text (human lines) | json (one JSON object per line)
@@ -95,6 +110,7 @@ struct Config {
   PipelineConfig pipeline;
   DedupConfig dedup;
   EmbeddedConfig embedded;
+  CleanConfig clean;
   LogConfig log;
   std::string source_path;  // file it was loaded from ("" if from a string)
   bool embedded_mode() const { return kafka.brokers == "embedded"; }

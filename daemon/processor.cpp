@@ -65,6 +65,12 @@ void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory&
     pc->set_credit(std::move(cap.credit));
   }
   for (auto& n : c.editor_notes) s.add_editor_notes(std::move(n));
+  for (auto& q : c.quotes) {
+    auto* pq = s.add_quotes();
+    pq->set_text(std::move(q.text));
+    pq->set_speaker(std::move(q.speaker));
+    pq->set_paragraph(q.paragraph);
+  }
   s.set_language(std::move(c.language));
   s.set_word_count(c.word_count);
   s.set_headline_all_caps(c.headline_all_caps);
@@ -201,6 +207,11 @@ v1::Record Processor::dead_letter(const pipeline::InputMessage& msg, v1::DeadLet
 }
 
 ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
+  return process(msg, nullptr);
+}
+
+ProcessResult Processor::process(const pipeline::InputMessage& msg,
+                                 std::vector<pipeline::ExplainEntry>* explain) const {
   ProcessResult result;
   try {
     auto t = Clock::now();
@@ -212,7 +223,9 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
     }
     auto& item = std::get<pipeline::DecodedItem>(decoded);
 
-    pipeline::CleanStory clean = pipeline::clean_story(item.text, {reference_time(item)});
+    const std::shared_ptr<const pipeline::CleanRules> rules = clean_rules_.load();
+    pipeline::CleanStory clean =
+        pipeline::clean_story(item.text, {reference_time(item), rules.get(), explain});
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;

@@ -8,11 +8,14 @@
 //   measured but never influence the records.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "pipeline/clean.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup.hpp"
 #include "pipeline/input.hpp"
@@ -57,6 +60,15 @@ class Processor {
  public:
   Processor(ProcessorConfig cfg, pipeline::DedupIndex& index) : cfg_(cfg), index_(index) {}
   ProcessResult process(const pipeline::InputMessage& msg) const;
+  // The same, also appending every span a cleaning rule removed or extracted to `explain`.
+  ProcessResult process(const pipeline::InputMessage& msg,
+                        std::vector<pipeline::ExplainEntry>* explain) const;
+
+  // Cleaning rules for the stories processed from now on (nullptr = embedded defaults).
+  // Thread-safe; a story in flight keeps the rules it started with.
+  void set_clean_rules(std::shared_ptr<const pipeline::CleanRules> rules) {
+    clean_rules_.store(std::move(rules));
+  }
 
   // A DeadLetter record for `msg` (also used when delivery of its outputs fails).
   v1::Record dead_letter(const pipeline::InputMessage& msg, v1::DeadLetterReason reason,
@@ -65,6 +77,7 @@ class Processor {
  private:
   ProcessorConfig cfg_;
   pipeline::DedupIndex& index_;
+  std::atomic<std::shared_ptr<const pipeline::CleanRules>> clean_rules_;
 };
 
 }  // namespace wirefeed::daemon

@@ -1,6 +1,7 @@
 // Live reload. See reload.hpp for the invariants.
 #include "daemon/reload.hpp"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -29,7 +30,8 @@ std::map<std::string, std::string> flatten(const Config& c) {
 
 bool is_live(const std::string& key) {
   return key == "log.level" || key == "dedup.near_enabled" || key == "dedup.near_threshold" ||
-         key == "dedup.version_threshold" || key == "dedup.numbers_threshold";
+         key == "dedup.version_threshold" || key == "dedup.numbers_threshold" || key == "clean" ||
+         key == "clean.rules_file";
 }
 
 }  // namespace
@@ -61,6 +63,12 @@ ReloadOutcome Reloader::reload() {
   for (const std::string& key : changed_keys(running_, next)) {
     (is_live(key) ? r.applied : r.restart).push_back(key);
   }
+  // The rules file is re-read on every reload, also when its path did not change.
+  if (!next.clean.rules_file.empty() &&
+      std::find(r.applied.begin(), r.applied.end(), "clean.rules_file") == r.applied.end()) {
+    r.applied.push_back("clean.rules_file");
+  }
+  running_.clean = next.clean;
   running_.log.level = next.log.level;
   running_.dedup.near_enabled = next.dedup.near_enabled;
   running_.dedup.near_threshold = next.dedup.near_threshold;

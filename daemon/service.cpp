@@ -81,6 +81,7 @@ struct Service::Impl {
         topics{c.output.stories_topic, c.output.duplicates_topic, c.output.dead_letter_topic},
         pool(c.pipeline.workers),
         brokers(std::move(bootstrap)) {
+    processor.set_clean_rules(c.clean.rules);
     create_clients();
   }
 
@@ -719,6 +720,7 @@ std::pair<bool, std::string> Service::readiness() const {
 }
 
 void Service::apply_live(const Config& cfg) {
+  impl_->processor.set_clean_rules(cfg.clean.rules);
   impl_->index.set_thresholds(cfg.dedup.near_enabled, cfg.dedup.near_threshold,
                               cfg.dedup.version_threshold, cfg.dedup.numbers_threshold);
 }

@@ -10,6 +10,9 @@
 //   5. metrics           language guess and word count.
 #include "pipeline/clean.hpp"
 
+#include "pipeline/clean_nfc_table.hpp"
+#include "pipeline/clean_rules.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -26,149 +29,9 @@ using std::string_view;
 constexpr size_t npos = string_view::npos;
 
 // =============================================================================================
-// RULE TABLES (constant data only). A later issue moves these to a data file.
+// Built-in vocabularies (language facts, not feed conventions). Feed conventions (boilerplate,
+// credits, tags, roles, months, speech verbs) are data: pipeline/rules/cleaning.yaml.
 // =============================================================================================
-
-enum class LineMatch : uint8_t {
-  kExact,    // whitespace-collapsed line equals `text` (ASCII case-insensitive)
-  kPrefix,   // line starts with `text` (case-sensitive) at a word boundary
-  kSuffix,   // line ends with `text` (ASCII case-insensitive), nothing after it
-  kWrapped,  // line starts with `text` and ends with `closer`
-};
-
-struct BoilerplateRule {
-  string_view text;
-  LineMatch match;
-  size_t max_len;      // longest (trimmed) line the rule may remove, in bytes
-  bool drops_list;     // a list header: also drop following headline-like lines of its block
-  string_view closer;  // kWrapped only
-};
-
-// Whole-line page chrome and wire furniture. A line is only removed when it matches a rule as a
-// whole (after trimming), so a sentence that merely contains these words is never touched.
-constexpr auto kBoilerplateRules = std::to_array<BoilerplateRule>({
-    // Section headers / link lists scraped from agency pages.
-    {"READ MORE", LineMatch::kExact, 20, true, {}},
-    {"Read more", LineMatch::kExact, 20, true, {}},
-    {"Read more:", LineMatch::kExact, 20, true, {}},
-    {"Related Articles", LineMatch::kExact, 30, true, {}},
-    {"Related Coverage", LineMatch::kExact, 30, true, {}},
-    {"Related Content", LineMatch::kExact, 30, true, {}},
-    {"Related News", LineMatch::kExact, 30, true, {}},
-    {"Related Stories", LineMatch::kExact, 30, true, {}},
-    {"Recommended Stories", LineMatch::kExact, 30, true, {}},
-    {"More from Reuters", LineMatch::kExact, 30, true, {}},
-    {"Most Read", LineMatch::kExact, 30, true, {}},
-    // Single chrome lines.
-    {"Back to top", LineMatch::kExact, 30, false, {}},
-    {"Back to top button", LineMatch::kExact, 30, false, {}},
-    {"Sign up here.", LineMatch::kExact, 30, false, {}},
-    {"Advertisement", LineMatch::kExact, 30, false, {}},
-    {"Advertisement - Scroll to continue", LineMatch::kExact, 40, false, {}},
-    {"Story continues below advertisement", LineMatch::kExact, 40, false, {}},
-    {"Skip to main content", LineMatch::kExact, 30, false, {}},
-    {"Skip to content", LineMatch::kExact, 30, false, {}},
-    {"Share this article", LineMatch::kExact, 30, false, {}},
-    {"Share this story", LineMatch::kExact, 30, false, {}},
-    {"Reuter", LineMatch::kExact, 10, false, {}},  // trailing wire sign-off, also "REUTER"
-    {"Report an error", LineMatch::kExact, 30, false, {}},
-    {"Subscribe to our newsletter", LineMatch::kExact, 40, false, {}},
-    // Prefixed chrome lines (case-sensitive prefix, word boundary after it).
-    {"READ MORE", LineMatch::kPrefix, 300, false, {}},  // "READ MORE  <other headline>"
-    {"Our standards:", LineMatch::kPrefix, 120, false, {}},
-    {"Register now for FREE", LineMatch::kPrefix, 200, false, {}},
-    {"Get license rights", LineMatch::kPrefix, 60, false, {}},
-    {"Purchase Licensing Rights", LineMatch::kPrefix, 60, false, {}},
-    {"Acquire Licensing Rights", LineMatch::kPrefix, 60, false, {}},
-    {"Sign up here", LineMatch::kPrefix, 60, false, {}},
-    // Short link lines whose text ends in the screen-reader hint of a link.
-    {"opens a new tab", LineMatch::kSuffix, 100, false, {}},
-    {"opens new tab", LineMatch::kSuffix, 100, false, {}},
-    {"(opens in new tab)", LineMatch::kSuffix, 100, false, {}},
-    // Reuters contact lines: ((jane.doe@thomsonreuters.com; +1 202 555 0100)).
-    {"((", LineMatch::kWrapped, 400, false, "))"},
-    {"<^>", LineMatch::kWrapped, 400, false, "<^>"},
-});
-
-// Link hints glued onto the link text inside a sentence ("statementopens a new tab").
-constexpr auto kGluedLinkHints = std::to_array<string_view>({"opens a new tab", "opens new tab"});
-
-// Licensing chrome scraped after a photo credit ("REUTERS/Kevin Lamarque License Rights Acquire").
-constexpr auto kCaptionChrome = std::to_array<string_view>({
-    "Purchase Licensing Rights, opens new tab",
-    "Purchase Licensing Rights, opens a new tab",
-    "Purchase Licensing Rights",
-    "Acquire Licensing Rights",
-    "License Rights Acquire",
-    "License Rights",
-});
-
-// Photo credit markers, searched from the end of a paragraph.
-constexpr auto kCreditMarkers = std::to_array<string_view>({
-    "REUTERS/",
-    "Reuters/",
-    "AP Photo/",
-    "AP Photo /",
-    "AFP PHOTO",
-    "Photo: ",
-    "Photo by ",
-});
-
-// Reuters headline prefixes ("UPDATE 2-", "REFILE-", "US STOCKS-"): versions, genres, topics.
-constexpr auto kHeadlineTags = std::to_array<string_view>({
-    "SPECIAL REPORT", "STORY WITHDRAWN", "US STOCKS", "GLOBAL MARKETS", "EMERGING MARKETS",
-    "EUROPE STOCKS",  "CANADA STOCKS",   "UPDATE",    "CORRECTED",      "CORRECTION",
-    "REFILE",         "REPEAT",          "RPT",       "EXCLUSIVE",      "ANALYSIS",
-    "FACTBOX",        "BRIEF",           "WRAPUP",    "INTERVIEW",      "PRECIOUS",
-    "INSIGHT",        "FEATURE",         "COLUMN",    "BREAKINGVIEWS",  "EXPLAINER",
-    "TIMELINE",       "GRAPHIC",         "POLL",      "PREVIEW",        "HIGHLIGHTS",
-    "ADVISORY",       "FOCUS",           "DIARY",     "BUZZ",           "WITHDRAWN",
-    "TAKE A LOOK",
-});
-
-// Words that open an editor's advisory: "(Adds quote in paragraph 3)".
-constexpr auto kAdvisoryVerbs = std::to_array<string_view>({
-    "Adds",    "Updates",  "Corrects", "Recasts",  "Refiles",    "Changes",   "Fixes",
-    "Removes", "Rewrites", "Repeats",  "Deletes",  "Inserts",    "Clarifies", "Withdraws",
-    "Amends",  "Moves",    "Restores", "Replaces", "Reinstates", "Writethru",
-});
-
-struct RolePhrase {
-  string_view phrase;  // matched ASCII case-insensitively
-  ContributorRole role;
-};
-
-// Sign-off roles; longer phrases first so "Additional reporting by" wins over "reporting by".
-constexpr auto kRolePhrases = std::to_array<RolePhrase>({
-    {"Additional reporting by", ContributorRole::kAdditionalReporting},
-    {"Additional writing by", ContributorRole::kWriter},
-    {"Reporting and writing by", ContributorRole::kReporter},
-    {"Reporting by", ContributorRole::kReporter},
-    {"Reported by", ContributorRole::kReporter},
-    {"Writing by", ContributorRole::kWriter},
-    {"Written by", ContributorRole::kWriter},
-    {"Compiled by", ContributorRole::kWriter},
-    {"Editing by", ContributorRole::kEditor},
-    {"Edited by", ContributorRole::kEditor},
-    {"Photography by", ContributorRole::kPhotographer},
-    {"Photographs by", ContributorRole::kPhotographer},
-    {"Photos by", ContributorRole::kPhotographer},
-    {"Photo by", ContributorRole::kPhotographer},
-});
-
-struct MonthName {
-  string_view name;  // matched ASCII case-insensitively, optional trailing '.'
-  unsigned month;
-};
-
-constexpr auto kMonths = std::to_array<MonthName>({
-    {"january", 1},   {"february", 2},  {"march", 3},  {"april", 4},     {"may", 5},
-    {"june", 6},      {"july", 7},      {"august", 8}, {"september", 9}, {"october", 10},
-    {"november", 11}, {"december", 12}, {"jan", 1},    {"feb", 2},       {"mar", 3},
-    {"apr", 4},       {"jun", 6},       {"jul", 7},    {"aug", 8},       {"sep", 9},
-    {"sept", 9},      {"oct", 10},      {"nov", 11},   {"dec", 12},      {"febr", 2},
-});
-
 // Lower-case words allowed inside a place name ("Rio de Janeiro", "STRATFORD upon AVON").
 constexpr auto kNameParticles = std::to_array<string_view>({
     "de",  "da",  "do",  "dos", "das", "del",  "della", "di", "la", "le",
@@ -247,6 +110,17 @@ constexpr auto kNamedEntities = std::to_array<NamedEntity>({
     {"laquo", 0xAB},   {"raquo", 0xBB},   {"eacute", 0xE9},   {"egrave", 0xE8},  {"uuml", 0xFC},
     {"shy", 0xAD},
 });
+
+// Everything a cleaning pass needs besides the text: rules, reception time, explain sink.
+struct Env {
+  const CleanRules& rules;
+  const CleanContext& ctx;
+  std::vector<ExplainEntry>* explain;
+  void note(std::string_view rule, std::string_view field, std::string_view text) const {
+    if (explain != nullptr)
+      explain->push_back({std::string(rule), std::string(field), std::string(text)});
+  }
+};
 
 // =============================================================================================
 // Small string helpers
@@ -495,6 +369,26 @@ std::optional<Repair> try_mojibake(string_view s, size_t pos, char32_t lead) {
   return Repair{cp, consumed};
 }
 
+// NFC for the common case: composes the last character of `out` with the combining mark `mark`
+// when Unicode defines a precomposed character for the pair (clean_nfc_table.hpp: Latin, Greek,
+// Cyrillic). Returns false (nothing changed) otherwise.
+bool compose_last(std::string& out, char32_t mark) {
+  if (out.empty()) return false;
+  size_t b = out.size() - 1;
+  while (b > 0 && out.size() - b < 4 && (static_cast<unsigned char>(out[b]) & 0xC0u) == 0x80u) --b;
+  const Decoded prev = decode_utf8(out, b);
+  if (!prev.ok || b + prev.len != out.size()) return false;
+  const auto it =
+      std::lower_bound(kCompositions.begin(), kCompositions.end(), Composition{prev.cp, mark, 0},
+                       [](const Composition& x, const Composition& y) {
+                         return x.base != y.base ? x.base < y.base : x.mark < y.mark;
+                       });
+  if (it == kCompositions.end() || it->base != prev.cp || it->mark != mark) return false;
+  out.resize(b);
+  append_utf8(out, it->composed);
+  return true;
+}
+
 std::string normalize_chars(string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -537,6 +431,8 @@ std::string normalize_chars(string_view in) {
       out += ' ';
     } else if (cp == 0x200B || cp == 0x2060 || cp == 0xFEFF || cp == 0xAD) {
       // zero-width characters and soft hyphens dropped
+    } else if (cp >= 0x300 && cp <= 0x36F && compose_last(out, cp)) {
+      // "e" + U+0301 -> "é" (NFC composition)
     } else {
       append_utf8(out, cp);
     }
@@ -578,13 +474,16 @@ std::string normalize_ws(string_view s) {
 }
 
 // Removes link hints glued to the link text ("statementopens a new tab"). Returns spans removed.
-uint32_t strip_glued_link_hints(std::string& p) {
+uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
   uint32_t removed = 0;
-  for (string_view hint : kGluedLinkHints) {
+  if (p.find_first_of(env.rules.glued_first_bytes) == npos) return 0;
+  for (const SpanRule& rule : env.rules.set.glued_spans) {
+    const string_view hint = rule.text;
     if (p.find(hint) == npos) continue;
     std::string out;
     out.reserve(p.size());
     size_t i = 0;
+    bool changed = false;
     while (i < p.size()) {
       const size_t f = p.find(hint, i);
       if (f == npos) {
@@ -595,12 +494,14 @@ uint32_t strip_glued_link_hints(std::string& p) {
       out.append(p, i, f - i);
       if (glued) {
         ++removed;
+        changed = true;
+        env.note(rule.id, "removed", hint);
       } else {
         out.append(hint);
       }
       i = f + hint.size();
     }
-    p = normalize_ws(out);
+    if (changed) p = normalize_ws(out);
   }
   return removed;
 }
@@ -609,32 +510,61 @@ uint32_t strip_glued_link_hints(std::string& p) {
 // Line classification
 // =============================================================================================
 
-const BoilerplateRule* match_boilerplate(string_view t) {
-  std::string collapsed;
-  if (t.size() <= 60) collapsed = normalize_ws(t);
-  for (const auto& r : kBoilerplateRules) {
+// "mb-ldf/abl/dch": lower-case letter groups (1..5) joined by '/' or '-', at least one '/'.
+bool is_desk_initials(string_view t) {
+  size_t group = 0;
+  bool slash = false;
+  for (char c : t) {
+    if (is_lower(c)) {
+      if (++group > 5) return false;
+    } else if ((c == '/' || c == '-') && group > 0) {
+      slash = slash || c == '/';
+      group = 0;
+    } else {
+      return false;
+    }
+  }
+  return slash && group > 0;
+}
+
+// The line rule matching the whole trimmed line `t`, or nullptr. Exact rules first (one hash
+// lookup), then prefix, suffix and wrapped rules dispatched on the first/last byte.
+const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
+  if (t.empty()) return nullptr;
+  const auto& lines = R.set.lines;
+  if (t.size() <= R.exact_max_len) {
+    std::string key = fold_case(normalize_ws(t));
+    auto it = R.exact.find(key);
+    if (it != R.exact.end() && t.size() <= lines[it->second].max_len) return &lines[it->second];
+  }
+  for (uint32_t k : R.prefix_by_byte[static_cast<unsigned char>(t[0])]) {
+    const LineRule& r = lines[k];
     if (t.size() > r.max_len) continue;
-    switch (r.match) {
-      case LineMatch::kExact:
-        if (iequals(collapsed, r.text)) return &r;
-        break;
-      case LineMatch::kPrefix:
-        if (t.substr(0, std::min(t.size(), r.text.size())) == r.text &&
-            (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) ||
-             !is_alnum(r.text.back()))) {
-          return &r;
-        }
-        break;
-      case LineMatch::kSuffix:
-        // Link text only: a line holding a sentence (a caption, a paragraph) is not chrome.
-        if (iends_with(t, r.text) && t.find(". ") == npos) return &r;
-        break;
-      case LineMatch::kWrapped:
-        if (t.size() >= r.text.size() + r.closer.size() && t.substr(0, r.text.size()) == r.text &&
-            t.substr(t.size() - r.closer.size()) == r.closer) {
-          return &r;
-        }
-        break;
+    if (t.substr(0, std::min(t.size(), r.text.size())) == r.text &&
+        (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) || !is_alnum(r.text.back()))) {
+      return &r;
+    }
+  }
+  for (uint32_t k : R.suffix_by_byte[static_cast<unsigned char>(to_lower(t.back()))]) {
+    const LineRule& r = lines[k];
+    // Link text only: a line holding a sentence (a caption, a paragraph) is not chrome.
+    if (t.size() <= r.max_len && iends_with(t, r.text) && t.find(". ") == npos) return &r;
+  }
+  if (t.size() <= R.contains_max_len) {
+    for (uint32_t k : R.contains) {
+      if (t.size() <= lines[k].max_len && t.find(lines[k].text) != npos) return &lines[k];
+    }
+  }
+  if (!R.initials.empty() && is_lower(t[0]) && is_desk_initials(t)) {
+    for (uint32_t k : R.initials) {
+      if (t.size() <= lines[k].max_len) return &lines[k];
+    }
+  }
+  for (uint32_t k : R.wrapped_by_byte[static_cast<unsigned char>(t[0])]) {
+    const LineRule& r = lines[k];
+    if (t.size() <= r.max_len && t.size() >= r.text.size() + r.closer.size() &&
+        t.substr(0, r.text.size()) == r.text && t.substr(t.size() - r.closer.size()) == r.closer) {
+      return &r;
     }
   }
   return nullptr;
@@ -700,21 +630,25 @@ bool is_person_name(string_view s) {
   return std::all_of(words.begin(), words.end(), is_name_word);
 }
 
-std::optional<ContributorRole> match_role(string_view s, size_t& len) {
-  for (const auto& r : kRolePhrases) {
+std::optional<ContributorRole> match_role(const CleanRules& R, string_view s, size_t& len,
+                                          const RoleRule** which = nullptr) {
+  if (s.empty()) return std::nullopt;
+  for (uint32_t k : R.role_by_byte[static_cast<unsigned char>(s[0])]) {
+    const RoleRule& r = R.set.roles[k];
     if (istarts_with(s, r.phrase) &&
         (s.size() == r.phrase.size() || is_blank(s[r.phrase.size()]))) {
       len = r.phrase.size();
+      if (which != nullptr) *which = &r;
       return r.role;
     }
   }
   return std::nullopt;
 }
 
-bool starts_with_advisory(string_view p) {
+bool starts_with_advisory(const CleanRules& R, string_view p) {
   if (p.size() < 3 || p[0] != '(') return false;
   string_view rest = p.substr(1);
-  for (string_view v : kAdvisoryVerbs) {
+  for (const std::string& v : R.advisory_verbs) {
     if (rest.substr(0, std::min(rest.size(), v.size())) == v &&
         (rest.size() == v.size() || !is_alpha(rest[v.size()]))) {
       return true;
@@ -763,9 +697,15 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
   if (p.empty() || p.size() > 120) return false;
   bool had_by = false;
   if (p.substr(0, std::min<size_t>(p.size(), 3)) == "By " ||
-      p.substr(0, std::min<size_t>(p.size(), 3)) == "BY ") {
+      p.substr(0, std::min<size_t>(p.size(), 3)) == "BY " ||
+      p.substr(0, std::min<size_t>(p.size(), 3)) == "by ") {  // AFP: "by Nina LARSON"
     had_by = true;
     p = trim(p.substr(3));
+  } else if (p.substr(0, std::min<size_t>(p.size(), 4)) == "Por " ||
+             p.substr(0, std::min<size_t>(p.size(), 4)) == "Par " ||
+             p.substr(0, std::min<size_t>(p.size(), 4)) == "Von ") {  // es/pt, fr, de bylines
+    had_by = true;
+    p = trim(p.substr(4));
   }
   bool affiliation = false;
   std::vector<string_view> names;
@@ -791,8 +731,8 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
 enum class LineKind : uint8_t { kJoin, kBreakBefore, kStandalone };
 
 // `byline_possible`: near the top of the body and not inside a wrapped paragraph.
-LineKind classify_line(string_view t, bool byline_possible) {
-  if (starts_with_advisory(t)) {
+LineKind classify_line(const CleanRules& R, string_view t, bool byline_possible) {
+  if (starts_with_advisory(R, t)) {
     // "(In 2019 it was ...)" inside a wrapped paragraph is prose, not an advisory.
     const bool weak = t[1] == 'I' || t[1] == 'T';
     if (!weak || t.find("story") != npos) {
@@ -802,7 +742,7 @@ LineKind classify_line(string_view t, bool byline_possible) {
   // A sign-off starts a line with a capital ("...the paper's\nreporting by" is prose).
   const string_view u = t[0] == '(' ? t.substr(1) : t;
   size_t len = 0;
-  if (!u.empty() && is_upper(u[0]) && match_role(u, len)) return LineKind::kBreakBefore;
+  if (!u.empty() && is_upper(u[0]) && match_role(R, u, len)) return LineKind::kBreakBefore;
   if (byline_possible && parse_byline(t, nullptr)) return LineKind::kStandalone;
   return LineKind::kJoin;
 }
@@ -824,10 +764,14 @@ void join_line(std::string& cur, string_view t) {
 // =============================================================================================
 
 // Consumes "UPDATE 2-" style tags at the start of `h`.
-void split_headline_tags(std::string_view& h, CleanStory& out) {
+void split_headline_tags(const Env& env, std::string_view& h, CleanStory& out) {
+  const CleanRules& R = env.rules;
   for (;;) {
+    if (h.empty()) return;
     bool matched = false;
-    for (string_view tag : kHeadlineTags) {
+    for (uint32_t k : R.tag_by_byte[static_cast<unsigned char>(h[0])]) {
+      const HeadlineTagRule& rule = R.set.headline_tags[k];
+      const string_view tag = rule.tag;
       if (h.substr(0, std::min(h.size(), tag.size())) != tag) continue;
       size_t i = tag.size();
       size_t num_start = npos;
@@ -851,12 +795,13 @@ void split_headline_tags(std::string_view& h, CleanStory& out) {
         const string_view num = h.substr(num_start, num_end - num_start);
         norm += ' ';
         norm.append(num);
-        if (tag == "UPDATE") {
+        if (rule.number_is_version) {
           uint32_t v = 0;
           for (char c : num) v = v * 10 + static_cast<uint32_t>(c - '0');
           out.version_number = v;
         }
       }
+      env.note(rule.id, "headline.tags", trim(h.substr(0, i)));
       out.version_tags.push_back(std::move(norm));
       h.remove_prefix(i);
       matched = true;
@@ -912,50 +857,81 @@ struct DatelineMatch {
   size_t body_offset;  // where the story text starts after the dash
 };
 
-std::optional<unsigned> parse_month(string_view s, size_t& i) {
+// A month name from the rules (any language, any case; "Sept.", "März", "déc.") at s[i].
+// `capital`: the name must start with a capital (month-first English dates).
+std::optional<unsigned> parse_month(const CleanRules& R, string_view s, size_t& i, bool capital) {
   size_t j = i;
-  while (j < s.size() && is_alpha(s[j]) && j - i < 10) ++j;
+  while (j < s.size() && (is_alpha(s[j]) || is_non_ascii(s[j])) && j - i <= R.month_max_len) ++j;
   const string_view word = s.substr(i, j - i);
-  if (word.size() < 3 || !is_upper(word[0])) return std::nullopt;
-  for (const auto& m : kMonths) {
-    if (iequals(word, m.name)) {
-      if (j < s.size() && s[j] == '.') ++j;
-      i = j;
-      return m.month;
-    }
-  }
-  return std::nullopt;
+  if (word.size() < 3 || word.size() > R.month_max_len) return std::nullopt;
+  if (capital && !is_upper(word[0])) return std::nullopt;
+  const auto it = R.month_by_name.find(fold_case(word));
+  if (it == R.month_by_name.end()) return std::nullopt;
+  if (j < s.size() && s[j] == '.') ++j;
+  i = j;
+  return it->second;
 }
 
-std::optional<unsigned> parse_day(string_view s, size_t& i) {
+// Day of month at s[i]: "12", "3." (German), "1er" (French). Advances i.
+std::optional<unsigned> parse_day(string_view s, size_t& i, bool day_first) {
   size_t j = i;
   while (j < s.size() && is_digit(s[j]) && j - i < 3) ++j;
-  if (j == i || j - i > 2 || (j < s.size() && is_alnum(s[j]))) return std::nullopt;
+  if (j == i || j - i > 2) return std::nullopt;
   unsigned v = 0;
   for (size_t k = i; k < j; ++k) v = v * 10 + static_cast<unsigned>(s[k] - '0');
   if (v < 1 || v > 31) return std::nullopt;
+  if (day_first && v == 1 && s.substr(j, 2) == "er") j += 2;
+  if (j < s.size() && is_alnum(s[j])) return std::nullopt;
+  if (day_first && j < s.size() && s[j] == '.') ++j;
   i = j;
   return v;
 }
 
-// "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
-bool parse_date(string_view s, size_t& i, unsigned& month, unsigned& day) {
+// Optional year after a date: ", 2023", " 2023", " de 2023". Advances i when present.
+unsigned parse_year(string_view s, size_t& i) {
   size_t j = i;
-  if (auto m = parse_month(s, j)) {
+  if (j < s.size() && s[j] == ',') ++j;
+  if (j >= s.size() || s[j] != ' ') return 0;
+  ++j;
+  if (s.substr(j, 3) == "de ") j += 3;
+  if (j + 4 > s.size()) return 0;
+  unsigned y = 0;
+  for (size_t k = j; k < j + 4; ++k) {
+    if (!is_digit(s[k])) return 0;
+    y = y * 10 + static_cast<unsigned>(s[k] - '0');
+  }
+  if ((j + 4 < s.size() && is_alnum(s[j + 4])) || y < 1900 || y > 2199) return 0;
+  i = j + 4;
+  return y;
+}
+
+// "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
+// "Nov 12", "Sept. 3", "November 12", "12 November", "27 novembre", "3. März",
+// "5 de diciembre", "1er décembre", each with an optional year. Sets month/day/year (0 if
+// absent), advances i.
+bool parse_date(const CleanRules& R, string_view s, size_t& i, unsigned& month, unsigned& day,
+                unsigned& year) {
+  size_t j = i;
+  if (auto m = parse_month(R, s, j, true)) {
     if (j >= s.size() || s[j] != ' ') return false;
     ++j;
-    if (auto d = parse_day(s, j)) {
-      month = *m, day = *d, i = j;
+    if (auto d = parse_day(s, j, false)) {
+      month = *m, day = *d;
+      year = parse_year(s, j);
+      i = j;
       return true;
     }
     return false;
   }
   j = i;
-  if (auto d = parse_day(s, j)) {
+  if (auto d = parse_day(s, j, true)) {
     if (j >= s.size() || s[j] != ' ') return false;
     ++j;
-    if (auto m = parse_month(s, j)) {
-      month = *m, day = *d, i = j;
+    if (s.substr(j, 3) == "de ") j += 3;
+    if (auto m = parse_month(R, s, j, false)) {
+      month = *m, day = *d;
+      year = parse_year(s, j);
+      i = j;
       return true;
     }
   }
@@ -1055,15 +1031,23 @@ std::chrono::year_month_day clamp_received(std::chrono::sys_seconds t) {
   return year_month_day{floor<days>(t)};
 }
 
-// The year (received year, or the one before/after) that puts the date nearest to reception.
-std::string resolve_date(unsigned month, unsigned day, std::chrono::sys_seconds received) {
+// The year as sent, else the received year or the one before/after, whichever puts the date
+// nearest to reception.
+std::string resolve_date(unsigned month, unsigned day, unsigned sent_year,
+                         std::chrono::sys_seconds received) {
   using namespace std::chrono;
   const year_month_day r = clamp_received(received);
   const sys_days rd{r};
   bool found = false;
   year_month_day best{};
   long long best_diff = 0;
-  for (int dy = -1; dy <= 1; ++dy) {
+  if (sent_year != 0) {
+    best = year_month_day{std::chrono::year{static_cast<int>(sent_year)}, std::chrono::month{month},
+                          std::chrono::day{day}};
+    found = best.ok();
+    if (!found) return {};
+  }
+  for (int dy = -1; dy <= 1 && sent_year == 0; ++dy) {
     const year_month_day c{r.year() + years{dy}, std::chrono::month{month}, std::chrono::day{day}};
     if (!c.ok()) continue;
     long long diff = (sys_days{c} - rd).count();
@@ -1090,7 +1074,8 @@ std::string resolve_date(unsigned month, unsigned day, std::chrono::sys_seconds 
 
 // "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - " or "LOCATION, Mon DD - " at the start
 // of `p` (whitespace-normalised). Only the first ~120 bytes are examined.
-std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& ctx) {
+std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
+                                            const CleanContext& ctx) {
   const size_t window = std::min<size_t>(p.size(), 120);
   // Form 1: location, date [(agency)] dash.
   for (size_t c = p.find(','); c != npos && c < window; c = p.find(',', c + 1)) {
@@ -1098,7 +1083,8 @@ std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& c
     size_t i = c + 2;
     unsigned month = 0;
     unsigned day = 0;
-    if (!parse_date(p, i, month, day)) continue;
+    unsigned year = 0;
+    if (!parse_date(R, p, i, month, day, year)) continue;
     std::string agency;
     size_t j = i;
     while (j < p.size() && p[j] == ' ') ++j;
@@ -1109,7 +1095,21 @@ std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& c
     if (!parse_dash(p, i)) continue;
     const string_view loc = trim(p.substr(0, c));
     if (!looks_like_place(loc)) return std::nullopt;
-    return DatelineMatch{{std::string(loc), resolve_date(month, day, ctx.received_at), agency}, i};
+    return DatelineMatch{
+        {std::string(loc), resolve_date(month, day, year, ctx.received_at), agency}, i};
+  }
+  // Form 3 (briefs, no location): date (agency) dash, "Nov 12 (Reuters) - Acme Corp:".
+  {
+    size_t i = 0;
+    unsigned month = 0, day = 0, year = 0;
+    if (parse_date(R, p, i, month, day, year)) {
+      size_t j = i;
+      while (j < p.size() && p[j] == ' ') ++j;
+      if (auto a = parse_agency(p, j); a && parse_dash(p, j)) {
+        return DatelineMatch{{{}, resolve_date(month, day, year, ctx.received_at), std::move(*a)},
+                             j};
+      }
+    }
   }
   // Form 2: location (agency) dash.
   const size_t open = p.find(" (");
@@ -1127,11 +1127,12 @@ std::optional<DatelineMatch> parse_dateline(string_view p, const CleanContext& c
 // =============================================================================================
 
 // Parses one role segment's names ("A in Paris, B and C in London"). False if not a name list.
-bool parse_names(string_view names, ContributorRole role, std::vector<Contributor>& out) {
+bool parse_names(const CleanRules& R, string_view names, ContributorRole role,
+                 std::vector<Contributor>& out) {
   const size_t first = out.size();
   for (string_view piece : split_name_list(names)) {
     size_t len = 0;
-    if (auto r = match_role(piece, len)) {  // "Reporting by A, editing by B"
+    if (auto r = match_role(R, piece, len)) {  // "Reporting by A, editing by B"
       role = *r;
       piece = trim(piece.substr(len));
       if (piece.empty()) continue;
@@ -1166,7 +1167,8 @@ bool parse_names(string_view names, ContributorRole role, std::vector<Contributo
 }
 
 // "Reporting by A, B and C; Editing by D and E" (optionally in parentheses).
-bool parse_signoff(string_view p, std::vector<Contributor>& contributors) {
+bool parse_signoff(const CleanRules& R, string_view p, std::vector<Contributor>& contributors,
+                   const RoleRule** which) {
   p = trim(p);
   if (p.size() > 600 || p.empty()) return false;
   if (p[0] == '(') {
@@ -1176,9 +1178,14 @@ bool parse_signoff(string_view p, std::vector<Contributor>& contributors) {
     if (!rest.empty() && !(rest.substr(0, std::min<size_t>(rest.size(), 2)) == "((")) return false;
     p = trim(p.substr(1, close - 1));
   }
+  // "(Bericht von A, redigiert von B. Bei Rückfragen ... newsroom@...)": a contact trailer after
+  // the sign-off sentence goes with it.
+  if (const size_t dot = p.find(". "); dot != npos && p.find('@', dot) != npos) {
+    p = p.substr(0, dot);
+  }
   while (!p.empty() && (p.back() == '.' || p.back() == ' ')) p.remove_suffix(1);
   size_t len = 0;
-  if (!match_role(p, len)) return false;
+  if (!match_role(R, p, len, which)) return false;
   std::vector<Contributor> found;
   size_t start = 0;
   while (start <= p.size()) {
@@ -1187,22 +1194,25 @@ bool parse_signoff(string_view p, std::vector<Contributor>& contributors) {
     const string_view seg = trim(p.substr(start, end - start));
     start = end + 1;
     if (seg.empty()) continue;
-    if (auto role = match_role(seg, len)) {
-      if (!parse_names(trim(seg.substr(len)), *role, found)) return false;
+    if (auto role = match_role(R, seg, len)) {
+      if (!parse_names(R, trim(seg.substr(len)), *role, found)) return false;
       continue;
     }
     // Unknown "<Role> by <names>" (e.g. "Graphics by X"): accepted, names not recorded.
     const size_t by = seg.find(" by ");
     if (by == npos || by > 30 || !is_upper(seg[0])) return false;
     std::vector<Contributor> ignored;
-    if (!parse_names(trim(seg.substr(by + 4)), ContributorRole::kReporter, ignored)) return false;
+    if (!parse_names(R, trim(seg.substr(by + 4)), ContributorRole::kReporter, ignored)) {
+      return false;
+    }
   }
   for (auto& c : found) add_contributor(contributors, std::move(c));
   return true;
 }
 
 // "Associated Press writers A in B and C contributed to this report."
-bool parse_ap_contributed(string_view p, std::vector<Contributor>& contributors) {
+bool parse_ap_contributed(const CleanRules& R, string_view p,
+                          std::vector<Contributor>& contributors) {
   p = trim(p);
   if (p.size() > 400) return false;
   string_view s = p;
@@ -1224,7 +1234,7 @@ bool parse_ap_contributed(string_view p, std::vector<Contributor>& contributors)
     s.remove_prefix(sp + 1);
   }
   std::vector<Contributor> found;
-  if (!parse_names(s, ContributorRole::kAdditionalReporting, found)) return false;
+  if (!parse_names(R, s, ContributorRole::kAdditionalReporting, found)) return false;
   for (auto& c : found) add_contributor(contributors, std::move(c));
   return true;
 }
@@ -1236,14 +1246,15 @@ bool is_sentence_end(char c) {
 struct CaptionMatch {
   Caption caption;
   uint32_t chrome_removed;
+  std::string_view rule;  // id of the credit rule
 };
 
-std::optional<CaptionMatch> parse_caption(string_view p) {
+std::optional<CaptionMatch> parse_caption(const CleanRules& R, string_view p) {
   uint32_t chrome = 0;
   string_view t = trim(p);
-  for (bool again = true; again;) {
+  for (bool again = true; again && !t.empty();) {
     again = false;
-    for (string_view c : kCaptionChrome) {
+    for (const std::string& c : R.set.caption_chrome) {
       if (iends_with(t, c)) {
         t = trim(t.substr(0, t.size() - c.size()));
         ++chrome;
@@ -1255,38 +1266,49 @@ std::optional<CaptionMatch> parse_caption(string_view p) {
   if (t.empty()) return std::nullopt;
   size_t start = npos;
   string_view credit;
+  const CreditRule* rule = nullptr;
   if (t.back() == ')') {
     // "(AP Photo/Evan Vucci)", "(Photo by Jane Doe/AFP via Getty Images)"
     const size_t open = t.rfind('(');
     if (open != npos && t.size() - open <= 100) {
       const string_view inner = trim(t.substr(open + 1, t.size() - open - 2));
-      for (string_view m : kCreditMarkers) {
-        if (inner.substr(0, std::min(inner.size(), m.size())) == m) {
-          start = open;
-          credit = inner;
-          break;
+      if (!inner.empty()) {
+        for (uint32_t k : R.credit_by_byte[static_cast<unsigned char>(inner[0])]) {
+          const string_view m = R.set.caption_credits[k].marker;
+          if (inner.substr(0, std::min(inner.size(), m.size())) == m) {
+            start = open;
+            credit = inner;
+            rule = &R.set.caption_credits[k];
+            break;
+          }
         }
       }
     }
   }
   if (start == npos) {
-    for (string_view m : kCreditMarkers) {
-      const size_t f = t.rfind(m);
-      if (f == npos || (f > 0 && t[f - 1] != ' ')) continue;
-      // Generic markers ("Photo: ", "Photo by ") must follow a sentence end: a caption's text
-      // ends before its credit, while prose may mention "Photo by Night".
-      const bool distinctive = m.find('/') != npos;
-      if (!distinctive && f >= 2 && !is_sentence_end(t[f - 2])) continue;
-      const string_view tail = t.substr(f);
-      if (tail.size() > 80 || tail.find(". ") != npos || split_words(tail).size() > 10) continue;
-      if (start == npos || f > start) start = f, credit = tail;
+    // A credit is at most 80 bytes at the end: only that tail is scanned, latest match wins.
+    const size_t from = t.size() > 80 ? t.size() - 80 : 0;
+    for (size_t f = t.size(); f-- > from && start == npos;) {
+      if (f > 0 && t[f - 1] != ' ') continue;
+      for (uint32_t k : R.credit_by_byte[static_cast<unsigned char>(t[f])]) {
+        const CreditRule& c = R.set.caption_credits[k];
+        if (t.compare(f, c.marker.size(), c.marker) != 0) continue;
+        // Generic markers ("Photo: ", "Photo by ") must follow a sentence end: a caption's
+        // text ends before its credit, while prose may mention "Photo by Night".
+        if (!c.distinctive && f >= 2 && !is_sentence_end(t[f - 2])) continue;
+        const string_view tail = t.substr(f);
+        if (tail.find(". ") != npos || split_words(tail).size() > 10) continue;
+        start = f, credit = tail, rule = &c;
+        break;
+      }
     }
   }
   if (start == npos) return std::nullopt;
   while (!credit.empty() && credit.back() == '.') credit.remove_suffix(1);
   credit = trim(credit);
   if (credit.empty() || credit.back() == '/') return std::nullopt;
-  return CaptionMatch{{std::string(trim(t.substr(0, start))), std::string(credit)}, chrome};
+  return CaptionMatch{
+      {std::string(trim(t.substr(0, start))), std::string(credit)}, chrome, rule->id};
 }
 
 // "REUTERS/Kevin Lamarque/File Photo" -> "Kevin Lamarque"; "" for agencies, TV, handouts.
@@ -1422,9 +1444,244 @@ class LineReader {
   size_t pos_;
 };
 
+// =============================================================================================
+// Quotes
+// =============================================================================================
+
+bool is_speech_verb(const CleanRules& R, string_view w) {
+  return std::binary_search(
+      R.speech_verbs.begin(), R.speech_verbs.end(), w,
+      [](const auto& x, const auto& y) { return string_view(x) < string_view(y); });
+}
+
+bool is_pronoun(string_view w) {
+  constexpr auto kPronouns = std::to_array<string_view>(
+      {"he",    "she",   "they", "it",   "we",   "i",    "you", "il",  "elle",
+       "ils",   "elles", "on",   "nous", "er",   "sie",  "es",  "wir", "ella",
+       "ellos", "lui",   "lei",  "ele",  "eles", "this", "that"});
+  const std::string l = fold_case(w);
+  return std::find(kPronouns.begin(), kPronouns.end(), l) != kPronouns.end();
+}
+
+// Words that cannot open an attribution's subject ("..., and then the company said").
+bool is_clause_word(string_view w) {
+  constexpr auto kWords = std::to_array<string_view>(
+      {"and", "but",   "or", "then", "also", "as",   "while", "when", "because", "so", "which",
+       "who", "where", "et", "mais", "y",    "pero", "und",   "aber", "e",       "ma", "mas"});
+  return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
+}
+
+// Auxiliaries of compound speech verbs: "a déclaré", "ha detto", "hat gesagt".
+bool is_auxiliary(string_view w) { return w == "a" || w == "ha" || w == "hat" || w == "has"; }
+
+string_view span_of(const std::vector<string_view>& words, size_t b, size_t e) {
+  return {words[b].data(),
+          static_cast<size_t>(words[e - 1].data() + words[e - 1].size() - words[b].data())};
+}
+
+bool has_capital(string_view w) { return !w.empty() && (is_upper(w[0]) || is_non_ascii(w[0])); }
+
+// The attribution's subject as written (title included, appositive after a comma dropped),
+// or "" when there is no acceptable subject.
+std::string subject(string_view s) {
+  const auto words = split_words(s);
+  if (words.empty() || words.size() > 8) return {};
+  if (words.size() == 1 && is_pronoun(words[0])) return {};
+  if (is_clause_word(words[0])) return {};
+  for (string_view w : words) {
+    for (char c : w) {
+      if (c == '"' || c == '(' || c == ')' || c == ';' || c == ':' || is_digit(c)) return {};
+    }
+  }
+  return std::string(s);
+}
+
+// Attribution after a closing quote: ", Sullivan said", " said Gov. Martin Olsen at ...",
+// ", afirmó la ministra de Transportes, Elena Robles, en ...", " Marta Keller, the ECB's
+// president, told ...". `after` runs to the end of the sentence.
+std::string speaker_after(const CleanRules& R, string_view after) {
+  after = trim(after);
+  if (!after.empty() && after[0] == ',') after = trim(after.substr(1));
+  if (after.empty()) return {};
+  // Comma-separated segments of the clause.
+  std::vector<string_view> segs;
+  for (size_t b = 0; b <= after.size();) {
+    size_t e = after.find(',', b);
+    if (e == npos) e = after.size();
+    segs.push_back(trim(after.substr(b, e - b)));
+    b = e + 1;
+  }
+  const auto words = split_words(segs[0]);
+  if (words.empty()) return {};
+  size_t v = 0;
+  if (is_auxiliary(words[0]) && words.size() > 1 && is_speech_verb(R, words[1])) v = 1;
+  if (v == 1 || is_speech_verb(R, words[0])) {
+    // Verb first: the subject follows, up to its last capitalised word ("at a ribbon-cutting"
+    // and other trailing phrases dropped).
+    if (words.size() <= v + 1) return {};
+    size_t e = words.size();
+    size_t last_cap = npos;
+    for (size_t k = v + 1; k < e; ++k) {
+      if (has_capital(words[k])) last_cap = k;
+    }
+    if (last_cap != npos) e = last_cap + 1;
+    std::string subj(span_of(words, v + 1, e));
+    // "la ministra de Transportes, Elena Robles": a title then the person's name.
+    if (!has_capital(words[v + 1]) && segs.size() > 1 && is_person_name(segs[1]) &&
+        !split_words(segs[1]).empty() && split_words(segs[1]).size() <= 4) {
+      subj += ", ";
+      subj.append(segs[1]);
+    }
+    return subject(subj);
+  }
+  // Subject first, then the verb (within the first segment, or after an appositive).
+  for (size_t k = 1; k < words.size() && k <= 8; ++k) {
+    if (is_speech_verb(R, words[k]) ||
+        (is_auxiliary(words[k]) && k + 1 < words.size() && is_speech_verb(R, words[k + 1]))) {
+      return subject(span_of(words, 0, k));
+    }
+  }
+  if (segs.size() >= 3) {  // "Marta Keller, the ECB's president, told ..."
+    for (size_t g = 2; g < segs.size(); ++g) {
+      const auto w = split_words(segs[g]);
+      if (!w.empty() && is_speech_verb(R, w[0])) return subject(segs[0]);
+    }
+  }
+  return {};
+}
+
+// Attribution before an opening quote: "Sullivan said: ", "On Monday, Biden said, ".
+std::string speaker_before(const CleanRules& R, string_view before) {
+  before = trim(before);
+  if (before.empty() || (before.back() != ':' && before.back() != ',')) return {};
+  before.remove_suffix(1);
+  size_t from = before.size() > 120 ? before.size() - 120 : 0;
+  while (from < before.size() && (static_cast<unsigned char>(before[from]) & 0xC0u) == 0x80u) {
+    ++from;  // start on a character boundary
+  }
+  const auto words = split_words(before.substr(from));
+  if (words.size() < 2 || !is_speech_verb(R, words.back())) return {};
+  // The subject runs back from the verb to the clause start (sentence start or a comma).
+  size_t end = words.size() - 1;
+  if (end > 0 && is_auxiliary(words[end - 1])) --end;
+  size_t b = end;
+  while (b > 0 && end - b < 8) {
+    const string_view w = words[b - 1];
+    if (w.back() == ',' || w.back() == '.' || w.back() == ';' || w.back() == ':') break;
+    --b;
+  }
+  if (b == end) return {};
+  if (b > 0) {
+    const string_view prev = words[b - 1];
+    if (prev.back() != ',' && prev.back() != '.' && prev.back() != ';' && prev.back() != ':') {
+      return {};
+    }
+  }
+  return subject(span_of(words, b, end));
+}
+
+// Quoted spans of `p`: “…”, "…", «…», „…“ pairs, in order.
+struct QuoteSpan {
+  size_t open, inner_begin, inner_end, close_end;
+};
+
+std::vector<QuoteSpan> quote_spans(string_view p) {
+  constexpr string_view kLeft = "\xE2\x80\x9C";     // “
+  constexpr string_view kRight = "\xE2\x80\x9D";    // ”
+  constexpr string_view kLowLeft = "\xE2\x80\x9E";  // „
+  constexpr string_view kGuilOpen = "\xC2\xAB";     // «
+  constexpr string_view kGuilClose = "\xC2\xBB";    // »
+  std::vector<QuoteSpan> out;
+  size_t i = 0;
+  while (i < p.size()) {
+    const size_t o = p.find_first_of("\"\xE2\xC2", i);
+    if (o == npos) break;
+    string_view open;
+    size_t close = npos;
+    size_t close_len = 0;
+    if (p[o] == '"') {
+      open = "\"";
+      close = p.find('"', o + 1), close_len = 1;
+    } else if (p.compare(o, 3, kLeft) == 0) {
+      open = kLeft;
+      close = p.find(kRight, o + 3), close_len = 3;
+    } else if (p.compare(o, 3, kLowLeft) == 0) {
+      open = kLowLeft;
+      close = p.find(kLeft, o + 3), close_len = 3;
+      const size_t alt = p.find(kRight, o + 3);
+      if (alt < close) close = alt;
+    } else if (p.compare(o, 2, kGuilOpen) == 0) {
+      open = kGuilOpen;
+      close = p.find(kGuilClose, o + 2), close_len = 2;
+    } else {
+      i = o + 1;
+      continue;
+    }
+    if (close == npos) break;
+    out.push_back({o, o + open.size(), close, close + close_len});
+    i = close + close_len;
+  }
+  return out;
+}
+
+// A '.' that ends an abbreviation inside a sentence: "Gov. Martin", "AT&T.com", "U.S. Steel".
+bool is_abbreviation_period(string_view p, size_t dot) {
+  if (dot + 1 < p.size() && p[dot + 1] != ' ') return true;  // "U.S" "AT&T.com"
+  if (dot + 2 >= p.size() || !is_upper(p[dot + 2])) return false;
+  size_t b = dot;
+  while (b > 0 && is_alpha(p[b - 1])) --b;
+  const size_t len = dot - b;
+  return len >= 1 && len <= 4 && is_upper(p[b]) && (b == 0 || p[b - 1] == ' ');
+}
+
+void extract_quotes(const Env& env, CleanStory& out) {
+  for (size_t k = 0; k < out.paragraphs.size(); ++k) {
+    const string_view p = out.paragraphs[k];
+    if (p.find_first_of("\"\xE2\xC2") == npos) continue;
+    std::string last_speaker;  // of the previous attributed quote in this paragraph
+    for (const QuoteSpan& q : quote_spans(p)) {
+      string_view text = trim(p.substr(q.inner_begin, q.inner_end - q.inner_begin));
+      if (split_words(text).size() < 3) continue;  // scare quotes, titles
+      std::string speaker;
+      const char last = text.empty() ? '\0' : text.back();
+      const bool comma_after = q.close_end < p.size() && p[q.close_end] == ',';
+      if (last == ',' || last == '.' || last == '?' || last == '!' || comma_after) {
+        // The attribution runs to the end of its sentence.
+        size_t stop = q.close_end;
+        for (;;) {
+          stop = p.find_first_of(".;", stop);
+          if (stop == npos || !is_abbreviation_period(p, stop)) break;
+          ++stop;
+        }
+        speaker = speaker_after(env.rules,
+                                p.substr(q.close_end, stop == npos ? npos : stop - q.close_end));
+      }
+      if (speaker.empty()) speaker = speaker_before(env.rules, p.substr(0, q.open));
+      if (speaker.empty() && !last_speaker.empty()) {
+        // “…,” Okafor said. “…” — a quote-only sentence after an attributed quote in the same
+        // paragraph continues that speaker.
+        const string_view before = trim(p.substr(0, q.open));
+        const char b = before.empty() ? '\0' : before.back();
+        if (b == '.' || b == '?' || b == '!' || before.ends_with("\xE2\x80\x9D") || b == '"') {
+          speaker = last_speaker;
+        }
+      }
+      last_speaker = speaker;  // an unattributed quote (or a pronoun's) ends the chain
+      if (speaker.empty()) continue;
+      while (!text.empty() && text.back() == ',') text.remove_suffix(1);
+      env.note("quote", "quotes", p.substr(q.open, q.close_end - q.open));
+      out.quotes.push_back({std::string(text), std::move(speaker), static_cast<uint32_t>(k)});
+    }
+  }
+}
+
 }  // namespace
 
 CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
+  const std::shared_ptr<const CleanRules> defaults =
+      ctx.rules == nullptr ? default_clean_rules() : nullptr;
+  const Env env{ctx.rules != nullptr ? *ctx.rules : *defaults, ctx, ctx.explain};
+  const CleanRules& R = env.rules;
   CleanStory out;
   const std::string text = normalize_chars(decode_entities(utf8_text));
 
@@ -1436,18 +1693,19 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (!lr.next(line)) break;
     const string_view t = trim(line);
     if (t.empty()) continue;
-    if (match_boilerplate(t) != nullptr) {
+    if (const LineRule* r = match_boilerplate(R, t)) {
       ++out.boilerplate_removed;
+      env.note(r->id, "removed", t);
       continue;
     }
     const std::string h = normalize_ws(t);
-    if (h.size() > kMaxHeadlineBytes || parse_dateline(h, ctx) || parse_byline(h, nullptr) ||
-        starts_with_advisory(h)) {
+    if (h.size() > kMaxHeadlineBytes || parse_dateline(R, h, ctx) || parse_byline(h, nullptr) ||
+        starts_with_advisory(R, h)) {
       body_start = line_start;  // no headline: the story opens with its body
       break;
     }
     string_view hv = h;
-    split_headline_tags(hv, out);
+    split_headline_tags(env, hv, out);
     split_take_marker(hv, out);
     out.headline = std::string(trim(hv));
     out.headline_all_caps = all_caps(out.headline);
@@ -1458,7 +1716,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   // ---- paragraphs ------------------------------------------------------------------------------
   std::vector<RawParagraph> raw;
   std::string cur;
-  bool dropping_list = false;
+  const LineRule* dropping_list = nullptr;
   auto flush = [&] {
     if (!cur.empty()) raw.push_back({std::move(cur), false});
     cur.clear();
@@ -1467,18 +1725,20 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     const string_view t = trim(line);
     if (t.empty()) {
       flush();
-      dropping_list = false;
+      dropping_list = nullptr;
       continue;
     }
-    if (dropping_list && looks_like_list_item(t)) {
+    if (dropping_list != nullptr && looks_like_list_item(t)) {
       ++out.boilerplate_removed;
+      env.note(dropping_list->id, "removed", t);
       continue;
     }
-    dropping_list = false;
-    if (const BoilerplateRule* r = match_boilerplate(t)) {
+    dropping_list = nullptr;
+    if (const LineRule* r = match_boilerplate(R, t)) {
       flush();
       ++out.boilerplate_removed;
-      dropping_list = r->drops_list;
+      env.note(r->id, "removed", t);
+      if (r->drops_list) dropping_list = r;
       continue;
     }
     if (is_table_line(t)) {
@@ -1486,7 +1746,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       raw.push_back({std::string(t), true});
       continue;
     }
-    const LineKind kind = classify_line(t, raw.size() <= 3 && cur.empty());
+    const LineKind kind = classify_line(R, t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
     join_line(cur, t);
     if (kind == LineKind::kStandalone) flush();
@@ -1503,10 +1763,10 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       continue;
     }
     std::string p = normalize_ws(rp.text);
-    out.boilerplate_removed += strip_glued_link_hints(p);
+    out.boilerplate_removed += strip_glued_link_hints(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
     string_view rest = p;
-    while (starts_with_advisory(rest)) {
+    while (starts_with_advisory(R, rest)) {
       const size_t close = matching_paren(rest, 0);
       if (close == npos) break;
       const string_view inner = trim(rest.substr(1, close - 1));
@@ -1514,41 +1774,58 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
           inner.substr(0, std::min<size_t>(inner.size(), 5)) == "This ") {
         if (inner.find("story") == npos && inner.find("version") == npos) break;
       }
+      env.note("advisory", "editor_notes", rest.substr(0, close + 1));
       out.editor_notes.emplace_back(inner);
       rest = trim(rest.substr(close + 1));
     }
     if (rest.size() != p.size()) p = std::string(rest);
     if (p.empty()) continue;
-    if (!content_seen && parse_byline(p, &out.contributors)) continue;
-    if (auto cap = parse_caption(p)) {
+    if (!content_seen && parse_byline(p, &out.contributors)) {
+      env.note("byline", "contributors", p);
+      continue;
+    }
+    if (auto cap = parse_caption(R, p)) {
       out.boilerplate_removed += cap->chrome_removed;
       const std::string photographer = photographer_from_credit(cap->caption.credit);
       if (!photographer.empty()) {
         add_contributor(out.contributors, {photographer, ContributorRole::kPhotographer, {}});
       }
+      env.note(cap->rule, "captions", p);
       out.captions.push_back(std::move(cap->caption));
       continue;
     }
     if (!content_seen && !dateline_done) {
-      if (auto d = parse_dateline(p, ctx)) {
+      if (auto d = parse_dateline(R, p, ctx)) {
+        env.note("dateline", "dateline", trim(string_view(p).substr(0, d->body_offset)));
         out.dateline = std::move(d->dateline);
         p.erase(0, d->body_offset);
         dateline_done = true;
         if (p.empty()) continue;
       }
     }
-    if (parse_signoff(p, out.contributors) || parse_ap_contributed(p, out.contributors)) {
+    const RoleRule* role = nullptr;
+    if (parse_signoff(R, p, out.contributors, &role)) {
       ++out.boilerplate_removed;
+      env.note(role != nullptr ? "signoff:" + role->id : std::string("signoff"), "contributors", p);
+      continue;
+    }
+    if (parse_ap_contributed(R, p, out.contributors)) {
+      ++out.boilerplate_removed;
+      env.note("ap.contributed", "contributors", p);
       continue;
     }
     content_seen = true;
     out.paragraphs.push_back(std::move(p));
   }
 
+  extract_quotes(env, out);
   out.word_count = count_words(out.paragraphs);
   out.language = guess_language(out.paragraphs);
-  if (out.language.empty() && out.paragraphs.empty() && !out.headline.empty()) {
-    out.language = guess_language({out.headline});
+  if (out.language.empty() && !out.headline.empty()) {
+    // Too little body to tell (a brief, an alert): the headline counts too.
+    std::vector<std::string> all{out.headline};
+    all.insert(all.end(), out.paragraphs.begin(), out.paragraphs.end());
+    out.language = guess_language(all);
   }
   return out;
 }

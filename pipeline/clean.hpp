@@ -39,6 +39,15 @@ struct Caption {
   bool operator==(const Caption&) const = default;
 };
 
+// A quotation with an explicit attribution: “…,” Sullivan said / "…," said Sullivan /
+// Sullivan said: "…". `paragraph` is the 0-based index into CleanStory::paragraphs.
+struct Quote {
+  std::string text;
+  std::string speaker;
+  uint32_t paragraph = 0;
+  bool operator==(const Quote&) const = default;
+};
+
 struct CleanStory {
   std::string headline;                   // tags removed, casing as sent
   std::vector<std::string> version_tags;  // "UPDATE 1", "REFILE", "CORRECTED", "EXCLUSIVE", ...
@@ -49,15 +58,32 @@ struct CleanStory {
   std::vector<std::string> paragraphs;  // clean body paragraphs, in order
   std::vector<Caption> captions;
   std::vector<std::string> editor_notes;  // "(Adds ...)" advisories
+  std::vector<Quote> quotes;              // explicitly attributed quotes (text stays in paragraphs)
   std::string language;                   // ISO 639-1 ("en"), "" when unknown
   uint32_t word_count = 0;                // words in paragraphs
   uint32_t boilerplate_removed = 0;       // boilerplate lines/spans removed
+};
+
+struct CleanRules;  // pipeline/clean_rules.hpp
+
+// One span a rule removed or extracted, for `wirefeed process --explain`.
+struct ExplainEntry {
+  std::string rule;   // rule id from the rules file ("reuters.read-more-insert"), or the built-in
+                      // extractor ("dateline", "byline", "signoff:<role rule id>", "quote")
+  std::string field;  // where the span went: "removed", "headline.tags", "dateline",
+                      // "contributors", "captions", "editor_notes", "quotes"
+  std::string text;   // the span as it appeared (after character normalisation)
+  bool operator==(const ExplainEntry&) const = default;
 };
 
 struct CleanContext {
   // When the story was received; resolves the dateline's year (a "Dec 31" dateline received
   // on Jan 1 belongs to the previous year).
   std::chrono::sys_seconds received_at{};
+  // Rules to clean with; nullptr = the embedded defaults (default_clean_rules()).
+  const CleanRules* rules = nullptr;
+  // When set, every removed or extracted span is appended here (costs time; CLI --explain).
+  std::vector<ExplainEntry>* explain = nullptr;
 };
 
 CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx);

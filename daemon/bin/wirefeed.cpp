@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "daemon/processor.hpp"
+#include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/encode.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -30,10 +31,14 @@ using namespace wirefeed;
 
 constexpr const char* kUsage =
     "usage:\n"
-    "  wirefeed process [--jsonl] [--received-at RFC3339] [--max-bytes N] [FILE|DIR|-]...\n"
+    "  wirefeed process [--jsonl] [--received-at RFC3339] [--max-bytes N] [--rules FILE]\n"
+    "                   [--explain] [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --received-at sets the receive time used when an input has none (default: now).\n"
+    "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
+    "      --explain follows each record with '#' lines: every span a rule removed or\n"
+    "      extracted (field, rule id, text).\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
     "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
 
@@ -60,6 +65,8 @@ int cmd_process(const std::vector<std::string>& args) {
   auto received_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::vector<fs::path> inputs;
   bool use_stdin = false;
+  bool explain = false;
+  std::string rules_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--jsonl") {
@@ -71,6 +78,10 @@ int cmd_process(const std::vector<std::string>& args) {
       }
     } else if (a == "--max-bytes" && i + 1 < args.size()) {
       max_bytes = std::stoull(args[++i]);
+    } else if (a == "--explain") {
+      explain = true;
+    } else if (a == "--rules" && i + 1 < args.size()) {
+      rules_file = args[++i];
     } else if (a == "-") {
       use_stdin = true;
     } else if (!a.empty() && a[0] == '-') {
@@ -89,11 +100,37 @@ int cmd_process(const std::vector<std::string>& args) {
   pipeline::DedupIndex index(pipeline::DedupConfig{});
   daemon::ProcessorConfig pcfg;
   pcfg.decode = pipeline::DecodeConfig{max_bytes, received_at};
-  const daemon::Processor processor(pcfg, index);
+  daemon::Processor processor(pcfg, index);
+  if (!rules_file.empty()) {
+    try {
+      processor.set_clean_rules(pipeline::load_clean_rules(rules_file));
+    } catch (const pipeline::RuleError& e) {
+      std::cerr << "wirefeed process: --rules: " << e.what() << '\n';
+      return 2;
+    }
+  }
 
+  std::vector<pipeline::ExplainEntry> spans;
   auto emit = [&](pipeline::InputMessage msg) {
-    for (const v1::Record& rec : processor.process(msg).records) {
+    spans.clear();
+    const std::string name = msg.topic + (msg.offset > 0 ? ":" + std::to_string(msg.offset) : "");
+    for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
       std::cout << pipeline::record_to_json(rec) << '\n';
+    }
+    if (!explain) return;
+    std::cout << "# explain " << name << ": " << spans.size() << " span"
+              << (spans.size() == 1 ? "" : "s") << '\n';
+    for (const auto& e : spans) {
+      std::string text = e.text;
+      if (text.size() > 160) {
+        std::size_t cut = 157;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0u) == 0x80u) --cut;
+        text = text.substr(0, cut) + "...";
+      }
+      std::cout << "#   " << e.field
+                << std::string(e.field.size() < 14 ? 14 - e.field.size() : 1, ' ') << e.rule
+                << std::string(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ') << '"' << text
+                << "\"\n";
     }
   };
   auto feed = [&](const std::string& name, std::istream& in) {

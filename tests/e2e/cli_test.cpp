@@ -45,6 +45,42 @@ TEST(Cli, ProcessPrintsOneRecordPerInputDeterministically) {
   EXPECT_NE(a.second.find("\"date\":\"2023-11-12\""), std::string::npos);
 }
 
+TEST(Cli, ProcessExplainNamesRuleFieldAndSpanAndRulesFileApplies) {
+  const std::string sample =
+      std::string(WIREFEED_SOURCE_DIR) + "/samples/reuters-biden-china-military-ties.txt";
+  auto r = run_command(
+      {bin("wirefeed"), "process", "--received-at", "2023-11-12T18:00:00Z", "--explain", sample});
+  ASSERT_EQ(r.first, 0) << r.second;
+  const auto out = lines(r.second);
+  ASSERT_GE(out.size(), 3u);
+  EXPECT_EQ(out[0].rfind("{\"story\":", 0), 0u);
+  EXPECT_EQ(out[1].rfind("# explain ", 0), 0u) << out[1];
+  auto has = [&](const std::string& needle) {
+    for (const auto& l : out) {
+      if (l[0] == '#' && l.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has("removed       reuters.read-more-insert          \"READ MORE"));
+  EXPECT_TRUE(has("dateline      dateline                          \"WASHINGTON, Nov 12"));
+  EXPECT_TRUE(has("contributors  signoff:reuters.role.reporting    \"Reporting by"));
+  EXPECT_TRUE(has("captions      reuters.credit"));
+  EXPECT_TRUE(has("quotes        quote"));
+  EXPECT_NE(out[0].find("\"quotes\":[{\"text\":"), std::string::npos);
+
+  // A newsroom rules file: disabling the READ MORE rule keeps that line in the body.
+  const auto rules = std::filesystem::temp_directory_path() / "wirefeed-cli-rules.yaml";
+  std::ofstream(rules) << "disable: [reuters.read-more-insert]\n";
+  r = run_command({bin("wirefeed"), "process", "--received-at", "2023-11-12T18:00:00Z", "--rules",
+                   rules.string(), sample});
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find("READ MORE"), std::string::npos);
+  std::ofstream(rules) << "disable: [no.such.rule]\n";
+  r = run_command({bin("wirefeed"), "process", "--rules", rules.string(), sample});
+  EXPECT_EQ(r.first, 2);
+  std::filesystem::remove(rules);
+}
+
 TEST(Cli, ProcessJsonLinesOfEnvelopes) {
   const std::string input =
       R"({"id":"1","source":"ap","body":"First headline\n\nBody one is here."})"

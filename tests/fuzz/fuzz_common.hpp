@@ -91,6 +91,12 @@ inline void check_story(const pipeline::CleanStory& s) {
     check_text(c.credit, "caption credit is valid UTF-8");
   }
   for (const auto& n : s.editor_notes) check_text(n, "editor note is valid UTF-8");
+  for (const auto& q : s.quotes) {
+    check_text(q.text, "quote text is valid UTF-8");
+    check_text(q.speaker, "quote speaker is valid UTF-8");
+    check(!q.text.empty() && !q.speaker.empty(), "a quote has text and a speaker");
+    check(q.paragraph < s.paragraphs.size(), "a quote points at a paragraph");
+  }
   check_text(s.language, "language is valid UTF-8");
   check(s.language.empty() || s.language.size() == 2, "language is ISO 639-1 or empty", s.language);
 }
@@ -100,7 +106,7 @@ inline bool same_story(const pipeline::CleanStory& a, const pipeline::CleanStory
          a.version_number == b.version_number && a.headline_all_caps == b.headline_all_caps &&
          a.dateline == b.dateline && a.contributors == b.contributors &&
          a.paragraphs == b.paragraphs && a.captions == b.captions &&
-         a.editor_notes == b.editor_notes && a.language == b.language &&
+         a.editor_notes == b.editor_notes && a.quotes == b.quotes && a.language == b.language &&
          a.word_count == b.word_count && a.boilerplate_removed == b.boilerplate_removed;
 }
 

@@ -290,7 +290,7 @@ TEST(ConfigErrors, UnknownKeyNamesPathLineAndKnownKeys) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("\nlogging: {level: info}\n"),
             "test.yaml:2: logging: unknown key (known: kafka, input, output, metrics, pipeline, "
-            "dedup, embedded, log)");
+            "dedup, embedded, clean, log)");
 }
 
 TEST(ConfigErrors, UnknownKeyInEverySection) {

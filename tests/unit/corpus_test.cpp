@@ -486,13 +486,15 @@ std::string render_as_wire(const CleanStory& s) {
   if (!head.empty()) out += head + "\n\n";
   for (const auto& n : s.editor_notes) out += "(" + n + ")\n\n";
   std::string dl;
-  if (!s.dateline.location.empty()) {
+  // A brief's dateline has no location: "Nov 12 (Reuters) - ".
+  if (!s.dateline.location.empty() ||
+      (s.dateline.date.size() == 10 && !s.dateline.agency.empty())) {
     dl = s.dateline.location;
     if (s.dateline.date.size() == 10) {
       const int month = std::stoi(s.dateline.date.substr(5, 2));
       const int day = std::stoi(s.dateline.date.substr(8, 2));
-      dl += ", " + std::string(kMonths.at(static_cast<size_t>(month - 1))) + " " +
-            std::to_string(day);
+      dl += (dl.empty() ? "" : ", ") + std::string(kMonths.at(static_cast<size_t>(month - 1))) +
+            " " + std::to_string(day);
     }
     if (!s.dateline.agency.empty()) dl += " (" + s.dateline.agency + ")";
     dl += " - ";
@@ -665,6 +667,14 @@ bool is_boilerplate_unit(const std::vector<std::string>& ws) {
                                                              {"writing", "by"},
                                                              {"editing", "by"},
                                                              {"compiled", "by"},
+                                                             // non-English desks' sign-offs
+                                                             // and contact trailers (spec);
+                                                             // words are ASCII runs here
+                                                             {"bericht", "von"},
+                                                             {"bei", "r", "ckfragen"},
+                                                             {"informaci", "n", "de"},
+                                                             {"reportagem", "de"},
+                                                             {"reportage"},
                                                              {"our", "standards"},
                                                              {"register", "now"},
                                                              {"sign", "up"},
