@@ -643,6 +643,7 @@ struct Service::Impl {
     const auto st = index.stats();
     stats.dedup_index_entries.set(static_cast<int64_t>(st.entries));
     stats.dedup_index_families.set(static_cast<int64_t>(st.families));
+    stats.dedup_index_bytes.set(static_cast<int64_t>(st.bytes));
     const uint64_t seen = stats.dedup_evictions_total.value();
     if (st.evictions > seen) stats.dedup_evictions_total.inc(st.evictions - seen);
   }

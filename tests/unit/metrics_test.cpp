@@ -293,6 +293,7 @@ TEST(MetricsStats, RenderContainsDeclaredMetricsInOrder) {
       "wirefeed_stage_duration_seconds",
       "wirefeed_end_to_end_latency_seconds",
       "wirefeed_dedup_index_entries",
+      "wirefeed_dedup_index_bytes",
       "process_cpu_seconds_total",
       "process_open_fds",
       "process_resident_memory_bytes",
