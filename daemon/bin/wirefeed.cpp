@@ -113,7 +113,8 @@ int cmd_process(const std::vector<std::string>& args) {
   std::vector<pipeline::ExplainEntry> spans;
   auto emit = [&](pipeline::InputMessage msg) {
     spans.clear();
-    const std::string name = msg.topic + (msg.offset > 0 ? ":" + std::to_string(msg.offset) : "");
+    std::string name = msg.topic;  // appended: GCC 12 -O3 misreports ":" + string (restrict)
+    if (msg.offset > 0) name.append(1, ':').append(std::to_string(msg.offset));
     for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
       std::cout << pipeline::record_to_json(rec) << '\n';
     }

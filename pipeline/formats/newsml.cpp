@@ -258,12 +258,13 @@ FormatResult decode_newsml(std::string_view xml, const FormatLimits& limits) {
   if (is_element(r, "NewsItem")) return v1_item(r, limits);
   if (is_element(r, "packageItem") || is_element(r, "conceptItem") ||
       is_element(r, "knowledgeItem") || is_element(r, "planningItem")) {
-    return FormatError{DocFormat::kNewsMLG2, true,
-                       "<" + std::string(local_name(r)) + "> is not a text story"};
+    std::string why(1, '<');  // built with append: GCC 12 -O3 misreports "<" + string (restrict)
+    why.append(local_name(r)).append("> is not a text story");
+    return FormatError{DocFormat::kNewsMLG2, true, std::move(why)};
   }
-  return FormatError{guess, false,
-                     "root element is <" + std::string(local_name(r)) +
-                         ">, not <newsItem>, <newsMessage> or <NewsML>"};
+  std::string why = "root element is <";
+  why.append(local_name(r)).append(">, not <newsItem>, <newsMessage> or <NewsML>");
+  return FormatError{guess, false, std::move(why)};
 }
 
 }  // namespace wirefeed::pipeline::formats
