@@ -151,6 +151,13 @@ std::vector<Segment> segments(std::string_view s) {
         seg.header = parse_header(s.substr(soh + 1, stx - soh - 1));
         text_start = stx + 1;
       }
+      if (seg.header.service_level == 0) {
+        // Every IPTC 7901 / ANPA header opens with the service level and sequence number
+        // ("a0452"). Without it the SOH only frames plain copy: what follows is story text
+        // (usually the headline), not a header to be parsed away.
+        seg.header = Header{};
+        text_start = soh + 1;
+      }
     } else {
       text_start = stx_any + 1;
     }

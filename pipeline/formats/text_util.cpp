@@ -14,7 +14,10 @@ std::string collapse_space(std::string_view s) {
   bool pending = false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    bool space = c <= 0x20 || c == 0x7f;
+    // Control characters other than white space (BEL, ESC, SYN, DEL used as fill/rubout) are
+    // dropped, not turned into spaces: "reve<DEL>nue" is "revenue", as the text cleaner does.
+    if (c == 0x7f || (c < 0x20 && (c < '\t' || c > '\r'))) continue;
+    bool space = c <= 0x20;
     std::size_t skip = 0;
     if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xA0) {
       space = true;  // U+00A0 no-break space
