@@ -4,7 +4,7 @@
 // G2: newsItem@guid/@version/@xml:lang; itemMeta (versionCreated, firstCreated, pubStatus,
 // edNote, itemClass, provider, signal); contentMeta (urgency, slugline, headline, by, located,
 // dateline, language, subject); contentSet inlineXML (NITF or XHTML) or inlineData (text).
-// A newsMessage carrying several items yields its first text newsItem.
+// A newsMessage yields its one text newsItem; several text items are refused (dead letter).
 // 1.x: NewsItem Identification (ProviderId:DateId:NewsItemId is the item id, RevisionId the
 // version), NewsManagement (FirstCreated, ThisRevisionCreated, Status, Urgency), NewsLines,
 // and the XHTML/plain ContentItems of the "Body" components (photo/video components -> media).
@@ -239,14 +239,27 @@ FormatResult decode_newsml(std::string_view xml, const FormatLimits& limits) {
   if (is_element(r, "newsItem")) return g2_item(r, limits);
   if (is_element(r, "newsMessage")) {
     const xmlNode* items = child(r, "itemSet");
-    std::optional<FormatResult> first;
+    std::optional<FormatResult> first, story;
+    std::size_t stories = 0;
     for (const xmlNode* c = items != nullptr ? items->children : nullptr; c != nullptr;
          c = c->next) {
       if (!is_element(c, "newsItem")) continue;
       FormatResult res = g2_item(c, limits);
-      if (std::holds_alternative<StructuredDoc>(res)) return res;
-      if (!first) first = std::move(res);
+      if (std::holds_alternative<StructuredDoc>(res)) {
+        if (++stories == 1) story = std::move(res);
+      } else if (!first) {
+        first = std::move(res);
+      }
     }
+    // One Kafka message yields one story: a message carrying several text stories is refused
+    // as a whole (a dead letter naming the count) rather than publishing one and silently
+    // dropping the others. Pictures and other non-text items beside one story are fine.
+    if (stories > 1)
+      return FormatError{DocFormat::kNewsMLG2, true,
+                         "newsMessage carries " + std::to_string(stories) +
+                             " text newsItems; wirefeed publishes one story per message: send "
+                             "one newsItem per Kafka message"};
+    if (story) return std::move(*story);
     if (first) return std::move(*first);
     return FormatError{DocFormat::kNewsMLG2, false, "newsMessage has no newsItem in its itemSet"};
   }

@@ -168,6 +168,26 @@ TEST(FormatsNewsML, G2MessageItem) {
   EXPECT_EQ(d.paragraphs[2], "\"We will not back down,\" a union spokesman said.");
 }
 
+// One message, one story: two text items are refused as a whole (never one published and the
+// other silently dropped); a non-text item beside one story does not count.
+TEST(FormatsNewsML, G2MessageWithTwoTextItemsIsRefusedNotHalfPublished) {
+  const std::string one = fixture("newsml-g2-message.xml");
+  const std::size_t b = one.find("<newsItem"), e = one.find("</newsItem>");
+  ASSERT_NE(b, std::string::npos);
+  ASSERT_NE(e, std::string::npos);
+  const std::string item = one.substr(b, e + 11 - b);
+  std::string two = one;
+  two.insert(e + 11, item);
+  const FormatError f = err(decode_newsml(two, {}));
+  EXPECT_TRUE(f.unsupported);
+  EXPECT_NE(f.message.find("carries 2 text newsItems"), std::string::npos) << f.message;
+  std::string with_picture = one;
+  with_picture.insert(e + 11, R"(<newsItem guid="urn:pic:1" version="1"><itemMeta>)"
+                              R"(<itemClass qcode="ninat:picture"/></itemMeta></newsItem>)");
+  EXPECT_EQ(ok(decode_newsml(with_picture, {})).headline,
+            "Dutch port workers extend strike to third day");
+}
+
 TEST(FormatsNewsML, G2CanceledWithNitfContentInWindows1252) {
   const StructuredDoc d = ok(decode_newsml(fixture("newsml-g2-nitf-canceled.xml"), {}));
   EXPECT_TRUE(d.kill);
