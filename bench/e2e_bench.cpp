@@ -20,6 +20,7 @@
 //   every input yields a published Story (or a duplicate notice, which is counted the same).
 // - The mock keeps at most ~5 MiB per partition: backlogs are spread over many partitions and the
 //   soak streams (produce while consuming); nothing is pre-filled beyond that bound.
+#include <fcntl.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <spawn.h>
@@ -311,8 +312,17 @@ class DaemonProcess {
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
-    if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " + binary);
+    // The daemon's log goes to a file beside the config (librdkafka warnings such as offset
+    // resets would otherwise interleave with the figures).
+    log_ = config_;
+    log_.replace_extension(".log");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + binary);
   }
   ~DaemonProcess() {
     if (pid_ > 0) {
@@ -322,6 +332,7 @@ class DaemonProcess {
     }
     std::error_code ec;
     std::filesystem::remove(config_, ec);
+    std::filesystem::remove(log_, ec);
   }
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
@@ -338,7 +349,7 @@ class DaemonProcess {
 
  private:
   pid_t pid_ = -1;
-  std::filesystem::path config_;
+  std::filesystem::path config_, log_;
 };
 
 // The input key of the message an output record describes (Story / DuplicateNotice / DeadLetter).
