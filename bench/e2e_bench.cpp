@@ -375,13 +375,14 @@ struct DaemonResult {
   double offered = 0;
   long hwm_kib = 0;
   std::vector<long> soak_rss_kib;
+  std::size_t soak_produced = 0, soak_outputs = 0;  // outputs < produced: the daemon fell behind
 };
 
 // Produces stories at `rate`/s (paced in 1 ms steps) to `topic`; send times go to `sent`.
-void paced_producer(const std::string& bootstrap, const std::string& topic, int partitions,
-                    double rate, int seconds, bench::CorpusGenerator& gen, const Args& a,
-                    const std::string& prefix,
-                    std::vector<std::pair<std::string, int64_t>>* sent_list) {
+std::size_t paced_producer(const std::string& bootstrap, const std::string& topic, int partitions,
+                           double rate, int seconds, bench::CorpusGenerator& gen, const Args& a,
+                           const std::string& prefix,
+                           std::vector<std::pair<std::string, int64_t>>* sent_list) {
   sinks::KafkaHandle rk = producer(bootstrap, false);
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::seconds(seconds);
@@ -404,6 +405,7 @@ void paced_producer(const std::string& bootstrap, const std::string& topic, int 
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
   flush(rk.get());
+  return i;
 }
 
 DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
@@ -462,20 +464,26 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
   // (d) soak at the same load: RSS sampled every 10 s; outputs drained as they come.
   if (a.soak_seconds > 0) {
     std::atomic<bool> soaking{true};
+    std::size_t produced = 0, out = 0;
     std::thread soak([&] {
-      paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered, a.soak_seconds, gen, a,
-                     "soak", nullptr);
+      produced = paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered,
+                                a.soak_seconds, gen, a, "soak", nullptr);
       soaking.store(false);
     });
+    const auto count = [&](const rd_kafka_message_t&) { ++out; };
     auto next = std::chrono::steady_clock::now();
     while (soaking.load()) {
-      reader.poll(50, [](const rd_kafka_message_t&) {});
+      reader.poll(50, count);
       if (std::chrono::steady_clock::now() >= next) {
         res.soak_rss_kib.push_back(daemon.status_kib("VmRSS"));
         next += std::chrono::seconds(10);
       }
     }
     soak.join();
+    const auto drain = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (out < produced && std::chrono::steady_clock::now() < drain) reader.poll(50, count);
+    res.soak_produced = produced;
+    res.soak_outputs = out;
   }
   res.hwm_kib = daemon.status_kib("VmHWM");
   return res;
@@ -562,6 +570,10 @@ int main(int argc, char** argv) try {
         *std::max_element(last.soak_rss_kib.begin(), last.soak_rss_kib.begin() + half + 1);
     const long second_max =
         *std::max_element(last.soak_rss_kib.begin() + half, last.soak_rss_kib.end());
+    std::printf("\nsoak: %zu stories offered, %zu outputs%s", last.soak_produced, last.soak_outputs,
+                last.soak_outputs < last.soak_produced
+                    ? " (FELL BEHIND: the offered load exceeded the daemon's rate here)"
+                    : "");
     std::printf(
         "\nsoak: max RSS first half %.1f MiB, second half %.1f MiB (growth %+.1f%%)\n",
         static_cast<double>(first_max) / 1024.0, static_cast<double>(second_max) / 1024.0,
