@@ -16,9 +16,9 @@
 // time, so this file compiles against today's clean.hpp, the "quotes" field is reported as
 // skipped, and the comparison (goldens, idempotence, accuracy) switches on by itself once the
 // engine adds `std::vector<Quote> quotes` to CleanStory. Nothing else needs to change.
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
@@ -44,7 +44,9 @@ namespace wirefeed::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-using google::protobuf::Value;
+// Goldens are read with nlohmann::json (protobuf's Struct map crashes under TSan when the
+// library itself is not instrumented).
+using Value = nlohmann::json;
 
 const fs::path kCorpusDir = fs::path(WIREFEED_SOURCE_DIR) / "tests" / "data" / "stories";
 
@@ -139,11 +141,10 @@ std::optional<std::chrono::sys_seconds> parse_rfc3339(std::string_view s) {
 
 // Parses a golden file; returns an error message (empty on success).
 std::string parse_golden(const std::string& json, Golden& g) {
-  Value root;
-  const auto st = google::protobuf::util::JsonStringToMessage(json, &root);
-  if (!st.ok()) return "JSON does not parse: " + std::string(st.message());
-  if (!root.has_struct_value()) return "top level is not an object";
-  const auto& f = root.struct_value().fields();
+  const Value root = Value::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) return "JSON does not parse";
+  if (!root.is_object()) return "top level is not an object";
+  const Value& f = root;
   static const std::set<std::string> kKnown{"received_at",
                                             "headline",
                                             "version_tags",
@@ -159,7 +160,7 @@ std::string parse_golden(const std::string& json, Golden& g) {
                                             "boilerplate_removed",
                                             "boilerplate_removed_min",
                                             "comment"};
-  for (const auto& [k, v] : f) {
+  for (const auto& [k, v] : f.items()) {
     if (!kKnown.contains(k)) return "unknown key \"" + k + "\"";
   }
   for (const char* k : {"received_at", "headline", "version_tags", "version_number",
@@ -171,31 +172,29 @@ std::string parse_golden(const std::string& json, Golden& g) {
     return "exactly one of boilerplate_removed / boilerplate_removed_min is required";
   }
   auto str = [&](const Value& v, std::string& out, const char* what) -> std::string {
-    if (v.kind_case() != Value::kStringValue) return std::string(what) + " is not a string";
-    out = v.string_value();
+    if (!v.is_string()) return std::string(what) + " is not a string";
+    out = v.get<std::string>();
     return "";
   };
   auto uint = [&](const Value& v, uint32_t& out, const char* what) -> std::string {
-    if (v.kind_case() != Value::kNumberValue || v.number_value() < 0 ||
-        v.number_value() != static_cast<double>(static_cast<uint32_t>(v.number_value()))) {
+    if (!v.is_number() || v.get<double>() < 0 ||
+        v.get<double>() != static_cast<double>(static_cast<uint32_t>(v.get<double>()))) {
       return std::string(what) + " is not a non-negative integer";
     }
-    out = static_cast<uint32_t>(v.number_value());
+    out = static_cast<uint32_t>(v.get<double>());
     return "";
   };
   auto str_list = [&](const Value& v, std::vector<std::string>& out,
                       const char* what) -> std::string {
-    if (v.kind_case() != Value::kListValue) return std::string(what) + " is not a list";
-    for (const auto& e : v.list_value().values()) {
+    if (!v.is_array()) return std::string(what) + " is not a list";
+    for (const auto& e : v) {
       std::string s;
       if (auto e2 = str(e, s, what); !e2.empty()) return e2;
       out.push_back(std::move(s));
     }
     return "";
   };
-  auto obj = [](const Value& v) -> const google::protobuf::Map<std::string, Value>* {
-    return v.kind_case() == Value::kStructValue ? &v.struct_value().fields() : nullptr;
-  };
+  auto obj = [](const Value& v) -> const Value* { return v.is_object() ? &v : nullptr; };
   std::string err;
   std::string received;
   if (err = str(f.at("received_at"), received, "received_at"); !err.empty()) return err;
@@ -209,10 +208,8 @@ std::string parse_golden(const std::string& json, Golden& g) {
   if (err = uint(f.at("version_number"), g.version_number, "version_number"); !err.empty()) {
     return err;
   }
-  if (f.at("headline_all_caps").kind_case() != Value::kBoolValue) {
-    return "headline_all_caps is not a bool";
-  }
-  g.headline_all_caps = f.at("headline_all_caps").bool_value();
+  if (!f.at("headline_all_caps").is_boolean()) return "headline_all_caps is not a bool";
+  g.headline_all_caps = f.at("headline_all_caps").get<bool>();
   const auto* dl = obj(f.at("dateline"));
   if (dl == nullptr || dl->size() != 3 || !dl->contains("location") || !dl->contains("date") ||
       !dl->contains("agency")) {
@@ -223,8 +220,8 @@ std::string parse_golden(const std::string& json, Golden& g) {
   }
   if (err = str(dl->at("date"), g.dateline.date, "dateline.date"); !err.empty()) return err;
   if (err = str(dl->at("agency"), g.dateline.agency, "dateline.agency"); !err.empty()) return err;
-  if (f.at("contributors").kind_case() != Value::kListValue) return "contributors is not a list";
-  for (const auto& e : f.at("contributors").list_value().values()) {
+  if (!f.at("contributors").is_array()) return "contributors is not a list";
+  for (const auto& e : f.at("contributors")) {
     const auto* c = obj(e);
     if (c == nullptr || c->size() != 3 || !c->contains("name") || !c->contains("role") ||
         !c->contains("location")) {
@@ -242,8 +239,8 @@ std::string parse_golden(const std::string& json, Golden& g) {
     out.role = *r;
     g.contributors.push_back(std::move(out));
   }
-  if (f.at("captions").kind_case() != Value::kListValue) return "captions is not a list";
-  for (const auto& e : f.at("captions").list_value().values()) {
+  if (!f.at("captions").is_array()) return "captions is not a list";
+  for (const auto& e : f.at("captions")) {
     const auto* c = obj(e);
     if (c == nullptr || c->size() != 2 || !c->contains("text") || !c->contains("credit")) {
       return "caption must be {text, credit}";
@@ -257,8 +254,8 @@ std::string parse_golden(const std::string& json, Golden& g) {
     return err;
   }
   if (err = str_list(f.at("paragraphs"), g.paragraphs, "paragraphs"); !err.empty()) return err;
-  if (f.at("quotes").kind_case() != Value::kListValue) return "quotes is not a list";
-  for (const auto& e : f.at("quotes").list_value().values()) {
+  if (!f.at("quotes").is_array()) return "quotes is not a list";
+  for (const auto& e : f.at("quotes")) {
     const auto* q = obj(e);
     if (q == nullptr || q->size() != 3 || !q->contains("text") || !q->contains("speaker") ||
         !q->contains("paragraph")) {
