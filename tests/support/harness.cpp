@@ -29,6 +29,22 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
+const char* role_name(pipeline::ContributorRole r) {
+  switch (r) {
+    case pipeline::ContributorRole::kReporter:
+      return "reporter";
+    case pipeline::ContributorRole::kWriter:
+      return "writer";
+    case pipeline::ContributorRole::kEditor:
+      return "editor";
+    case pipeline::ContributorRole::kAdditionalReporting:
+      return "additional_reporting";
+    case pipeline::ContributorRole::kPhotographer:
+      return "photographer";
+  }
+  return "?";
+}
+
 std::string sample_story() {
   return read_file(fs::path(WIREFEED_SOURCE_DIR) / "samples" /
                    "reuters-biden-china-military-ties.txt");

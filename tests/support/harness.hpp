@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/embedded_broker.hpp"
+#include "pipeline/clean.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace wirefeed::testing {
@@ -25,6 +26,9 @@ using namespace std::chrono_literals;
 
 std::string read_file(const std::filesystem::path& p);
 std::string sample_story();  // samples/reuters-biden-china-military-ties.txt
+
+// "reporter", "writer", ... as the goldens and test dumps spell contributor roles.
+const char* role_name(pipeline::ContributorRole r);
 
 class TempDir {
  public:

@@ -1,5 +1,6 @@
 // Tests for the clean/extract stage (pipeline/clean.hpp).
 #include "pipeline/clean.hpp"
+#include "tests/support/harness.hpp"
 
 #include <gtest/gtest.h>
 
@@ -40,22 +41,6 @@ std::string read_file(std::string_view path) {
   return ss.str();
 }
 
-const char* role_name(ContributorRole r) {
-  switch (r) {
-    case ContributorRole::kReporter:
-      return "reporter";
-    case ContributorRole::kWriter:
-      return "writer";
-    case ContributorRole::kEditor:
-      return "editor";
-    case ContributorRole::kAdditionalReporting:
-      return "additional_reporting";
-    case ContributorRole::kPhotographer:
-      return "photographer";
-  }
-  return "?";
-}
-
 // Stable textual rendering of a CleanStory for golden files: one field per line.
 std::string render(const CleanStory& s) {
   std::ostringstream o;
@@ -67,7 +52,7 @@ std::string render(const CleanStory& s) {
   o << "dateline.date: " << s.dateline.date << "\n";
   o << "dateline.agency: " << s.dateline.agency << "\n";
   for (const auto& c : s.contributors) {
-    o << "contributor: " << role_name(c.role) << " | " << c.name;
+    o << "contributor: " << testing::role_name(c.role) << " | " << c.name;
     if (!c.location.empty()) o << " | " << c.location;
     o << "\n";
   }

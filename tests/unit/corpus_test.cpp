@@ -39,6 +39,7 @@
 #include "daemon/structured.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/decode.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -89,27 +90,11 @@ constexpr std::array<std::string_view, 14> kFields{
     "dateline.date", "dateline.agency", "contributors",   "captions",           "editor_notes",
     "paragraphs",    "quotes",          "language",       "boilerplate_removed"};
 
-const char* role_name(ContributorRole r) {
-  switch (r) {
-    case ContributorRole::kReporter:
-      return "reporter";
-    case ContributorRole::kWriter:
-      return "writer";
-    case ContributorRole::kEditor:
-      return "editor";
-    case ContributorRole::kAdditionalReporting:
-      return "additional_reporting";
-    case ContributorRole::kPhotographer:
-      return "photographer";
-  }
-  return "?";
-}
-
 std::optional<ContributorRole> role_from(std::string_view s) {
   for (ContributorRole r :
        {ContributorRole::kReporter, ContributorRole::kWriter, ContributorRole::kEditor,
         ContributorRole::kAdditionalReporting, ContributorRole::kPhotographer}) {
-    if (s == role_name(r)) return r;
+    if (s == testing::role_name(r)) return r;
   }
   return std::nullopt;
 }
@@ -400,7 +385,7 @@ FieldResult cmp_list(const std::vector<T>& want, const std::vector<T>& got, Show
 }
 
 std::string show_contributor(const Contributor& c) {
-  return std::string(role_name(c.role)) + " | " + show(c.name) + " | " + show(c.location);
+  return std::string(testing::role_name(c.role)) + " | " + show(c.name) + " | " + show(c.location);
 }
 
 std::string show_caption(const Caption& c) { return show(c.credit) + " | " + show(c.text); }
