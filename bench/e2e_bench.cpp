@@ -20,21 +20,27 @@
 //   every input yields a published Story (or a duplicate notice, which is counted the same).
 // - The mock keeps at most ~5 MiB per partition: backlogs are spread over many partitions and the
 //   soak streams (produce while consuming); nothing is pre-filled beyond that bound.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -76,7 +82,7 @@ double median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-double percentile(std::vector<double>& sorted, double p) {
+double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1));
   return sorted[i];
@@ -214,8 +220,65 @@ std::vector<int64_t> collect_timestamps(Reader& reader, std::size_t want, int ti
 
 // ---- (a) pass-through -------------------------------------------------------------------------
 
-// Copies `in` to `out` with the daemon's consumer settings (group, manual offset store after the
-// delivery report, auto-commit) and its producer settings (idempotent, acks=all, linger.ms=5).
+// Copies `in` to `out` until `stop`, with the daemon's consumer settings (group, manual offset
+// store after the delivery report, auto-commit, fetch.wait.max.ms 20) and its producer settings
+// (idempotent, acks=all, linger.ms=5).
+void copy_loop(const std::string& bootstrap, const std::string& in, const std::string& out,
+               const std::string& group, const std::atomic<bool>& stop) {
+  // Offsets are stored once the copy is acknowledged, like the daemon (in order per producer:
+  // the delivered count says how many of `pending` are done).
+  std::vector<std::pair<int32_t, int64_t>> pending;
+  std::size_t stored = 0;
+  std::atomic<std::size_t> delivered{0};
+  sinks::Properties pp{{"bootstrap.servers", bootstrap},
+                       {"linger.ms", "5"},
+                       {"acks", "all"},
+                       {"enable.idempotence", "true"}};
+  sinks::ConfHandle pconf = sinks::make_conf(pp);
+  rd_kafka_conf_set_dr_msg_cb(pconf.get(),
+                              [](rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
+                                if (!msg->err)
+                                  static_cast<std::atomic<std::size_t>*>(opaque)->fetch_add(1);
+                              });
+  rd_kafka_conf_set_opaque(pconf.get(), &delivered);
+  sinks::KafkaHandle prod = sinks::make_client(RD_KAFKA_PRODUCER, std::move(pconf));
+  const auto store_delivered = [&](rd_kafka_t* consumer) {
+    const std::size_t done = std::min(delivered.load(), pending.size());
+    if (done == stored) return;
+    sinks::PartitionListHandle pos(
+        rd_kafka_topic_partition_list_new(static_cast<int>(done - stored)));
+    for (; stored < done; ++stored)
+      rd_kafka_topic_partition_list_add(pos.get(), in.c_str(), pending[stored].first)->offset =
+          pending[stored].second + 1;
+    rd_kafka_offsets_store(consumer, pos.get());
+  };
+  sinks::KafkaHandle cons =
+      sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+                                                              {"group.id", group},
+                                                              {"enable.auto.commit", "true"},
+                                                              {"enable.auto.offset.store", "false"},
+                                                              {"auto.offset.reset", "earliest"},
+                                                              {"fetch.wait.max.ms", "20"}}));
+  rd_kafka_poll_set_consumer(cons.get());
+  sinks::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(topics.get(), in.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(cons.get(), topics.get());
+  while (!stop.load()) {
+    sinks::MessageHandle m(rd_kafka_consumer_poll(cons.get(), 50));
+    if (m && !m->err) {
+      produce(prod.get(), out, m->partition,
+              std::string(static_cast<const char*>(m->key), m->key_len),
+              static_cast<const char*>(m->payload), m->len);
+      pending.push_back({m->partition, m->offset});
+    }
+    rd_kafka_poll(prod.get(), 0);
+    store_delivered(cons.get());
+  }
+  flush(prod.get());
+  rd_kafka_consumer_close(cons.get());
+}
+
+// Sustained pass-through rate over the pool as a backlog.
 double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
                     int run) {
   const std::string in = "pt" + std::to_string(run) + ".in",
@@ -225,58 +288,8 @@ double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const Story
   backlog(cluster.bootstrap(), in, a.partitions, pool, "pt");
 
   std::atomic<bool> stop{false};
-  std::thread copier([&] {
-    // Offsets are stored once the copy is acknowledged, like the daemon (in order per producer:
-    // the delivered count says how many of `pending` are done).
-    std::vector<std::pair<int32_t, int64_t>> pending;
-    std::size_t stored = 0;
-    std::atomic<std::size_t> delivered{0};
-    sinks::Properties pp{{"bootstrap.servers", cluster.bootstrap()},
-                         {"linger.ms", "5"},
-                         {"acks", "all"},
-                         {"enable.idempotence", "true"}};
-    sinks::ConfHandle pconf = sinks::make_conf(pp);
-    rd_kafka_conf_set_dr_msg_cb(pconf.get(),
-                                [](rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
-                                  if (!msg->err)
-                                    static_cast<std::atomic<std::size_t>*>(opaque)->fetch_add(1);
-                                });
-    rd_kafka_conf_set_opaque(pconf.get(), &delivered);
-    sinks::KafkaHandle prod = sinks::make_client(RD_KAFKA_PRODUCER, std::move(pconf));
-    const auto store_delivered = [&](rd_kafka_t* consumer) {
-      const std::size_t done = std::min(delivered.load(), pending.size());
-      if (done == stored) return;
-      sinks::PartitionListHandle pos(
-          rd_kafka_topic_partition_list_new(static_cast<int>(done - stored)));
-      for (; stored < done; ++stored)
-        rd_kafka_topic_partition_list_add(pos.get(), in.c_str(), pending[stored].first)->offset =
-            pending[stored].second + 1;
-      rd_kafka_offsets_store(consumer, pos.get());
-    };
-    sinks::KafkaHandle cons = sinks::make_client(
-        RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", cluster.bootstrap()},
-                                             {"group.id", "pt-" + std::to_string(run)},
-                                             {"enable.auto.commit", "true"},
-                                             {"enable.auto.offset.store", "false"},
-                                             {"auto.offset.reset", "earliest"},
-                                             {"fetch.wait.max.ms", "20"}}));
-    rd_kafka_poll_set_consumer(cons.get());
-    sinks::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(topics.get(), in.c_str(), RD_KAFKA_PARTITION_UA);
-    rd_kafka_subscribe(cons.get(), topics.get());
-    while (!stop.load()) {
-      sinks::MessageHandle m(rd_kafka_consumer_poll(cons.get(), 50));
-      if (!m || m->err) continue;
-      produce(prod.get(), out, m->partition,
-              std::string(static_cast<const char*>(m->key), m->key_len),
-              static_cast<const char*>(m->payload), m->len);
-      pending.push_back({m->partition, m->offset});
-      rd_kafka_poll(prod.get(), 0);
-      store_delivered(cons.get());
-    }
-    flush(prod.get());
-    rd_kafka_consumer_close(cons.get());
-  });
+  std::thread copier(
+      [&] { copy_loop(cluster.bootstrap(), in, out, "pt-" + std::to_string(run), stop); });
   Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
   const auto ts = collect_timestamps(reader, pool.texts.size(), 300);
   stop.store(true);
@@ -285,6 +298,79 @@ double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const Story
     throw std::runtime_error("pass-through: only " + std::to_string(ts.size()) + " of " +
                              std::to_string(pool.texts.size()) + " copied");
   return rate_from(ts);
+}
+
+// ---- the daemon's own metrics
+// --------------------------------------------------------------------
+
+// A TCP port free right now on 127.0.0.1 (the daemon binds it a moment later).
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0) ::close(fd);
+  if (port == 0) throw std::runtime_error("no free port for the daemon's metrics");
+  return port;
+}
+
+// GET http://127.0.0.1:port/path (HTTP/1.0: the body ends at EOF); "" on failure.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[16384];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  const auto body = out.find("\r\n\r\n");
+  return body == std::string::npos ? std::string{} : out.substr(body + 4);
+}
+
+// The value of an unlabelled sample ("name value" line) in Prometheus text; -1 when absent.
+double sample(const std::string& text, const std::string& name) {
+  const std::string head = "\n" + name + " ";
+  const auto at = text.find(head);
+  return at == std::string::npos ? -1 : std::strtod(text.c_str() + at + head.size(), nullptr);
+}
+
+// Cumulative buckets (upper bound, count) of a histogram in Prometheus text.
+std::vector<std::pair<double, double>> buckets(const std::string& text, const std::string& name) {
+  std::vector<std::pair<double, double>> out;
+  const std::string head = "\n" + name + "_bucket{le=\"";
+  for (auto at = text.find(head); at != std::string::npos; at = text.find(head, at + 1)) {
+    const char* p = text.c_str() + at + head.size();
+    char* end = nullptr;
+    const double le = std::strncmp(p, "+Inf", 4) == 0 ? HUGE_VAL : std::strtod(p, &end);
+    const auto value = text.find("} ", at);
+    if (value == std::string::npos) break;
+    out.emplace_back(le, std::strtod(text.c_str() + value + 2, nullptr));
+  }
+  return out;
+}
+
+// Upper bound of the bucket holding quantile q of the observations between two scrapes.
+double bucket_quantile(const std::vector<std::pair<double, double>>& before,
+                       const std::vector<std::pair<double, double>>& after, double q) {
+  if (after.empty() || after.size() != before.size()) return -1;
+  const double total = after.back().second - before.back().second;
+  for (std::size_t i = 0; i < after.size(); ++i)
+    if (after[i].second - before[i].second >= q * total) return after[i].first;
+  return HUGE_VAL;
 }
 
 // ---- (b) the daemon -----------------------------------------------------------------------------
@@ -296,7 +382,8 @@ struct Topics {
 class DaemonProcess {
  public:
   DaemonProcess(const std::string& binary, const std::string& bootstrap, const Topics& t, int run,
-                const Args& a) {
+                const Args& a, int metrics_port)
+      : metrics_port_(metrics_port) {
     config_ =
         std::filesystem::temp_directory_path() /
         ("wirefeed-e2e-bench-" + std::to_string(::getpid()) + "-" + std::to_string(run) + ".yaml");
@@ -308,8 +395,9 @@ class DaemonProcess {
                            << "]\noutput:\n  stories_topic: " << t.stories
                            << "\n  duplicates_topic: " << t.duplicates
                            << "\n  dead_letter_topic: " << t.dead_letter
-                           << "\nmetrics:\n  listen: 127.0.0.1:0\ndedup:\n  state_topic: "
-                           << t.state << "\n  max_entries: " << a.dedup_max_entries
+                           << "\nmetrics:\n  listen: 127.0.0.1:" << metrics_port
+                           << "\ndedup:\n  state_topic: " << t.state
+                           << "\n  max_entries: " << a.dedup_max_entries
                            << "\nlog:\n  level: warn\n";
     std::vector<std::string> args{binary, "--config", config_.string()};
     std::vector<char*> argv;
@@ -350,10 +438,57 @@ class DaemonProcess {
     return -1;
   }
 
+  // CPU time (user + system, seconds) per thread of the daemon, by thread id, with its name.
+  std::map<long, std::pair<std::string, double>> thread_cpu() const {
+    std::map<long, std::pair<std::string, double>> out;
+    const auto task = std::filesystem::path("/proc") / std::to_string(pid_) / "task";
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(task, ec)) {
+      std::ifstream f(e.path() / "stat");
+      std::string line;
+      std::getline(f, line);
+      const auto open = line.find('('), close = line.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      // Fields after the name: state(3) ... utime(14) stime(15).
+      std::istringstream rest(line.substr(close + 2));
+      std::string field;
+      double ticks = 0;
+      for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+      out[std::strtol(e.path().filename().c_str(), nullptr, 10)] = {
+          line.substr(open + 1, close - open - 1),
+          ticks / static_cast<double>(::sysconf(_SC_CLK_TCK))};
+    }
+    return out;
+  }
+
+  // The daemon's /metrics text ("" when unreachable).
+  std::string metrics() const { return http_get(metrics_port_, "/metrics"); }
+
+  pid_t pid() const { return pid_; }
+
  private:
   pid_t pid_ = -1;
+  int metrics_port_ = 0;
   std::filesystem::path config_, log_;
 };
+
+// CPU seconds per thread group between two thread_cpu() snapshots: "main" is the consumer loop
+// (the thread whose id is the pid), other threads by name (the daemon names its own: see
+// daemon/service.cpp, sinks/kafka_sink.cpp; pool workers keep the binary's name).
+std::map<std::string, double> cpu_by_group(
+    long pid, const std::map<long, std::pair<std::string, double>>& before,
+    const std::map<long, std::pair<std::string, double>>& after) {
+  std::map<std::string, double> out;
+  for (const auto& [tid, named] : after) {
+    const auto it = before.find(tid);
+    const double was = it == before.end() ? 0 : it->second.second;
+    std::string group = tid == pid ? "main" : named.first;
+    if (group.rfind("rdk:broker", 0) == 0) group = "rdk:broker";
+    out[group] += named.second - was;
+  }
+  return out;
+}
 
 // The input key of the message an output record describes (Story / DuplicateNotice / DeadLetter).
 std::string source_key(const std::string& topic, const Topics& t, const void* data,
@@ -372,10 +507,23 @@ std::string source_key(const std::string& topic, const Topics& t, const void* da
   return {};
 }
 
+// Latency per story: (output consumed here) - (input produce() called here).
+struct Latency {
+  std::vector<double> ms;  // sorted
+  std::size_t sent = 0;
+  std::vector<std::pair<double, double>> per_second;  // p50, p99 of the stories sent in second i
+};
+
 struct DaemonResult {
   double rate = 0;
-  std::vector<double> latencies_ms;  // sorted
+  Latency latency;
   double offered = 0;
+  // The daemon's own end_to_end_latency_seconds (Kafka timestamp -> delivery report) over the
+  // latency phase: bucket upper bounds holding p50 / p99, in ms.
+  double daemon_p50_ms = -1, daemon_p99_ms = -1;
+  std::vector<double> daemon_inflight;  // wirefeed_inflight_messages, once a second
+  // The daemon's CPU per story (µs) by thread group, over the backlog and over the latency phase.
+  std::map<std::string, double> backlog_cpu_us, latency_cpu_us;
   long hwm_kib = 0;
   std::vector<long> soak_rss_kib;
   std::size_t soak_produced = 0, soak_outputs = 0;  // outputs < produced: the daemon fell behind
@@ -410,6 +558,90 @@ std::size_t paced_producer(const std::string& bootstrap, const std::string& topi
   return i;
 }
 
+// Offers `rate` stories/s from `stories` to `in` for `seconds` while `reader` collects the
+// outputs, then waits (bounded) for the rest. `key_of(message)` names the input an output is
+// for (outputs of other inputs are ignored); `tick()` runs about once a second.
+template <typename KeyOf, typename Tick>
+Latency offered_load(const std::string& bootstrap, const std::string& in, int partitions,
+                     double rate, int seconds, const StoryPool& stories, const std::string& prefix,
+                     Reader& reader, KeyOf&& key_of, Tick&& tick) {
+  std::vector<std::pair<std::string, int64_t>> sent_list;
+  std::atomic<bool> producing{true};
+  std::thread prod([&] {
+    paced_producer(bootstrap, in, partitions, rate, seconds, stories, prefix, &sent_list);
+    producing.store(false);
+  });
+  std::vector<std::pair<std::string, int64_t>> outputs;  // key, consumed at (us)
+  const auto consume = [&](const rd_kafka_message_t& m) {
+    const int64_t us = now_us();
+    outputs.emplace_back(key_of(m), us);
+  };
+  auto next_tick = std::chrono::steady_clock::now();
+  const auto poll = [&] {
+    reader.poll(20, consume);
+    if (std::chrono::steady_clock::now() >= next_tick) {
+      tick();
+      next_tick += std::chrono::seconds(1);
+    }
+  };
+  while (producing.load()) poll();
+  prod.join();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (outputs.size() < sent_list.size() && std::chrono::steady_clock::now() < deadline) poll();
+
+  Latency res;
+  res.sent = sent_list.size();
+  if (sent_list.empty()) return res;
+  const int64_t first = sent_list.front().second;
+  std::unordered_map<std::string, int64_t> sent_at(sent_list.begin(), sent_list.end());
+  std::vector<std::vector<double>> by_second;
+  for (const auto& [key, us] : outputs) {
+    const auto it = sent_at.find(key);
+    if (it == sent_at.end()) continue;
+    const double ms = static_cast<double>(us - it->second) / 1000.0;
+    res.ms.push_back(ms);
+    const auto sec = static_cast<std::size_t>((it->second - first) / 1'000'000);
+    if (by_second.size() <= sec) by_second.resize(sec + 1);
+    by_second[sec].push_back(ms);
+  }
+  std::sort(res.ms.begin(), res.ms.end());
+  for (auto& v : by_second) {
+    std::sort(v.begin(), v.end());
+    res.per_second.emplace_back(percentile(v, 0.5), percentile(v, 0.99));
+  }
+  if (res.ms.size() != res.sent)
+    std::fprintf(stderr, "warning: %zu of %zu latency stories came out\n", res.ms.size(), res.sent);
+  return res;
+}
+
+// Latency of the pass-through copy loop at `rate` stories/s offered: the same broker, clients
+// and load as the daemon's latency phase, with no processing.
+Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, double rate,
+                             const StoryPool& pool) {
+  const std::string in = "ptl.in", out = "ptl.out";
+  cluster.create_topic(in, a.partitions);
+  cluster.create_topic(out, a.partitions);
+  std::atomic<bool> stop{false};
+  std::thread copier([&] { copy_loop(cluster.bootstrap(), in, out, "ptl", stop); });
+  Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
+  // Warm-up: the group join (~3 s on the mock) must not count as latency.
+  {
+    sinks::KafkaHandle rk = producer(cluster.bootstrap(), false);
+    for (int p = 0; p < a.partitions; ++p)
+      produce(rk.get(), in, p, "warm", pool.texts[0].data(), pool.texts[0].size());
+    flush(rk.get());
+  }
+  collect_timestamps(reader, static_cast<std::size_t>(a.partitions), 60);
+  const auto key_of = [](const rd_kafka_message_t& m) {
+    return std::string(static_cast<const char*>(m.key), m.key_len);
+  };
+  Latency res = offered_load(cluster.bootstrap(), in, a.partitions, rate, a.latency_seconds, pool,
+                             "ptl", reader, key_of, [] {});
+  stop.store(true);
+  copier.join();
+  return res;
+}
+
 DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
                         int run, bool measure_latency) {
   const std::string r = std::to_string(run);
@@ -420,49 +652,58 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
   backlog(cluster.bootstrap(), t.in, a.partitions, pool, "d");
 
   DaemonResult res;
-  DaemonProcess daemon(a.daemon, cluster.bootstrap(), t, run, a);
+  DaemonProcess daemon(a.daemon, cluster.bootstrap(), t, run, a, free_port());
   Reader reader(cluster.bootstrap(), {t.stories, t.duplicates, t.dead_letter}, a.partitions,
                 RD_KAFKA_OFFSET_BEGINNING);
+  // Every output of a story (and its dedup-state record) is complete when the daemon's in-flight
+  // gauge reads 0: CPU is compared at such points.
+  const auto settle = [&] {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (sample(daemon.metrics(), "wirefeed_inflight_messages") != 0 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  };
+  const auto per_story = [](const std::map<std::string, double>& cpu, std::size_t stories) {
+    std::map<std::string, double> out;
+    for (const auto& [k, v] : cpu) out[k] = v * 1e6 / static_cast<double>(stories);
+    return out;
+  };
+  const auto cpu0 = daemon.thread_cpu();
   const auto ts = collect_timestamps(reader, pool.texts.size(), 600);
   if (ts.size() != pool.texts.size())
     throw std::runtime_error("daemon: only " + std::to_string(ts.size()) + " of " +
                              std::to_string(pool.texts.size()) + " outputs");
   res.rate = rate_from(ts);
+  settle();
+  auto cpu1 = daemon.thread_cpu();
+  res.backlog_cpu_us = per_story(cpu_by_group(daemon.pid(), cpu0, cpu1), pool.texts.size());
   if (!measure_latency) {
     res.hwm_kib = daemon.status_kib("VmHWM");
     return res;
   }
 
-  // (c) latency at a fixed offered load, with freshly generated (distinct) stories.
+  // (c) latency at a fixed offered load, with freshly generated (distinct) stories; the daemon's
+  // own latency histogram and in-flight gauge are scraped alongside.
   res.offered = a.load * res.rate;
   const StoryPool fresh =
       make_stories(static_cast<std::size_t>(res.offered * a.latency_seconds) + 1000, a.bytes,
                    1000 + static_cast<uint64_t>(run));
-  std::vector<std::pair<std::string, int64_t>> sent_list;
-  std::atomic<bool> producing{true};
-  std::thread prod([&] {
-    paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered, a.latency_seconds, fresh,
-                   "lat", &sent_list);
-    producing.store(false);
-  });
-  std::vector<std::pair<std::string, int64_t>> outputs;  // key, consumed at (us)
-  const auto consume = [&](const rd_kafka_message_t& m) {
-    const int64_t us = now_us();
-    outputs.emplace_back(source_key(rd_kafka_topic_name(m.rkt), t, m.payload, m.len), us);
+  const std::string hist = "wirefeed_end_to_end_latency_seconds";
+  const auto before = buckets(daemon.metrics(), hist);
+  const auto key_of = [&](const rd_kafka_message_t& m) {
+    return source_key(rd_kafka_topic_name(m.rkt), t, m.payload, m.len);
   };
-  while (producing.load()) reader.poll(20, consume);
-  prod.join();
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (outputs.size() < sent_list.size() && std::chrono::steady_clock::now() < deadline)
-    reader.poll(20, consume);
-  std::unordered_map<std::string, int64_t> sent_at(sent_list.begin(), sent_list.end());
-  for (const auto& [key, us] : outputs)
-    if (auto it = sent_at.find(key); it != sent_at.end())
-      res.latencies_ms.push_back(static_cast<double>(us - it->second) / 1000.0);
-  std::sort(res.latencies_ms.begin(), res.latencies_ms.end());
-  if (res.latencies_ms.size() != sent_list.size())
-    std::fprintf(stderr, "warning: %zu of %zu latency stories came out\n", res.latencies_ms.size(),
-                 sent_list.size());
+  const auto tick = [&] {
+    res.daemon_inflight.push_back(sample(daemon.metrics(), "wirefeed_inflight_messages"));
+  };
+  res.latency = offered_load(cluster.bootstrap(), t.in, a.partitions, res.offered,
+                             a.latency_seconds, fresh, "lat", reader, key_of, tick);
+  const auto after = buckets(daemon.metrics(), hist);
+  res.daemon_p50_ms = 1000 * bucket_quantile(before, after, 0.5);
+  res.daemon_p99_ms = 1000 * bucket_quantile(before, after, 0.99);
+  settle();
+  res.latency_cpu_us = per_story(cpu_by_group(daemon.pid(), cpu1, daemon.thread_cpu()),
+                                 std::max<std::size_t>(1, res.latency.sent));
 
   // (d) soak at the same load: RSS sampled every 10 s; outputs drained as they come.
   if (a.soak_seconds > 0) {
@@ -542,6 +783,14 @@ int main(int argc, char** argv) try {
   daemon::EmbeddedCluster cluster(1);
   std::vector<double> pt, dm;
   DaemonResult last;
+  const auto print_cpu = [](const char* what, const std::map<std::string, double>& us) {
+    double total = 0;
+    for (const auto& [k, v] : us) total += v;
+    std::printf("%s: %.1f us (", what, total);
+    for (const auto& [k, v] : us)
+      if (v >= 0.05 * total) std::printf(" %s %.1f", k.c_str(), v);
+    std::printf(" )\n");
+  };
   for (int run = 0; run < a.runs; ++run) {
     pt.push_back(pass_through(cluster, a, pool, run));
     const bool final_run = run + 1 == a.runs;
@@ -551,6 +800,7 @@ int main(int argc, char** argv) try {
         "run %d: pass-through %.0f stories/s, daemon %.0f stories/s, daemon VmHWM %ld "
         "KiB\n",
         run + 1, pt.back(), dm.back(), r.hwm_kib);
+    print_cpu("  daemon CPU per story over the backlog", r.backlog_cpu_us);
     std::fflush(stdout);
     if (final_run) last = std::move(r);
   }
@@ -562,12 +812,28 @@ int main(int argc, char** argv) try {
       ptm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6, dmm,
       dmm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6,
       ptm > 0 ? dmm / ptm : 0);
-  auto& l = last.latencies_ms;
+  const auto print_latency = [&](const char* who, const Latency& lat) {
+    const auto& l = lat.ms;
+    std::printf(
+        "latency of the %s at %.0f stories/s offered (%.0f%% of the daemon's sustained rate), "
+        "%zu of %zu stories: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f ms\n",
+        who, last.offered, a.load * 100, l.size(), lat.sent, percentile(l, 0.50),
+        percentile(l, 0.99), percentile(l, 0.999), l.empty() ? 0.0 : l.back());
+    std::printf("  p50/p99 ms by second sent:");
+    for (const auto& [p50, p99] : lat.per_second) std::printf(" %.0f/%.0f", p50, p99);
+    std::printf("\n");
+  };
+  print_latency("daemon", last.latency);
   std::printf(
-      "latency at %.0f stories/s offered (%.0f%% of the daemon's sustained rate), %zu "
-      "stories: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f ms\n",
-      last.offered, a.load * 100, l.size(), percentile(l, 0.50), percentile(l, 0.99),
-      percentile(l, 0.999), l.empty() ? 0.0 : l.back());
+      "  the daemon's own histogram (Kafka timestamp -> delivery report) over the phase: p50 <= "
+      "%.1f ms, p99 <= %.1f ms (bucket bounds)\n  daemon in-flight messages, once a second:",
+      last.daemon_p50_ms, last.daemon_p99_ms);
+  for (double v : last.daemon_inflight) std::printf(" %.0f", v);
+  std::printf("\n");
+  print_cpu("  daemon CPU per story over the latency phase", last.latency_cpu_us);
+  std::fflush(stdout);
+  if (last.offered > 0)
+    print_latency("pass-through", pass_through_latency(cluster, a, last.offered, pool));
   std::printf("daemon peak RSS (VmHWM): %.1f MiB\n", static_cast<double>(last.hwm_kib) / 1024.0);
   if (!last.soak_rss_kib.empty()) {
     std::printf("soak %d s at %.0f stories/s, RSS every 10 s (MiB):", a.soak_seconds, last.offered);

@@ -1,8 +1,10 @@
 // Service. See service.hpp for the invariants.
 #include "daemon/service.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -40,6 +42,9 @@ struct PartitionState {
   std::atomic<bool> revoked{false};
   std::atomic<int> retrying{0};  // dead letters being retried: the partition cannot advance
   bool paused = false;           // consumer thread only
+  // This topic's input counters, looked up once (Family::with takes a mutex).
+  Counter* input_messages = nullptr;
+  Counter* input_bytes = nullptr;
 };
 
 // One input message whose outputs are in flight.
@@ -82,6 +87,7 @@ struct Service::Impl {
         pool(c.pipeline.workers),
         brokers(std::move(bootstrap)) {
     processor.set_clean_rules(c.clean.rules);
+    cache_published_counters();
     create_clients();
   }
 
@@ -112,12 +118,19 @@ struct Service::Impl {
   }
 
   // ---- worker side ---------------------------------------------------------------------------
+  // Hot-path metric children, looked up once: Family::with() takes the family's mutex.
+  Histogram& decode_seconds = stats.stage_duration_seconds.with({"decode"});
+  Histogram& clean_seconds = stats.stage_duration_seconds.with({"clean"});
+  Histogram& fingerprint_seconds = stats.stage_duration_seconds.with({"fingerprint"});
+  Histogram& dedup_seconds = stats.stage_duration_seconds.with({"dedup"});
+  Histogram& encode_seconds = stats.stage_duration_seconds.with({"encode"});
+
   void handle(const std::shared_ptr<PartitionState>& ps, std::shared_ptr<const InputMessage> msg) {
     ProcessResult result = processor.process(*msg);
-    stats.stage_duration_seconds.with({"decode"}).observe(result.timings.decode);
-    stats.stage_duration_seconds.with({"clean"}).observe(result.timings.clean);
-    stats.stage_duration_seconds.with({"fingerprint"}).observe(result.timings.fingerprint);
-    stats.stage_duration_seconds.with({"dedup"}).observe(result.timings.dedup);
+    decode_seconds.observe(result.timings.decode);
+    clean_seconds.observe(result.timings.clean);
+    fingerprint_seconds.observe(result.timings.fingerprint);
+    dedup_seconds.observe(result.timings.dedup);
     stats.boilerplate_spans_removed_total.inc(result.boilerplate_removed);
 
     auto pending = std::make_shared<Pending>();
@@ -132,8 +145,7 @@ struct Service::Impl {
       count_record(rec);
       const auto t = Clock::now();
       pipeline::EncodedOutput out = pipeline::encode(rec, topics);
-      stats.stage_duration_seconds.with({"encode"})
-          .observe(std::chrono::duration<double>(Clock::now() - t).count());
+      encode_seconds.observe(std::chrono::duration<double>(Clock::now() - t).count());
       send(pending, out);
     }
   }
@@ -245,16 +257,46 @@ struct Service::Impl {
   }
 
   // ---- delivery side (sink poll thread) ---------------------------------------------------------
+  // records_published_total by output kind, for the topic each kind goes to (filled once in the
+  // constructor); another topic falls back to the family lookup.
+  struct PublishedCounter {
+    std::string topic;
+    Counter* counter = nullptr;
+  };
+  std::array<PublishedCounter, 4> published{};
+
+  Counter& published_counter(OutputKind kind, std::string_view topic) {
+    const auto i = static_cast<std::size_t>(kind);
+    if (i < published.size() && published[i].counter != nullptr && published[i].topic == topic) {
+      return *published[i].counter;
+    }
+    return stats.records_published_total.with({topic, pipeline::output_kind_name(kind)});
+  }
+
+  void cache_published_counters() {
+    const std::pair<OutputKind, const std::string*> kinds[] = {
+        {OutputKind::kStory, &cfg.output.stories_topic},
+        {OutputKind::kDuplicate, &cfg.output.duplicates_topic},
+        {OutputKind::kDeadLetter, &cfg.output.dead_letter_topic},
+        {OutputKind::kDedupState, &cfg.dedup.state_topic}};
+    for (const auto& [kind, topic] : kinds) {
+      if (topic->empty()) continue;
+      auto& slot = published[static_cast<std::size_t>(kind)];
+      slot.topic = *topic;
+      slot.counter =
+          &stats.records_published_total.with({*topic, pipeline::output_kind_name(kind)});
+    }
+  }
+
   void on_delivery(const sinks::DeliveryReport& r) {
     std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(r.opaque));
-    const std::string topic(r.topic);
     if (r.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      stats.producer_delivery_errors_total.with({topic}).inc();
+      stats.producer_delivery_errors_total.with({r.topic}).inc();
       on_failed(std::move(ticket), r.err);
       return;
     }
     const OutputKind kind = ticket->out.kind;
-    stats.records_published_total.with({topic, pipeline::output_kind_name(kind)}).inc();
+    published_counter(kind, r.topic).inc();
     if (ticket->attempts > 0) {
       spdlog::info("{}[{}] offset {}: dead letter delivered after {} retries",
                    ticket->pending->ps->topic, ticket->pending->ps->partition,
@@ -299,14 +341,26 @@ struct Service::Impl {
 
   // ---- consumer thread
   // ---------------------------------------------------------------------------
+  // The partition of the previous message (consecutive messages mostly share it): saves building
+  // the key string and the map lookup. Consumer thread only; cleared on every rebalance.
+  const rd_kafka_topic_t* last_rkt = nullptr;
+  std::shared_ptr<PartitionState> last_ps;
+
+  std::shared_ptr<PartitionState> find_partition(const rd_kafka_message_t* m) {
+    if (last_ps && last_rkt == m->rkt && last_ps->partition == m->partition) return last_ps;
+    auto it = partitions.find(partition_key(rd_kafka_topic_name(m->rkt), m->partition));
+    if (it == partitions.end()) return nullptr;
+    last_rkt = m->rkt;
+    last_ps = it->second;
+    return last_ps;
+  }
+
   void dispatch(const rd_kafka_message_t* m) {
-    const std::string topic = rd_kafka_topic_name(m->rkt);
-    auto it = partitions.find(partition_key(topic, m->partition));
-    if (it == partitions.end() || it->second->revoked.load()) return;  // redelivered later
-    const auto& ps = it->second;
+    const std::shared_ptr<PartitionState> ps = find_partition(m);
+    if (!ps || ps->revoked.load()) return;  // redelivered later
 
     auto msg = std::make_shared<InputMessage>();
-    msg->topic = topic;
+    msg->topic = ps->topic;
     msg->partition = m->partition;
     msg->offset = m->offset;
     if (m->key != nullptr) msg->key.emplace(static_cast<const char*>(m->key), m->key_len);
@@ -336,8 +390,8 @@ struct Service::Impl {
     inflight_bytes.fetch_add(static_cast<int64_t>(m->len));
     stats.inflight_messages.set(inflight_msgs.load());
     stats.inflight_bytes.set(inflight_bytes.load());
-    stats.input_messages_total.with({topic}).inc();
-    stats.input_bytes_total.with({topic}).inc(m->len);
+    ps->input_messages->inc();
+    ps->input_bytes->inc(m->len);
     boost::asio::post(
         ps->strand,
         [this, ps, msg = std::shared_ptr<const InputMessage>(std::move(msg))] { handle(ps, msg); });
@@ -454,10 +508,13 @@ struct Service::Impl {
   }
 
   void on_assign(rd_kafka_topic_partition_list_t* parts) {
+    last_ps.reset();
     for (int i = 0; i < parts->cnt; ++i) {
       const auto& tp = parts->elems[i];
       auto ps = std::make_shared<PartitionState>(tp.topic, tp.partition,
                                                  boost::asio::make_strand(pool.get_executor()));
+      ps->input_messages = &stats.input_messages_total.with({ps->topic});
+      ps->input_bytes = &stats.input_bytes_total.with({ps->topic});
       partitions[partition_key(tp.topic, tp.partition)] = std::move(ps);
     }
     const rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), parts);
@@ -469,6 +526,7 @@ struct Service::Impl {
   }
 
   void on_revoke(rd_kafka_topic_partition_list_t* parts) {
+    last_ps.reset();
     std::vector<std::shared_ptr<PartitionState>> states;
     for (int i = 0; i < parts->cnt; ++i) {
       auto it = partitions.find(partition_key(parts->elems[i].topic, parts->elems[i].partition));
@@ -623,6 +681,7 @@ struct Service::Impl {
     spdlog::info("dedup state: replayed {} record(s) from '{}' in {:.3f}s; index holds {} stories",
                  n, topic, secs, st.entries);
     state_tailer = std::thread([this] {
+      pthread_setname_np(pthread_self(), "wf-state-tail");
       while (!state_stop.load()) {
         sinks::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
         if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) apply_state_message(m.get());
@@ -648,14 +707,16 @@ struct Service::Impl {
     if (st.evictions > seen) stats.dedup_evictions_total.inc(st.evictions - seen);
   }
 
-  void poll_once(int timeout_ms, bool accept) {
+  // Returns false when the poll timed out with nothing to serve.
+  bool poll_once(int timeout_ms, bool accept) {
     sinks::MessageHandle m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
-    if (!m) return;
+    if (!m) return false;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (accept) dispatch(m.get());
     } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       spdlog::warn("consumer: {}", rd_kafka_message_errstr(m.get()));
     }
+    return true;
   }
 
   int run(const std::atomic<bool>& stop) {
@@ -665,9 +726,10 @@ struct Service::Impl {
                  cfg.kafka.group_id);
     auto last_lag = Clock::now();
     while (!stop.load()) {
-      // Poll in small batches between housekeeping so stored offsets and pauses stay current.
+      // Poll in small batches between housekeeping so stored offsets and pauses stay current; a
+      // batch ends at the first empty poll (spinning on an empty queue only burns CPU).
       for (int i = 0; i < 256 && !stop.load(); ++i) {
-        poll_once(i == 0 ? 100 : 0, true);
+        if (!poll_once(i == 0 ? 100 : 0, true)) break;
         if (inflight_msgs.load() > 0 && i > 0 && (i % 32) == 0) apply_backpressure();
       }
       apply_backpressure();

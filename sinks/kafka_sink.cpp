@@ -1,6 +1,7 @@
 // KafkaSink. See kafka_sink.hpp for the invariants.
 #include "sinks/kafka_sink.hpp"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -79,6 +80,7 @@ KafkaSink::~KafkaSink() {
 }
 
 void KafkaSink::poll_loop() {
+  pthread_setname_np(pthread_self(), "wf-delivery");  // delivery reports run here (perf, top)
   auto last_probe = std::chrono::steady_clock::time_point{};
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(rk_.get(), 50);
