@@ -7,7 +7,8 @@
 //   (d) optionally a soak at that load with the daemon's RSS sampled (memory must stay flat).
 //
 //   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
-//             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N] [--daemon PATH]
+//             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
+//             [--fetch-wait-ms MS] [--no-state-topic] [--daemon PATH]
 //
 // Invariants:
 // - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
@@ -68,6 +69,8 @@ struct Args {
   int latency_seconds = 10;
   int soak_seconds = 0;
   std::size_t dedup_max_entries = 200'000;
+  int fetch_wait_ms = 5;    // the daemon's and the pass-through's fetch.wait.max.ms
+  bool state_topic = true;  // the daemon publishes (and tails) dedup state records
   std::string daemon;
 };
 
@@ -224,7 +227,7 @@ std::vector<int64_t> collect_timestamps(Reader& reader, std::size_t want, int ti
 // store after the delivery report, auto-commit, fetch.wait.max.ms 20) and its producer settings
 // (idempotent, acks=all, linger.ms=5).
 void copy_loop(const std::string& bootstrap, const std::string& in, const std::string& out,
-               const std::string& group, const std::atomic<bool>& stop) {
+               const std::string& group, int fetch_wait_ms, const std::atomic<bool>& stop) {
   // Offsets are stored once the copy is acknowledged, like the daemon (in order per producer:
   // the delivered count says how many of `pending` are done).
   std::vector<std::pair<int32_t, int64_t>> pending;
@@ -252,13 +255,13 @@ void copy_loop(const std::string& bootstrap, const std::string& in, const std::s
           pending[stored].second + 1;
     rd_kafka_offsets_store(consumer, pos.get());
   };
-  sinks::KafkaHandle cons =
-      sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
-                                                              {"group.id", group},
-                                                              {"enable.auto.commit", "true"},
-                                                              {"enable.auto.offset.store", "false"},
-                                                              {"auto.offset.reset", "earliest"},
-                                                              {"fetch.wait.max.ms", "20"}}));
+  sinks::KafkaHandle cons = sinks::make_client(
+      RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+                                           {"group.id", group},
+                                           {"enable.auto.commit", "true"},
+                                           {"enable.auto.offset.store", "false"},
+                                           {"auto.offset.reset", "earliest"},
+                                           {"fetch.wait.max.ms", std::to_string(fetch_wait_ms)}}));
   rd_kafka_poll_set_consumer(cons.get());
   sinks::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), in.c_str(), RD_KAFKA_PARTITION_UA);
@@ -288,8 +291,9 @@ double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const Story
   backlog(cluster.bootstrap(), in, a.partitions, pool, "pt");
 
   std::atomic<bool> stop{false};
-  std::thread copier(
-      [&] { copy_loop(cluster.bootstrap(), in, out, "pt-" + std::to_string(run), stop); });
+  std::thread copier([&] {
+    copy_loop(cluster.bootstrap(), in, out, "pt-" + std::to_string(run), a.fetch_wait_ms, stop);
+  });
   Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
   const auto ts = collect_timestamps(reader, pool.texts.size(), 300);
   stop.store(true);
@@ -390,13 +394,15 @@ class DaemonProcess {
     // fetch.wait.max.ms as in the embedded mode: the mock answers an empty fetch only after the
     // full wait (librdkafka's default 500 ms), which a real broker does not do when data arrives.
     std::ofstream(config_) << "kafka:\n  brokers: " << bootstrap
-                           << "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\""
+                           << "\n  consumer_properties:\n    fetch.wait.max.ms: \""
+                           << a.fetch_wait_ms << "\""
                            << "\n  group_id: bench-" << run << "\ninput:\n  topics: [" << t.in
                            << "]\noutput:\n  stories_topic: " << t.stories
                            << "\n  duplicates_topic: " << t.duplicates
                            << "\n  dead_letter_topic: " << t.dead_letter
                            << "\nmetrics:\n  listen: 127.0.0.1:" << metrics_port
-                           << "\ndedup:\n  state_topic: " << t.state
+                           << "\ndedup:\n  state_topic: \"" << (a.state_topic ? t.state : "")
+                           << "\""
                            << "\n  max_entries: " << a.dedup_max_entries
                            << "\nlog:\n  level: warn\n";
     std::vector<std::string> args{binary, "--config", config_.string()};
@@ -526,6 +532,7 @@ struct DaemonResult {
   std::map<std::string, double> backlog_cpu_us, latency_cpu_us;
   long hwm_kib = 0;
   std::vector<long> soak_rss_kib;
+  std::vector<double> soak_inflight;  // the daemon's in-flight messages, sampled with the RSS
   std::size_t soak_produced = 0, soak_outputs = 0;  // outputs < produced: the daemon fell behind
 };
 
@@ -537,6 +544,15 @@ std::size_t paced_producer(const std::string& bootstrap, const std::string& topi
                            const std::string& prefix,
                            std::vector<std::pair<std::string, int64_t>>* sent_list) {
   sinks::KafkaHandle rk = producer(bootstrap, false);
+  // Connected and the topic's metadata known before the clock starts: a fresh producer otherwise
+  // holds the first ~0.5-1 s of records back (they showed as a slow first second).
+  {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk.get(), 0, rkt, &md, 10'000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+      rd_kafka_metadata_destroy(md);
+    rd_kafka_topic_destroy(rkt);
+  }
   const auto start = std::chrono::steady_clock::now();
   const auto end = start + std::chrono::seconds(seconds);
   std::size_t i = 0;
@@ -622,7 +638,8 @@ Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, do
   cluster.create_topic(in, a.partitions);
   cluster.create_topic(out, a.partitions);
   std::atomic<bool> stop{false};
-  std::thread copier([&] { copy_loop(cluster.bootstrap(), in, out, "ptl", stop); });
+  std::thread copier(
+      [&] { copy_loop(cluster.bootstrap(), in, out, "ptl", a.fetch_wait_ms, stop); });
   Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
   // Warm-up: the group join (~3 s on the mock) must not count as latency.
   {
@@ -724,6 +741,7 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
       reader.poll(50, count);
       if (std::chrono::steady_clock::now() >= next) {
         res.soak_rss_kib.push_back(daemon.status_kib("VmRSS"));
+        res.soak_inflight.push_back(sample(daemon.metrics(), "wirefeed_inflight_messages"));
         next += std::chrono::seconds(10);
       }
     }
@@ -762,6 +780,10 @@ Args parse(int argc, char** argv) {
       a.soak_seconds = std::stoi(next());
     else if (k == "--dedup-max-entries")
       a.dedup_max_entries = std::stoul(next());
+    else if (k == "--fetch-wait-ms")
+      a.fetch_wait_ms = std::stoi(next());
+    else if (k == "--no-state-topic")
+      a.state_topic = false;
     else if (k == "--daemon")
       a.daemon = next();
     else
@@ -838,6 +860,8 @@ int main(int argc, char** argv) try {
   if (!last.soak_rss_kib.empty()) {
     std::printf("soak %d s at %.0f stories/s, RSS every 10 s (MiB):", a.soak_seconds, last.offered);
     for (long k : last.soak_rss_kib) std::printf(" %.0f", static_cast<double>(k) / 1024.0);
+    std::printf("\nsoak: daemon in-flight messages at the same samples:");
+    for (double v : last.soak_inflight) std::printf(" %.0f", v);
     const std::size_t half = last.soak_rss_kib.size() / 2;
     const long first_max =
         *std::max_element(last.soak_rss_kib.begin(), last.soak_rss_kib.begin() + half + 1);
