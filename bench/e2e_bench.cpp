@@ -8,7 +8,7 @@
 //
 //   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
 //             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
-//             [--fetch-wait-ms MS] [--no-state-topic] [--daemon PATH]
+//             [--fetch-wait-ms MS] [--no-state-topic] [--high-water N] [--daemon PATH]
 //
 // Invariants:
 // - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
@@ -69,8 +69,9 @@ struct Args {
   int latency_seconds = 10;
   int soak_seconds = 0;
   std::size_t dedup_max_entries = 200'000;
-  int fetch_wait_ms = 5;    // the daemon's and the pass-through's fetch.wait.max.ms
-  bool state_topic = true;  // the daemon publishes (and tails) dedup state records
+  int fetch_wait_ms = 5;       // the daemon's and the pass-through's fetch.wait.max.ms
+  bool state_topic = true;     // the daemon publishes (and tails) dedup state records
+  std::size_t high_water = 0;  // the daemon's pipeline.partition_high_water (0: its default)
   std::string daemon;
 };
 
@@ -405,6 +406,10 @@ class DaemonProcess {
                            << "\""
                            << "\n  max_entries: " << a.dedup_max_entries
                            << "\nlog:\n  level: warn\n";
+    if (a.high_water > 0)
+      std::ofstream(config_, std::ios::app)
+          << "pipeline:\n  partition_high_water: " << a.high_water
+          << "\n  partition_low_water: " << a.high_water / 2 << "\n";
     std::vector<std::string> args{binary, "--config", config_.string()};
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
@@ -782,6 +787,8 @@ Args parse(int argc, char** argv) {
       a.dedup_max_entries = std::stoul(next());
     else if (k == "--fetch-wait-ms")
       a.fetch_wait_ms = std::stoi(next());
+    else if (k == "--high-water")
+      a.high_water = std::stoul(next());
     else if (k == "--no-state-topic")
       a.state_topic = false;
     else if (k == "--daemon")
