@@ -4,7 +4,10 @@
 //       processing (the I/O limit),
 //   (b) the real daemon binary (wirefeedd as a child process) over the same kind of backlog,
 //   (c) end-to-end latency of the daemon at a fixed offered load (a fraction of (b)'s rate),
-//   (d) optionally a soak at that load with the daemon's RSS sampled (memory must stay flat).
+//       split: per second of sending, the daemon's own latency histogram and in-flight gauge
+//       (scraped from its /metrics), and the pass-through's latency at the same load,
+//   (d) the daemon's CPU per story by thread (/proc/PID/task) over (b) and (c),
+//   (e) optionally a soak at that load with the daemon's RSS and in-flight count sampled.
 //
 //   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
 //             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
@@ -19,6 +22,8 @@
 //   downstream consumer sees it, including both producers' linger and our consumer's fetch wait.
 // - Stories are generated deterministically (bench/corpus.hpp, seeded) and are all distinct, so
 //   every input yields a published Story (or a duplicate notice, which is counted the same).
+// - Latency phases start with a connected producer that knows the topic's metadata, and the
+//   pass-through's group join is waited out before its phase: neither start-up is measured.
 // - The mock keeps at most ~5 MiB per partition: backlogs are spread over many partitions and the
 //   soak streams (produce while consuming); nothing is pre-filled beyond that bound.
 #include <arpa/inet.h>
