@@ -303,6 +303,7 @@ std::string_view build_commit() noexcept;
                  "Kafka transactions aborted and rewound, by cause "                               \
                  "(abortable|fatal|delivery|drain_timeout|assignment_lost)",                       \
                  ("cause"))                                                                        \
+  GAUGE(transaction_open_inputs, "Inputs in the open transaction, not yet committed")           \
   HISTOGRAM(transaction_duration_seconds,                                                          \
             "Time from a transaction's first input to the end of its commit",                      \
             WIREFEED_LATENCY_BUCKETS)

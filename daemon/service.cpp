@@ -19,6 +19,7 @@
 
 #include <unistd.h>
 
+#include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/processor.hpp"
 #include "daemon/transactions.hpp"
@@ -112,6 +113,9 @@ struct Service::Impl {
   std::atomic<bool> joined{false};
   std::atomic<uint64_t> progress{0};
   std::atomic<bool> abandon{false};  // stop waiting on a full producer queue
+  // Per-record retry lines during an outage: one summary line per 10 s (with counts).
+  LogThrottle resend_log{std::chrono::seconds(10)};
+  LogThrottle dead_letter_retry_log{std::chrono::seconds(10)};
   bool global_pause = false;         // consumer thread only
 
   ~Impl() {
@@ -196,9 +200,13 @@ struct Service::Impl {
     if (sinks::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
-      spdlog::warn("{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms",
-                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
-                   backoff.count());
+      if (const auto n = resend_log.note(Clock::now())) {
+        spdlog::warn(
+            "{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms ({} re-send(s) "
+            "since the last such line)",
+            ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
+            backoff.count(), *n);
+      }
       auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
       timer->async_wait(
           [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
@@ -247,11 +255,14 @@ struct Service::Impl {
     if (ticket->attempts++ == 0 && ps->retrying.fetch_add(1) == 0) stats.partitions_stalled.add(1);
     const auto backoff = std::chrono::milliseconds(
         std::min<int64_t>(5000, int64_t{100} << std::min(ticket->attempts, 6)));
-    spdlog::critical(
-        "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
-        "in {} ms",
-        ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
-        ticket->attempts, backoff.count());
+    if (const auto n = dead_letter_retry_log.note(Clock::now())) {
+      spdlog::critical(
+          "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
+          "in {} ms ({} failed dead-letter attempt(s) since the last such line, {} partition(s) "
+          "stalled)",
+          ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
+          ticket->attempts, backoff.count(), *n, stats.partitions_stalled.value());
+    }
     auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
     timer->async_wait([this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
                           const boost::system::error_code&) {
@@ -808,6 +819,7 @@ struct Service::Impl {
   uint64_t eos_admit(const PartitionState& ps, int64_t offset, std::size_t bytes) {
     if (!txn_open) eos_begin();
     txn_batch.add(ps.topic, ps.partition, offset, bytes, Clock::now());
+    stats.transaction_open_inputs.set(static_cast<int64_t>(txn_batch.messages()));
     return txn_generation.load();
   }
 
@@ -882,6 +894,7 @@ struct Service::Impl {
                   txn_batch.messages(), list->cnt, secs);
     txn_rollback.clear();
     txn_batch.clear();
+    stats.transaction_open_inputs.set(0);
     txn_open = false;
     txn_abort_streak = 0;
     return true;
@@ -916,6 +929,7 @@ struct Service::Impl {
     spdlog::info("transaction rewound: {} stor(y/ies) forgotten by dedup, {} partition(s) seeked",
                  forgotten, txn_batch.rewind_offsets().size());
     txn_batch.clear();
+    stats.transaction_open_inputs.set(0);
     txn_open = false;
     ++txn_abort_streak;
     return false;

@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -54,6 +55,16 @@ double metric_sum(uint16_t port, const std::string& name) {
 // a story lost to dedup (typically: to its own publication in an aborted transaction).
 int duplicate_notices(const std::string& bootstrap) {
   return static_cast<int>(read_topic(bootstrap, "wire.duplicates", kPartitions, 0, 3s).size());
+}
+
+// Stories forgotten by the dedup rollbacks, from the daemon's "transaction rewound: N ..." lines.
+int rolled_back_stories(const std::string& log) {
+  int total = 0;
+  const std::string key = "transaction rewound: ";
+  for (auto at = log.find(key); at != std::string::npos; at = log.find(key, at + 1)) {
+    total += std::atoi(log.c_str() + at + key.size());
+  }
+  return total;
 }
 
 TEST(ExactlyOnce, CallFlowCommitsTransactionsWithTheirOffsets) {
@@ -136,6 +147,9 @@ TEST(ExactlyOnce, AbortableAndFatalErrorsAbortRewindAndLoseNothing) {
   EXPECT_GT(aborted, aborted_abortable) << d.stderr_text();
   EXPECT_GE(recreated, 1) << d.stderr_text();
   const int notices = duplicate_notices(kafka.bootstrap());
+  // The rollbacks had stories to forget (else the zero-notice check below would prove nothing).
+  const int forgotten = rolled_back_stories(d.stderr_text());
+  EXPECT_GT(forgotten, 0) << d.stderr_text();
   EXPECT_EQ(notices, 0) << "stories lost to dedup after a rewind";
   std::size_t stories_missing = 0;
   for (int i = 0; i < 500; ++i) {
@@ -146,7 +160,7 @@ TEST(ExactlyOnce, AbortableAndFatalErrorsAbortRewindAndLoseNothing) {
             << ", stories " << a.story_counts.size() << ", dead letters " << a.dead_letters
             << ", transactions committed " << committed << ", aborted " << aborted
             << " (abortable phase " << aborted_abortable << "), producer recreated " << recreated
-            << ", duplicate notices " << notices
+            << ", stories rolled back in dedup " << forgotten << ", duplicate notices " << notices
             << ", repeated story ids seen by a read_uncommitted reader (aborted data, no markers "
                "in the mock) "
             << repeated_story_ids(a) << "\n";
@@ -162,6 +176,7 @@ TEST(ExactlyOnce, SigkillMidTransactionThenRestartLosesNothing) {
   constexpr int kCycles = 3;
   constexpr int kPerCycle = 150;
   int produced = 0;
+  int killed_open = 0;  // kills that landed with inputs in an open transaction
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     DaemonProcess d(dir.path(), cfg);
     ASSERT_TRUE(d.wait_ready(port, 60s)) << "cycle " << cycle << ": " << d.stderr_text();
@@ -169,6 +184,7 @@ TEST(ExactlyOnce, SigkillMidTransactionThenRestartLosesNothing) {
         produce_all(kafka.bootstrap(), "wire.raw", batch(produced, produced + kPerCycle)));
     produced += kPerCycle;
     std::this_thread::sleep_for(std::chrono::milliseconds(700 + 300 * cycle));
+    killed_open += metric_sum(port, "wirefeed_transaction_open_inputs") > 0 ? 1 : 0;
     EXPECT_EQ(d.stop(SIGKILL), 128 + SIGKILL);
   }
   DaemonProcess last(dir.path(), cfg);
@@ -183,8 +199,10 @@ TEST(ExactlyOnce, SigkillMidTransactionThenRestartLosesNothing) {
             << produced << ", accounted " << produced - static_cast<int>(missing.size())
             << ", distinct stories " << a.story_counts.size()
             << ", repeated story ids seen by a read_uncommitted reader " << repeated_story_ids(a)
-            << ", transactions committed after the last restart " << committed << "\n";
+            << ", transactions committed after the last restart " << committed
+            << ", kills with an open transaction " << killed_open << " of " << kCycles << "\n";
   EXPECT_GT(committed, 0);
+  EXPECT_GT(killed_open, 0) << "no kill landed inside a transaction: the test proves nothing";
   EXPECT_EQ(last.stop(SIGTERM), 0) << last.stderr_text();
 }
 
