@@ -484,10 +484,9 @@ class Section {
 
 Config typed_config(Ctx& ctx, const Tree& root) {
   Config c;
-  Section top(
-      ctx, root, "",
-      {"kafka", "input", "output", "metrics", "pipeline", "dedup", "delivery", "embedded", "clean",
-       "log"});
+  Section top(ctx, root, "",
+              {"kafka", "input", "output", "metrics", "pipeline", "dedup", "delivery", "embedded",
+               "clean", "log"});
   if (const Tree* n = top.find("kafka")) {
     Section s(ctx, *n, "kafka",
               {"brokers", "group_id", "properties", "consumer_properties", "producer_properties"});
@@ -703,9 +702,10 @@ void validate(const Ctx& ctx, const Config& c) {
        c.delivery.transactional_id.find_first_not_of(
            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
            std::string::npos))
-    bad("delivery.transactional_id", "must be 1..200 characters of A-Za-z0-9._- (or empty for "
-                                     "the default <group_id>.<host>), got " +
-                                         quoted(c.delivery.transactional_id));
+    bad("delivery.transactional_id",
+        "must be 1..200 characters of A-Za-z0-9._- (or empty for "
+        "the default <group_id>.<host>), got " +
+            quoted(c.delivery.transactional_id));
   if (c.delivery.transaction_max_messages < 1 || c.delivery.transaction_max_messages > 1'000'000)
     bad("delivery.transaction_max_messages",
         "must be in 1..1000000, got " + std::to_string(c.delivery.transaction_max_messages));
@@ -1160,8 +1160,8 @@ std::string summarize_config(const Config& c) {
   if (c.delivery.mode == DeliveryMode::kExactlyOnce) {
     s += " (transactional_id=" +
          (c.delivery.transactional_id.empty() ? "<group_id>.<host>" : c.delivery.transactional_id) +
-         ", per transaction " + std::to_string(c.delivery.transaction_max_messages) +
-         " messages/" + format_size(c.delivery.transaction_max_bytes) + "/" +
+         ", per transaction " + std::to_string(c.delivery.transaction_max_messages) + " messages/" +
+         format_size(c.delivery.transaction_max_bytes) + "/" +
          format_duration(c.delivery.transaction_interval) + ")";
   }
   s += ", metrics=" + c.metrics.listen;

@@ -3,11 +3,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -102,8 +102,8 @@ struct Service::Impl {
   pipeline::OutputTopics topics;
   boost::asio::thread_pool pool;
   std::string brokers;
-  const bool eos;              // delivery.mode: exactly_once (see daemon/transactions.hpp)
-  const std::string txn_id;    // its transactional.id
+  const bool eos;            // delivery.mode: exactly_once (see daemon/transactions.hpp)
+  const std::string txn_id;  // its transactional.id
 
   sinks::KafkaHandle consumer;
   std::unique_ptr<sinks::KafkaSink> sink;  // destroyed before the pool/partitions (see ~Impl)
@@ -116,7 +116,7 @@ struct Service::Impl {
   // Per-record retry lines during an outage: one summary line per 10 s (with counts).
   LogThrottle resend_log{std::chrono::seconds(10)};
   LogThrottle dead_letter_retry_log{std::chrono::seconds(10)};
-  bool global_pause = false;         // consumer thread only
+  bool global_pause = false;  // consumer thread only
 
   ~Impl() {
     abandon.store(true);
@@ -576,8 +576,7 @@ struct Service::Impl {
     sinks::Properties producer_props = client_properties(cfg.kafka.producer_properties);
     if (eos) producer_props["transactional.id"] = txn_id;
     sink = std::make_unique<sinks::KafkaSink>(
-        std::move(producer_props),
-        [this](const sinks::DeliveryReport& r) { on_delivery(r); },
+        std::move(producer_props), [this](const sinks::DeliveryReport& r) { on_delivery(r); },
         [](rd_kafka_resp_err_t err, const std::string& reason) {
           spdlog::warn("producer: {}: {}", rd_kafka_err2name(err), reason);
         });
@@ -713,8 +712,8 @@ struct Service::Impl {
   std::atomic<uint64_t> txn_generation{1};  // bumped at every abort
   std::atomic<bool> txn_failed{false};      // an output of the open transaction failed
   std::mutex txn_failure_mu;
-  std::string txn_failure;  // the first failure of the open transaction; guarded
-  bool txn_open = false;    // consumer thread only
+  std::string txn_failure;   // the first failure of the open transaction; guarded
+  bool txn_open = false;     // consumer thread only
   int txn_abort_streak = 0;  // consecutive aborts: backoff before the next begin
   const std::atomic<bool>* stop_flag = nullptr;
 
@@ -773,8 +772,8 @@ struct Service::Impl {
     for (int attempt = 0; !stop.load(); ++attempt) {
       std::string why;
       const TxnStep step = txn_call(
-          "init_transactions",
-          [this] { return sink->txn_init(cfg.delivery.transaction_timeout); }, why);
+          "init_transactions", [this] { return sink->txn_init(cfg.delivery.transaction_timeout); },
+          why);
       if (step == TxnStep::kOk) {
         spdlog::info(
             "exactly-once delivery: transactional.id '{}' ready (per transaction at most {} "
@@ -784,8 +783,8 @@ struct Service::Impl {
         return true;
       }
       if (step == TxnStep::kFatal) sink->recreate(why);
-      const auto until = Clock::now() + std::chrono::milliseconds(
-                                            std::min<int64_t>(5000, int64_t{200} << std::min(attempt, 5)));
+      const auto until = Clock::now() + std::chrono::milliseconds(std::min<int64_t>(
+                                            5000, int64_t{200} << std::min(attempt, 5)));
       while (Clock::now() < until && !stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
@@ -800,8 +799,8 @@ struct Service::Impl {
     }
     for (int attempt = 0; !stopping(); ++attempt) {
       std::string why;
-      if (txn_call("begin_transaction", [this] { return sink->txn_begin(); }, why) ==
-          TxnStep::kOk) {
+      if (txn_call(
+              "begin_transaction", [this] { return sink->txn_begin(); }, why) == TxnStep::kOk) {
         break;
       }
       sink->recreate(why);  // begin fails only when the producer is unusable
@@ -846,8 +845,8 @@ struct Service::Impl {
     if (!txn_open) return true;
     const auto started = txn_batch.started().value_or(Clock::now());
     if (!wait_inflight(cfg.delivery.transaction_timeout)) {
-      return eos_abort("drain_timeout", "outputs still in flight after delivery.transaction_timeout",
-                       false);
+      return eos_abort("drain_timeout",
+                       "outputs still in flight after delivery.transaction_timeout", false);
     }
     if (txn_failed.load()) {
       std::string failure;
@@ -909,9 +908,10 @@ struct Service::Impl {
     txn_generation.fetch_add(1);  // work still queued for this attempt produces nothing
     if (!fatal) {
       std::string err;
-      if (txn_call("abort_transaction",
-                   [this] { return sink->txn_abort(cfg.delivery.transaction_timeout); },
-                   err) != TxnStep::kOk) {
+      if (txn_call(
+              "abort_transaction",
+              [this] { return sink->txn_abort(cfg.delivery.transaction_timeout); },
+              err) != TxnStep::kOk) {
         fatal = true;
       }
     }
@@ -976,7 +976,8 @@ struct Service::Impl {
       complete(*pending);
       return true;
     }
-    const auto reason = txn_delivery_failures.take_if_poisoned(ps->topic, ps->partition, msg->offset);
+    const auto reason =
+        txn_delivery_failures.take_if_poisoned(ps->topic, ps->partition, msg->offset);
     if (!reason) return false;
     spdlog::error("{}[{}] offset {}: outputs failed repeatedly ({}); publishing a dead letter",
                   ps->topic, ps->partition, msg->offset, *reason);

@@ -55,7 +55,8 @@ void DedupRollback::add(const pipeline::ContentHash& content, std::string story_
 std::size_t DedupRollback::roll_back(pipeline::DedupIndex& index) {
   std::lock_guard lock(mu_);
   const std::size_t n = stories_.size();
-  for (auto it = stories_.rbegin(); it != stories_.rend(); ++it) index.forget(it->first, it->second);
+  for (auto it = stories_.rbegin(); it != stories_.rend(); ++it)
+    index.forget(it->first, it->second);
   stories_.clear();
   return n;
 }

@@ -191,8 +191,7 @@ TEST(ExactlyOnce, SigkillMidTransactionThenRestartLosesNothing) {
   ASSERT_TRUE(last.wait_ready(port, 60s)) << last.stderr_text();
   Accounting a;
   const auto missing = wait_all_accounted(kafka.bootstrap(), produced, a, 120s);
-  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << produced
-                               << " inputs have no output\n"
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of " << produced << " inputs have no output\n"
                                << last.stderr_text();
   const double committed = metric_sum(port, "wirefeed_transactions_committed_total");
   std::cout << "[ figures ] exactly_once " << kCycles << " SIGKILLs mid-transaction: produced "

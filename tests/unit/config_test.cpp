@@ -294,8 +294,8 @@ TEST(ConfigErrors, UnknownTopLevelKey) {
 }
 
 TEST(ConfigErrors, UnknownKeyInEverySection) {
-  for (const char* section :
-       {"kafka", "input", "output", "metrics", "pipeline", "dedup", "delivery", "embedded", "log"}) {
+  for (const char* section : {"kafka", "input", "output", "metrics", "pipeline", "dedup",
+                              "delivery", "embedded", "log"}) {
     SCOPED_TRACE(section);
     const std::string msg = error_of(std::string(section) + ":\n  bogus: 1\n");
     EXPECT_EQ(msg.rfind("test.yaml:2: " + std::string(section) + ".bogus: unknown key (known: ", 0),
