@@ -205,5 +205,41 @@ TEST(ExactlyOnce, SigkillMidTransactionThenRestartLosesNothing) {
   EXPECT_EQ(last.stop(SIGTERM), 0) << last.stderr_text();
 }
 
+TEST(ExactlyOnce, RebalanceFinishesTheOpenTransactionAndLosesNothing) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port_a = free_port(), port_b = free_port();
+  // Two instances of one group, each with its own transactional id; a long interval so that a
+  // transaction is open when B leaves.
+  auto cfg = [&](const std::string& id, uint16_t port) {
+    std::string c = eos_config(kafka.bootstrap(), "eos-rebalance", port, "3s");
+    const std::string from = "transactional_id: eos-rebalance-instance";
+    c.replace(c.find(from), from.size(), "transactional_id: " + id);
+    return c;
+  };
+  DaemonProcess a(dir.path(), cfg("eos-rebalance-a", port_a));
+  DaemonProcess b(dir.path(), cfg("eos-rebalance-b", port_b));
+  ASSERT_TRUE(a.wait_ready(port_a, 60s)) << a.stderr_text();
+  ASSERT_TRUE(b.wait_ready(port_b, 60s)) << b.stderr_text();
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 250)));
+  std::this_thread::sleep_for(1s);
+  const double open_b = metric_sum(port_b, "wirefeed_transaction_open_inputs");
+  EXPECT_EQ(b.stop(SIGTERM), 0) << b.stderr_text();  // revoke: B finishes its transaction
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(250, 400)));
+  Accounting acc;
+  const auto missing = wait_all_accounted(kafka.bootstrap(), 400, acc, 120s);
+  EXPECT_TRUE(missing.empty()) << missing.size() << " of 400 inputs have no output\n"
+                               << a.stderr_text();
+  const bool b_aborted = b.stderr_text().find("transaction aborted") != std::string::npos;
+  EXPECT_FALSE(b_aborted) << b.stderr_text();
+  std::cout << "[ figures ] exactly_once rebalance (2 daemons, one leaves with a transaction of "
+            << open_b << " open inputs): produced 400, accounted "
+            << 400 - static_cast<int>(missing.size()) << ", distinct stories "
+            << acc.story_counts.size() << ", repeated story ids " << repeated_story_ids(acc)
+            << ", A committed " << metric_sum(port_a, "wirefeed_transactions_committed_total")
+            << ", A aborted " << metric_sum(port_a, "wirefeed_transactions_aborted_total") << "\n";
+  EXPECT_EQ(a.stop(SIGTERM), 0) << a.stderr_text();
+}
+
 }  // namespace
 }  // namespace wirefeed::testing
