@@ -410,6 +410,13 @@ std::chrono::seconds read_seconds(Ctx& ctx, const Tree& node, const std::string&
   return std::chrono::duration_cast<std::chrono::seconds>(*v);
 }
 
+DeliveryMode read_delivery_mode(Ctx& ctx, const Tree& node, const std::string& path) {
+  const std::string text = scalar_text(ctx, node, path, "at_least_once or exactly_once");
+  if (text == "at_least_once") return DeliveryMode::kAtLeastOnce;
+  if (text == "exactly_once") return DeliveryMode::kExactlyOnce;
+  fail(node.where, path, "must be one of at_least_once, exactly_once; got '" + text + "'");
+}
+
 std::vector<std::string> read_string_list(Ctx& ctx, const Tree& node, const std::string& path) {
   if (node.kind != Tree::Kind::kSeq) fail(node.where, path, "expected a list of strings");
   std::vector<std::string> out;
@@ -477,9 +484,9 @@ class Section {
 
 Config typed_config(Ctx& ctx, const Tree& root) {
   Config c;
-  Section top(
-      ctx, root, "",
-      {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "clean", "log"});
+  Section top(ctx, root, "",
+              {"kafka", "input", "output", "metrics", "pipeline", "dedup", "delivery", "embedded",
+               "clean", "log"});
   if (const Tree* n = top.find("kafka")) {
     Section s(ctx, *n, "kafka",
               {"brokers", "group_id", "properties", "consumer_properties", "producer_properties"});
@@ -528,6 +535,18 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("version_threshold", c.dedup.version_threshold, read_fraction);
     s.read("numbers_threshold", c.dedup.numbers_threshold, read_fraction);
     s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
+  }
+  if (const Tree* n = top.find("delivery")) {
+    Section s(ctx, *n, "delivery",
+              {"mode", "transactional_id", "transaction_max_messages", "transaction_max_bytes",
+               "transaction_interval", "transaction_timeout"});
+    s.read("mode", c.delivery.mode, read_delivery_mode);
+    s.read("transactional_id", c.delivery.transactional_id, read_string);
+    s.read("transaction_max_messages", c.delivery.transaction_max_messages,
+           read_unsigned<std::size_t>);
+    s.read("transaction_max_bytes", c.delivery.transaction_max_bytes, read_size);
+    s.read("transaction_interval", c.delivery.transaction_interval, read_millis);
+    s.read("transaction_timeout", c.delivery.transaction_timeout, read_millis);
   }
   if (const Tree* n = top.find("embedded")) {
     Section s(ctx, *n, "embedded", {"seed_dir", "echo", "partitions"});
@@ -676,6 +695,31 @@ void validate(const Ctx& ctx, const Config& c) {
       if (t == c.dedup.state_topic) bad("dedup.state_topic", "must differ from the input topics");
     }
   }
+
+  // delivery
+  if (c.delivery.transactional_id.size() > 200 ||
+      (!c.delivery.transactional_id.empty() &&
+       c.delivery.transactional_id.find_first_not_of(
+           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
+           std::string::npos))
+    bad("delivery.transactional_id",
+        "must be 1..200 characters of A-Za-z0-9._- (or empty for "
+        "the default <group_id>.<host>), got " +
+            quoted(c.delivery.transactional_id));
+  if (c.delivery.transaction_max_messages < 1 || c.delivery.transaction_max_messages > 1'000'000)
+    bad("delivery.transaction_max_messages",
+        "must be in 1..1000000, got " + std::to_string(c.delivery.transaction_max_messages));
+  if (c.delivery.transaction_max_bytes < 1024)
+    bad("delivery.transaction_max_bytes",
+        "must be at least 1KiB, got " + format_size(c.delivery.transaction_max_bytes));
+  if (c.delivery.transaction_interval < std::chrono::milliseconds(1) ||
+      c.delivery.transaction_interval > std::chrono::minutes(5))
+    bad("delivery.transaction_interval",
+        "must be in 1ms..5m, got " + format_duration(c.delivery.transaction_interval));
+  if (c.delivery.transaction_timeout < std::chrono::seconds(1) ||
+      c.delivery.transaction_timeout > std::chrono::minutes(15))
+    bad("delivery.transaction_timeout",
+        "must be in 1s..15m, got " + format_duration(c.delivery.transaction_timeout));
 
   // embedded
   if (c.embedded.seed_dir.empty()) bad("embedded.seed_dir", "must not be empty");
@@ -1033,6 +1077,20 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
   e << YAML::EndMap;
 
+  e << YAML::Key << "delivery" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "mode" << YAML::Value << std::string(delivery_mode_name(c.delivery.mode));
+  e << YAML::Key << "transactional_id" << YAML::Value;
+  str(c.delivery.transactional_id);
+  e << YAML::Key << "transaction_max_messages" << YAML::Value
+    << c.delivery.transaction_max_messages;
+  e << YAML::Key << "transaction_max_bytes" << YAML::Value
+    << format_size(c.delivery.transaction_max_bytes);
+  e << YAML::Key << "transaction_interval" << YAML::Value
+    << format_duration(c.delivery.transaction_interval);
+  e << YAML::Key << "transaction_timeout" << YAML::Value
+    << format_duration(c.delivery.transaction_timeout);
+  e << YAML::EndMap;
+
   e << YAML::Key << "embedded" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "seed_dir" << YAML::Value;
   str(c.embedded.seed_dir);
@@ -1061,6 +1119,21 @@ std::string render_config(const Config& c) {
   return out;
 }
 
+std::string_view delivery_mode_name(DeliveryMode m) {
+  return m == DeliveryMode::kExactlyOnce ? "exactly_once" : "at_least_once";
+}
+
+std::string effective_transactional_id(const Config& c, std::string_view host) {
+  if (!c.delivery.transactional_id.empty()) return c.delivery.transactional_id;
+  std::string h;
+  for (char ch : host) {  // keep the id within the validated alphabet
+    const bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+    h.push_back(ok ? ch : '_');
+  }
+  return c.kafka.group_id + "." + (h.empty() ? std::string("localhost") : h);
+}
+
 std::string summarize_config(const Config& c) {
   std::string s = "config OK: ";
   s += c.source_path.empty() ? std::string("<string>") : c.source_path;
@@ -1083,6 +1156,14 @@ std::string summarize_config(const Config& c) {
   s += ", dedup=" +
        format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window)) +
        "/" + std::to_string(c.dedup.max_entries) + " entries";
+  s += ", delivery=" + std::string(delivery_mode_name(c.delivery.mode));
+  if (c.delivery.mode == DeliveryMode::kExactlyOnce) {
+    s += " (transactional_id=" +
+         (c.delivery.transactional_id.empty() ? "<group_id>.<host>" : c.delivery.transactional_id) +
+         ", per transaction " + std::to_string(c.delivery.transaction_max_messages) + " messages/" +
+         format_size(c.delivery.transaction_max_bytes) + "/" +
+         format_duration(c.delivery.transaction_interval) + ")";
+  }
   s += ", metrics=" + c.metrics.listen;
   if (!c.clean.rules_file.empty()) s += ", clean rules=" + c.clean.rules_file;
   s += ", log=" + c.log.level + "/" + c.log.format;

@@ -81,6 +81,24 @@ struct DedupConfig {
   std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
 };
 
+// How inputs are acknowledged (see daemon/transactions.hpp and README "Delivery guarantee").
+enum class DeliveryMode {
+  kAtLeastOnce,  // offsets stored after every output's delivery report; auto-commit (default)
+  kExactlyOnce,  // Kafka transactions: outputs + input offsets committed atomically per batch
+};
+
+struct DeliveryConfig {
+  DeliveryMode mode = DeliveryMode::kAtLeastOnce;
+  // transactional.id of this instance's producer; "" = derived: "<kafka.group_id>.<host name>"
+  // (see effective_transactional_id). Must be unique per running instance and stable across its
+  // restarts (a restart fences its predecessor). Only used in exactly_once mode.
+  std::string transactional_id;
+  std::size_t transaction_max_messages = 1000;           // inputs per transaction
+  std::size_t transaction_max_bytes = 16u << 20;         // input payload bytes per transaction
+  std::chrono::milliseconds transaction_interval{100};   // a transaction's longest life
+  std::chrono::milliseconds transaction_timeout{30000};  // bound on each transaction API call
+};
+
 struct EmbeddedConfig {
   std::string seed_dir = "samples";  // resolved relative to the config file's directory
   bool echo = true;                  // print each published record as one JSON line on stdout
@@ -109,12 +127,20 @@ struct Config {
   MetricsConfig metrics;
   PipelineConfig pipeline;
   DedupConfig dedup;
+  DeliveryConfig delivery;
   EmbeddedConfig embedded;
   CleanConfig clean;
   LogConfig log;
   std::string source_path;  // file it was loaded from ("" if from a string)
   bool embedded_mode() const { return kafka.brokers == "embedded"; }
 };
+
+// "at_least_once" | "exactly_once".
+std::string_view delivery_mode_name(DeliveryMode m);
+
+// delivery.transactional_id, or when empty "<kafka.group_id>.<host>" (`host` is the machine's
+// name; the caller passes it so this stays pure).
+std::string effective_transactional_id(const Config& c, std::string_view host);
 
 // Looks up an environment variable; std::nullopt when it is unset.
 using GetEnv = std::function<std::optional<std::string>(const std::string&)>;

@@ -296,7 +296,17 @@ std::string_view build_commit() noexcept;
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
-  COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")
+  COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")                \
+  COUNTER(transactions_committed_total,                                                            \
+          "Kafka transactions committed (delivery.mode exactly_once): outputs and input offsets")  \
+  COUNTER_FAMILY(transactions_aborted_total,                                                       \
+                 "Kafka transactions aborted and rewound, by cause "                               \
+                 "(abortable|fatal|delivery|drain_timeout|assignment_lost)",                       \
+                 ("cause"))                                                                        \
+  GAUGE(transaction_open_inputs, "Inputs in the open transaction, not yet committed")              \
+  HISTOGRAM(transaction_duration_seconds,                                                          \
+            "Time from a transaction's first input to the end of its commit",                      \
+            WIREFEED_LATENCY_BUCKETS)
 
 #define WIREFEED_METRICS_UNPAREN(...) __VA_ARGS__
 #define WIREFEED_DECLARE_COUNTER(name, help) ::wirefeed::daemon::Counter name;

@@ -10,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -17,8 +18,12 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
+#include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/processor.hpp"
+#include "daemon/transactions.hpp"
 #include "pipeline/encode.hpp"
 #include "sinks/kafka_sink.hpp"
 
@@ -54,6 +59,7 @@ struct Pending {
   std::optional<v1::DedupState> state;  // produced only after the Story is delivered (I-4)
   std::optional<ProcessResult::Published> published;  // the Story, if one was published
   mutable std::atomic<int> remaining{0};              // outputs not yet delivered
+  uint64_t generation = 0;  // exactly_once: the transaction attempt it belongs to
 };
 
 // One produced record; owned by librdkafka between produce and the delivery report. It owns the
@@ -85,7 +91,9 @@ struct Service::Impl {
                   index),
         topics{c.output.stories_topic, c.output.duplicates_topic, c.output.dead_letter_topic},
         pool(c.pipeline.workers),
-        brokers(std::move(bootstrap)) {
+        brokers(std::move(bootstrap)),
+        eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
+        txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
     processor.set_clean_rules(c.clean.rules);
     cache_published_counters();
     create_clients();
@@ -99,6 +107,8 @@ struct Service::Impl {
   pipeline::OutputTopics topics;
   boost::asio::thread_pool pool;
   std::string brokers;
+  const bool eos;            // delivery.mode: exactly_once (see daemon/transactions.hpp)
+  const std::string txn_id;  // its transactional.id
 
   sinks::KafkaHandle consumer;
   std::unique_ptr<sinks::KafkaSink> sink;  // destroyed before the pool/partitions (see ~Impl)
@@ -108,7 +118,10 @@ struct Service::Impl {
   std::atomic<bool> joined{false};
   std::atomic<uint64_t> progress{0};
   std::atomic<bool> abandon{false};  // stop waiting on a full producer queue
-  bool global_pause = false;         // consumer thread only
+  // Per-record retry lines during an outage: one summary line per 10 s (with counts).
+  LogThrottle resend_log{std::chrono::seconds(10)};
+  LogThrottle dead_letter_retry_log{std::chrono::seconds(10)};
+  bool global_pause = false;  // consumer thread only
 
   ~Impl() {
     abandon.store(true);
@@ -125,7 +138,9 @@ struct Service::Impl {
   Histogram& dedup_seconds = stats.stage_duration_seconds.with({"dedup"});
   Histogram& encode_seconds = stats.stage_duration_seconds.with({"encode"});
 
-  void handle(const std::shared_ptr<PartitionState>& ps, std::shared_ptr<const InputMessage> msg) {
+  void handle(const std::shared_ptr<PartitionState>& ps, std::shared_ptr<const InputMessage> msg,
+              uint64_t generation = 0) {
+    if (eos && eos_handle_special(ps, msg, generation)) return;
     ProcessResult result = processor.process(*msg);
     decode_seconds.observe(result.timings.decode);
     clean_seconds.observe(result.timings.clean);
@@ -138,6 +153,10 @@ struct Service::Impl {
     pending->msg = std::move(msg);
     if (!cfg.dedup.state_topic.empty()) pending->state = std::move(result.state);
     pending->published = result.published;
+    pending->generation = generation;
+    if (eos && result.published) {
+      txn_rollback.add(result.published->content, result.published->story_id);
+    }
     pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
@@ -164,6 +183,10 @@ struct Service::Impl {
   }
 
   void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out) {
+    if (eos && pending->generation != txn_generation.load()) {
+      finish_one(*pending);  // its transaction was aborted: the input will be reprocessed
+      return;
+    }
     send(std::make_unique<Ticket>(Ticket{pending, std::move(out), 0}));
   }
 
@@ -179,14 +202,22 @@ struct Service::Impl {
   // A record could not be delivered: re-send it if its producer (not the record) failed, replace
   // it with a dead letter, or retry the dead letter with backoff (the partition stalls meanwhile).
   void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    if (eos) {
+      eos_on_failed(std::move(ticket), err);
+      return;
+    }
     const auto ps = ticket->pending->ps;
     const OutputKind kind = ticket->out.kind;
     if (sinks::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
-      spdlog::warn("{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms",
-                   ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
-                   backoff.count());
+      if (const auto n = resend_log.note(Clock::now())) {
+        spdlog::warn(
+            "{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms ({} re-send(s) "
+            "since the last such line)",
+            ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
+            backoff.count(), *n);
+      }
       auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
       timer->async_wait(
           [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
@@ -235,11 +266,14 @@ struct Service::Impl {
     if (ticket->attempts++ == 0 && ps->retrying.fetch_add(1) == 0) stats.partitions_stalled.add(1);
     const auto backoff = std::chrono::milliseconds(
         std::min<int64_t>(5000, int64_t{100} << std::min(ticket->attempts, 6)));
-    spdlog::critical(
-        "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
-        "in {} ms",
-        ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
-        ticket->attempts, backoff.count());
+    if (const auto n = dead_letter_retry_log.note(Clock::now())) {
+      spdlog::critical(
+          "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
+          "in {} ms ({} failed dead-letter attempt(s) since the last such line, {} partition(s) "
+          "stalled)",
+          ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
+          ticket->attempts, backoff.count(), *n, stats.partitions_stalled.value());
+    }
     auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
     timer->async_wait([this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
                           const boost::system::error_code&) {
@@ -392,9 +426,12 @@ struct Service::Impl {
     stats.inflight_bytes.set(inflight_bytes.load());
     ps->input_messages->inc();
     ps->input_bytes->inc(m->len);
-    boost::asio::post(
-        ps->strand,
-        [this, ps, msg = std::shared_ptr<const InputMessage>(std::move(msg))] { handle(ps, msg); });
+    const uint64_t generation = eos ? eos_admit(*ps, m->offset, m->len) : 0;
+    boost::asio::post(ps->strand, [this, ps, generation,
+                                   msg = std::shared_ptr<const InputMessage>(std::move(msg))] {
+      handle(ps, msg, generation);
+    });
+    if (eos) eos_tick();
   }
 
   void set_paused(PartitionState& ps, bool pause) {
@@ -431,8 +468,13 @@ struct Service::Impl {
     stats.partitions_paused.set(paused);
   }
 
-  // Stores the committable offset of each partition (never for a revoked one).
+  // Stores the committable offset of each partition (never for a revoked one). exactly_once:
+  // offsets go with the transaction instead; ends the open transaction when it is due.
   void store_offsets() {
+    if (eos) {
+      eos_tick();
+      return;
+    }
     for (auto& [k, ps] : partitions) {
       std::optional<int64_t> next;
       {
@@ -534,13 +576,14 @@ struct Service::Impl {
     }
     drain(states, cfg.pipeline.drain_timeout);
     store_offsets();
+    if (eos) eos_on_revoke();
     for (const auto& ps : states) {
       ps->revoked.store(true);
       if (ps->paused) set_paused(*ps, false);  // paused state would outlive the assignment
       stats.consumer_lag.remove({ps->topic, std::to_string(ps->partition)});
       partitions.erase(partition_key(ps->topic, ps->partition));
     }
-    if (rd_kafka_assignment_lost(consumer.get()) == 0) {
+    if (!eos && rd_kafka_assignment_lost(consumer.get()) == 0) {
       const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), nullptr, 0);
       if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         spdlog::warn("commit on revoke: {}", rd_kafka_err2str(err));
@@ -580,15 +623,20 @@ struct Service::Impl {
     if (cfg.embedded_mode()) consumer_props.emplace("fetch.wait.max.ms", "5");
     for (const auto& [k, v] : cprops) consumer_props.emplace(k, v);
     consumer_props["enable.auto.offset.store"] = "false";  // I-1: we store offsets ourselves
+    if (eos) {
+      consumer_props["enable.auto.commit"] = "false";  // offsets go with the transactions
+      consumer_props["isolation.level"] = "read_committed";
+    }
     sinks::ConfHandle conf = sinks::make_conf(consumer_props);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::rebalance_cb);
     rd_kafka_conf_set_opaque(conf.get(), this);
     consumer = sinks::make_client(RD_KAFKA_CONSUMER, std::move(conf));
     rd_kafka_poll_set_consumer(consumer.get());
 
+    sinks::Properties producer_props = client_properties(cfg.kafka.producer_properties);
+    if (eos) producer_props["transactional.id"] = txn_id;
     sink = std::make_unique<sinks::KafkaSink>(
-        client_properties(cfg.kafka.producer_properties),
-        [this](const sinks::DeliveryReport& r) { on_delivery(r); },
+        std::move(producer_props), [this](const sinks::DeliveryReport& r) { on_delivery(r); },
         [](rd_kafka_resp_err_t err, const std::string& reason) {
           spdlog::warn("producer: {}: {}", rd_kafka_err2name(err), reason);
         });
@@ -631,6 +679,7 @@ struct Service::Impl {
     props["enable.auto.commit"] = "false";
     props["enable.auto.offset.store"] = "false";
     props.emplace("fetch.wait.max.ms", "50");
+    if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
     state_reader = sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf(props));
     const rd_kafka_metadata_t* raw = nullptr;
     sinks::KafkaHandle& rk = state_reader;
@@ -687,7 +736,9 @@ struct Service::Impl {
       pthread_setname_np(pthread_self(), "wf-state-tail");
       while (!state_stop.load()) {
         sinks::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
-        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR) apply_state_message(m.get());
+        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && !own_record(m.get())) {
+          apply_state_message(m.get());
+        }
       }
     });
   }
@@ -710,6 +761,316 @@ struct Service::Impl {
     if (st.evictions > seen) stats.dedup_evictions_total.inc(st.evictions - seen);
   }
 
+  // ---- exactly-once: one Kafka transaction per batch of inputs (delivery.mode) ----------------
+  // Consumer thread: eos_admit opens the transaction at the first input of a batch; eos_tick
+  // ends it when due (daemon/transactions.hpp); eos_end waits for every output of the batch,
+  // sends the batch's offsets with the transaction and commits — or eos_abort aborts, rolls the
+  // dedup index back, and seeks each partition back to the batch's first offset. Work of an
+  // aborted attempt (an older `txn_generation`) produces nothing and completes at once.
+  TransactionBatch txn_batch;               // consumer thread only
+  DedupRollback txn_rollback;               // strands add; the consumer thread rolls back/clears
+  DeliveryFailures txn_delivery_failures;   // outputs that failed for a reason of the record
+  std::atomic<uint64_t> txn_generation{1};  // bumped at every abort
+  std::atomic<bool> txn_failed{false};      // an output of the open transaction failed
+  std::mutex txn_failure_mu;
+  std::string txn_failure;   // the first failure of the open transaction; guarded
+  bool txn_open = false;     // consumer thread only
+  int txn_abort_streak = 0;  // consecutive aborts: backoff before the next begin
+  const std::atomic<bool>* stop_flag = nullptr;
+
+  static std::string host_name() {
+    std::array<char, 256> buf{};
+    if (::gethostname(buf.data(), buf.size() - 1) != 0 || buf[0] == '\0') return "localhost";
+    return buf.data();
+  }
+
+  TransactionLimits txn_limits() const {
+    return {cfg.delivery.transaction_max_messages, cfg.delivery.transaction_max_bytes,
+            cfg.delivery.transaction_interval};
+  }
+
+  bool stopping() const { return stop_flag != nullptr && stop_flag->load(); }
+
+  // A record this instance produced (exactly_once: its origin header is our transactional.id).
+  bool own_record(const rd_kafka_message_t* m) const {
+    if (!eos) return false;
+    rd_kafka_headers_t* hdrs = nullptr;
+    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    const void* value = nullptr;
+    size_t size = 0;
+    if (rd_kafka_header_get_last(hdrs, sinks::kOriginHeader, &value, &size) !=
+            RD_KAFKA_RESP_ERR_NO_ERROR ||
+        value == nullptr) {
+      return false;
+    }
+    return std::string_view(static_cast<const char*>(value), size) == txn_id;
+  }
+
+  // One transaction API call, retried (bounded) while librdkafka says it is retriable.
+  TxnStep txn_call(const char* what, const std::function<sinks::ErrorHandle()>& call,
+                   std::string& why) {
+    for (int attempt = 1;; ++attempt) {
+      const sinks::ErrorHandle e = call();
+      if (!e) return TxnStep::kOk;
+      const TxnStep step = classify_txn_error(true, rd_kafka_error_is_fatal(e.get()) != 0,
+                                              rd_kafka_error_txn_requires_abort(e.get()) != 0,
+                                              rd_kafka_error_is_retriable(e.get()) != 0);
+      why = std::string(what) + ": " + rd_kafka_error_string(e.get());
+      if (step == TxnStep::kRetry && attempt < 10 && !stopping()) {
+        spdlog::warn("transaction: {} (retriable; attempt {})", why, attempt);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+        continue;
+      }
+      spdlog::warn("transaction: {} ({})", why, txn_step_name(step));
+      return step == TxnStep::kRetry ? TxnStep::kAbort : step;
+    }
+  }
+
+  // init_transactions (fences any older producer with our transactional.id), retried with
+  // backoff until it succeeds or the daemon stops. A fatal error replaces the producer first.
+  bool eos_init(const std::atomic<bool>& stop) {
+    stop_flag = &stop;
+    for (int attempt = 0; !stop.load(); ++attempt) {
+      std::string why;
+      const TxnStep step = txn_call(
+          "init_transactions", [this] { return sink->txn_init(cfg.delivery.transaction_timeout); },
+          why);
+      if (step == TxnStep::kOk) {
+        spdlog::info(
+            "exactly-once delivery: transactional.id '{}' ready (per transaction at most {} "
+            "inputs, {}, {} ms)",
+            txn_id, cfg.delivery.transaction_max_messages, cfg.delivery.transaction_max_bytes,
+            cfg.delivery.transaction_interval.count());
+        return true;
+      }
+      if (step == TxnStep::kFatal) sink->recreate(why);
+      const auto until = Clock::now() + std::chrono::milliseconds(std::min<int64_t>(
+                                            5000, int64_t{200} << std::min(attempt, 5)));
+      while (Clock::now() < until && !stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    return false;
+  }
+
+  void eos_begin() {
+    if (txn_abort_streak > 0) {  // repeated aborts: do not spin
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::min<int64_t>(2000, int64_t{50} << std::min(txn_abort_streak - 1, 6))));
+    }
+    for (int attempt = 0; !stopping(); ++attempt) {
+      std::string why;
+      if (txn_call(
+              "begin_transaction", [this] { return sink->txn_begin(); }, why) == TxnStep::kOk) {
+        break;
+      }
+      sink->recreate(why);  // begin fails only when the producer is unusable
+      if (!eos_init(*stop_flag)) break;
+    }
+    {
+      std::lock_guard lock(txn_failure_mu);
+      txn_failure.clear();
+    }
+    txn_failed.store(false);
+    txn_open = true;
+  }
+
+  // Consumer thread, per dispatched input: the generation the input belongs to.
+  uint64_t eos_admit(const PartitionState& ps, int64_t offset, std::size_t bytes) {
+    if (!txn_open) eos_begin();
+    txn_batch.add(ps.topic, ps.partition, offset, bytes, Clock::now());
+    stats.transaction_open_inputs.set(static_cast<int64_t>(txn_batch.messages()));
+    return txn_generation.load();
+  }
+
+  void eos_tick() {
+    if (!txn_open) return;
+    if (txn_failed.load()) {
+      eos_end("an output failed");
+      return;
+    }
+    if (const auto why = txn_batch.due(txn_limits(), Clock::now())) eos_end(*why);
+  }
+
+  bool wait_inflight(std::chrono::milliseconds bound) {
+    const auto deadline = Clock::now() + bound;
+    while (inflight_msgs.load() > 0) {
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+
+  // Ends the open transaction: commit (outputs + input offsets), else abort and rewind.
+  bool eos_end(std::string_view why) {
+    if (!txn_open) return true;
+    const auto started = txn_batch.started().value_or(Clock::now());
+    if (!wait_inflight(cfg.delivery.transaction_timeout)) {
+      return eos_abort("drain_timeout",
+                       "outputs still in flight after delivery.transaction_timeout", false);
+    }
+    if (txn_failed.load()) {
+      std::string failure;
+      {
+        std::lock_guard lock(txn_failure_mu);
+        failure = txn_failure;
+      }
+      return eos_abort("delivery", failure, false);
+    }
+    const auto offsets = txn_batch.commit_offsets();
+    sinks::PartitionListHandle list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+    for (const auto& o : offsets) {
+      auto it = partitions.find(partition_key(o.topic, o.partition));
+      if (it == partitions.end() || it->second->revoked.load()) continue;  // not ours any more
+      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
+          o.offset;
+    }
+    std::string err;
+    TxnStep step = TxnStep::kOk;
+    if (list->cnt > 0) {
+      const sinks::GroupMetadataHandle group(rd_kafka_consumer_group_metadata(consumer.get()));
+      step = txn_call(
+          "send_offsets_to_transaction",
+          [&] {
+            return sink->txn_send_offsets(list.get(), group.get(),
+                                          cfg.delivery.transaction_timeout);
+          },
+          err);
+    }
+    if (step == TxnStep::kOk) {
+      step = txn_call(
+          "commit_transaction",
+          [this] { return sink->txn_commit(cfg.delivery.transaction_timeout); }, err);
+    }
+    if (step != TxnStep::kOk) {
+      return eos_abort(step == TxnStep::kFatal ? "fatal" : "abortable", err,
+                       step == TxnStep::kFatal);
+    }
+    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+    stats.transactions_committed_total.inc();
+    stats.transaction_duration_seconds.observe(secs);
+    spdlog::debug("transaction committed ({}): {} input(s), {} partition(s), {:.3f}s", why,
+                  txn_batch.messages(), list->cnt, secs);
+    txn_rollback.clear();
+    txn_batch.clear();
+    stats.transaction_open_inputs.set(0);
+    txn_open = false;
+    txn_abort_streak = 0;
+    return true;
+  }
+
+  // Aborts the open transaction (or, after a fatal error, replaces the producer: its successor's
+  // init_transactions fences it and aborts what it left open), forgets the batch's stories in
+  // the dedup index and seeks every partition of the batch back to its first offset.
+  bool eos_abort(const char* cause, const std::string& why, bool fatal) {
+    spdlog::warn("transaction aborted ({}): {}; rewinding {} input(s)", cause, why,
+                 txn_batch.messages());
+    txn_generation.fetch_add(1);  // work still queued for this attempt produces nothing
+    if (!fatal) {
+      std::string err;
+      if (txn_call(
+              "abort_transaction",
+              [this] { return sink->txn_abort(cfg.delivery.transaction_timeout); },
+              err) != TxnStep::kOk) {
+        fatal = true;
+      }
+    }
+    if (fatal) {
+      sink->recreate(why);
+      if (stop_flag != nullptr) eos_init(*stop_flag);
+    }
+    if (!wait_inflight(cfg.delivery.transaction_timeout)) {
+      spdlog::error("transaction abort: {} input(s) of the aborted attempt still in flight",
+                    inflight_msgs.load());
+    }
+    const std::size_t forgotten = txn_rollback.roll_back(index);
+    eos_rewind(txn_batch.rewind_offsets());
+    stats.transactions_aborted_total.with({cause}).inc();
+    spdlog::info("transaction rewound: {} stor(y/ies) forgotten by dedup, {} partition(s) seeked",
+                 forgotten, txn_batch.rewind_offsets().size());
+    txn_batch.clear();
+    stats.transaction_open_inputs.set(0);
+    txn_open = false;
+    ++txn_abort_streak;
+    return false;
+  }
+
+  void eos_rewind(const std::vector<PartitionOffset>& to) {
+    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(to.size())));
+    for (const auto& o : to) {
+      auto it = partitions.find(partition_key(o.topic, o.partition));
+      if (it == partitions.end() || it->second->revoked.load()) continue;  // next owner: committed
+      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
+          o.offset;
+      std::lock_guard lock(it->second->mu);
+      it->second->tracker = OffsetTracker{};
+    }
+    if (list->cnt == 0) return;
+    const sinks::ErrorHandle e(rd_kafka_seek_partitions(consumer.get(), list.get(), 30000));
+    if (e) spdlog::error("rewind: seek failed: {}", rd_kafka_error_string(e.get()));
+    for (int i = 0; i < list->cnt; ++i) {
+      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        spdlog::error("rewind {}[{}] to {}: {}", list->elems[i].topic, list->elems[i].partition,
+                      list->elems[i].offset, rd_kafka_err2str(list->elems[i].err));
+      }
+    }
+  }
+
+  void eos_on_revoke() {
+    if (rd_kafka_assignment_lost(consumer.get()) != 0) {
+      if (txn_open) eos_abort("assignment_lost", "partitions lost in a rebalance", false);
+      return;
+    }
+    eos_end("rebalance");
+  }
+
+  // Worker side. An input of an aborted attempt is dropped (the rewind reprocesses it); an input
+  // whose outputs keep failing for a reason of the record gets a dead letter instead.
+  bool eos_handle_special(const std::shared_ptr<PartitionState>& ps,
+                          const std::shared_ptr<const InputMessage>& msg, uint64_t generation) {
+    auto pending = std::make_shared<Pending>();
+    pending->ps = ps;
+    pending->msg = msg;
+    pending->generation = generation;
+    if (generation != txn_generation.load()) {
+      complete(*pending);
+      return true;
+    }
+    const auto reason =
+        txn_delivery_failures.take_if_poisoned(ps->topic, ps->partition, msg->offset);
+    if (!reason) return false;
+    spdlog::error("{}[{}] offset {}: outputs failed repeatedly ({}); publishing a dead letter",
+                  ps->topic, ps->partition, msg->offset, *reason);
+    pending->remaining.store(1);
+    v1::Record dl = processor.dead_letter(*msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
+                                          "output delivery failed: " + *reason);
+    count_record(dl);
+    send(pending, pipeline::encode(dl, topics));
+    return true;
+  }
+
+  // Delivery side: a failed output fails the open transaction (it will abort and rewind).
+  void eos_on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    const Pending& p = *ticket->pending;
+    if (p.generation == txn_generation.load()) {
+      if (!sinks::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
+        txn_delivery_failures.record(p.ps->topic, p.ps->partition, p.msg->offset,
+                                     rd_kafka_err2str(err));
+      }
+      {
+        std::lock_guard lock(txn_failure_mu);
+        if (txn_failure.empty()) {
+          txn_failure = p.ps->topic + "[" + std::to_string(p.ps->partition) + "] offset " +
+                        std::to_string(p.msg->offset) + ": " + rd_kafka_err2str(err);
+        }
+      }
+      txn_failed.store(true);
+    }
+    if (ticket->out.kind == OutputKind::kStory && p.state) finish_one(p);  // state never sent
+    finish_one(p);
+  }
+
   // Returns false when the poll timed out with nothing to serve.
   bool poll_once(int timeout_ms, bool accept) {
     sinks::MessageHandle m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
@@ -724,6 +1085,10 @@ struct Service::Impl {
 
   int run(const std::atomic<bool>& stop) {
     restore_state_topic();
+    if (eos && !eos_init(stop)) {
+      shutdown();
+      return 0;
+    }
     subscribe();
     spdlog::info("consuming {} topic(s) from {} as group '{}'", cfg.input.topics.size(), brokers,
                  cfg.kafka.group_id);
@@ -758,8 +1123,10 @@ struct Service::Impl {
       store_offsets();
     }
     store_offsets();
+    if (eos) eos_end("stopping");
     abandon.store(true);
-    const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), nullptr, 0);
+    const rd_kafka_resp_err_t err =
+        eos ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(consumer.get(), nullptr, 0);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       spdlog::warn("final commit: {}", rd_kafka_err2str(err));
     }

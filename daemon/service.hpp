@@ -15,6 +15,11 @@
 // - I-5 On revoke: stop dispatching, wait (bounded) for in-flight work, store, commit, then
 //   unassign; work finishing later never stores offsets (its PartitionState is detached).
 // - Only the consumer thread calls consumer APIs (poll, store, pause, assign, commit).
+// - delivery.mode exactly_once replaces offset storing and commits by Kafka transactions: the
+//   outputs of a batch of inputs and the inputs' next offsets commit atomically; an abort rolls
+//   the batch's stories out of the dedup index and seeks its partitions back to the batch's
+//   first offsets (see daemon/transactions.hpp). Only the consumer thread calls the transaction
+//   API; a revoke finishes the open transaction before the partitions go.
 #pragma once
 
 #include <atomic>

@@ -29,6 +29,7 @@ KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error)
     : props_(std::move(props)),
       on_delivery_(std::move(on_delivery)),
       on_error_(std::move(on_error)) {
+  if (auto it = props_.find("transactional.id"); it != props_.end()) transactional_id_ = it->second;
   props_["enable.idempotence"] = "true";
   props_.emplace("acks", "all");
   props_.emplace("linger.ms", "5");
@@ -84,7 +85,8 @@ void KafkaSink::poll_loop() {
   auto last_probe = std::chrono::steady_clock::time_point{};
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(rk_.get(), 50);
-    if (fatal_.load()) replace_handle();
+    if (fatal_.load() && !transactional()) replace_handle();  // transactional: the owner asks
+    if (recreate_requested_.exchange(false)) replace_handle();
     const auto now = std::chrono::steady_clock::now();
     if (!connected_.load(std::memory_order_relaxed) && now - last_probe > std::chrono::seconds(1)) {
       last_probe = now;
@@ -122,9 +124,13 @@ void KafkaSink::error_cb(rd_kafka_t*, int err, const char* reason, void* opaque)
 rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void* opaque,
                                        const std::atomic<bool>& abandon) {
   for (;;) {
-    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(2);
+    rd_kafka_headers_t* hdrs = rd_kafka_headers_new(3);
     rd_kafka_header_add(hdrs, "content-type", -1, pipeline::kContentTypeProtobuf, -1);
     rd_kafka_header_add(hdrs, "wirefeed-schema", -1, out.schema, -1);
+    if (transactional()) {
+      rd_kafka_header_add(hdrs, kOriginHeader, -1, transactional_id_.data(),
+                          static_cast<ssize_t>(transactional_id_.size()));
+    }
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
@@ -141,8 +147,9 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
 
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return err;  // headers now owned by the message
     rd_kafka_headers_destroy(hdrs);
-    const bool wait = err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-                      (err == RD_KAFKA_RESP_ERR__FATAL);  // until the poll thread replaced it
+    const bool wait =
+        err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+        (err == RD_KAFKA_RESP_ERR__FATAL && !transactional());  // until the poll thread replaced it
     if (!wait || abandon.load(std::memory_order_relaxed)) return err;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the poll thread drains
   }
@@ -156,6 +163,46 @@ bool KafkaSink::flush(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+ErrorHandle KafkaSink::txn_init(std::chrono::milliseconds timeout) {
+  std::shared_lock lock(handle_mu_);
+  return ErrorHandle(rd_kafka_init_transactions(rk_.get(), static_cast<int>(timeout.count())));
+}
+
+ErrorHandle KafkaSink::txn_begin() {
+  std::shared_lock lock(handle_mu_);
+  return ErrorHandle(rd_kafka_begin_transaction(rk_.get()));
+}
+
+ErrorHandle KafkaSink::txn_send_offsets(const rd_kafka_topic_partition_list_t* offsets,
+                                        const rd_kafka_consumer_group_metadata_t* group,
+                                        std::chrono::milliseconds timeout) {
+  std::shared_lock lock(handle_mu_);
+  return ErrorHandle(rd_kafka_send_offsets_to_transaction(rk_.get(), offsets, group,
+                                                          static_cast<int>(timeout.count())));
+}
+
+ErrorHandle KafkaSink::txn_commit(std::chrono::milliseconds timeout) {
+  std::shared_lock lock(handle_mu_);
+  return ErrorHandle(rd_kafka_commit_transaction(rk_.get(), static_cast<int>(timeout.count())));
+}
+
+ErrorHandle KafkaSink::txn_abort(std::chrono::milliseconds timeout) {
+  std::shared_lock lock(handle_mu_);
+  return ErrorHandle(rd_kafka_abort_transaction(rk_.get(), static_cast<int>(timeout.count())));
+}
+
+// Any thread but the poll thread: the poll thread swaps the handle (it polls rk_ unlocked).
+void KafkaSink::recreate(const std::string& why) {
+  spdlog::error("producer: {}; replacing the transactional producer (its successor fences it)",
+                why);
+  const uint64_t before = recreated_.load();
+  recreate_requested_.store(true);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (recreated_.load() == before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 int KafkaSink::outstanding() const {

@@ -12,6 +12,12 @@
 //   still queued on the old handle get a delivery report with ERR__FATAL or ERR__PURGE_* and
 //   the owner re-sends them (see is_producer_failure). produce() never races the swap (shared
 //   lock around the handle).
+// - Transactional mode (props hold transactional.id): the sink never replaces its producer by
+//   itself; the owner drives the transaction API through the txn_* calls (each returns an
+//   ErrorHandle, empty on success) and calls recreate() after a fatal error. recreate() builds a
+//   fresh handle and runs init_transactions on it, which fences the old producer; the old
+//   handle's records come back purged. Every record then carries the header
+//   `wirefeed-origin: <transactional.id>` so the instance can tell its own records apart.
 #pragma once
 
 #include <atomic>
@@ -25,6 +31,9 @@
 #include "sinks/kafka.hpp"
 
 namespace wirefeed::sinks {
+
+// Header carried by every record of a transactional sink: its transactional.id.
+inline constexpr const char* kOriginHeader = "wirefeed-origin";
 
 struct DeliveryReport {
   void* opaque = nullptr;
@@ -46,7 +55,8 @@ class KafkaSink {
   using OnDelivery = std::function<void(const DeliveryReport&)>;
   using OnError = std::function<void(rd_kafka_resp_err_t, const std::string&)>;
 
-  // `props` must contain bootstrap.servers; idempotence and acks=all are forced.
+  // `props` must contain bootstrap.servers; idempotence and acks=all are forced. With
+  // transactional.id in `props` the sink is transactional (call txn_init before producing).
   KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error = {});
   ~KafkaSink();
   KafkaSink(const KafkaSink&) = delete;
@@ -65,6 +75,20 @@ class KafkaSink {
   // How many times a fatal error made the sink replace its producer.
   uint64_t recreated() const { return recreated_.load(std::memory_order_relaxed); }
 
+  // ---- transactional mode (see the invariants above) ----
+  bool transactional() const { return !transactional_id_.empty(); }
+  const std::string& transactional_id() const { return transactional_id_; }
+  ErrorHandle txn_init(std::chrono::milliseconds timeout);
+  ErrorHandle txn_begin();
+  ErrorHandle txn_send_offsets(const rd_kafka_topic_partition_list_t* offsets,
+                               const rd_kafka_consumer_group_metadata_t* group,
+                               std::chrono::milliseconds timeout);
+  ErrorHandle txn_commit(std::chrono::milliseconds timeout);
+  ErrorHandle txn_abort(std::chrono::milliseconds timeout);
+  // Replaces the producer with a fresh one (the caller then runs txn_init on it); blocks until
+  // the poll thread has swapped it (bounded, 30 s).
+  void recreate(const std::string& why);
+
  private:
   static void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
@@ -73,12 +97,14 @@ class KafkaSink {
   void poll_loop();
 
   Properties props_;
+  std::string transactional_id_;  // "" unless transactional
   OnDelivery on_delivery_;
   OnError on_error_;
   mutable std::shared_mutex handle_mu_;  // exclusive only while rk_ is replaced
   KafkaHandle rk_;
   std::atomic<bool> fatal_{false};
   std::atomic<uint64_t> recreated_{0};
+  std::atomic<bool> recreate_requested_{false};
   std::atomic<bool> connected_{false};
   std::atomic<bool> stop_{false};
   std::thread poller_;

@@ -290,12 +290,12 @@ TEST(ConfigErrors, UnknownKeyNamesPathLineAndKnownKeys) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("\nlogging: {level: info}\n"),
             "test.yaml:2: logging: unknown key (known: kafka, input, output, metrics, pipeline, "
-            "dedup, embedded, clean, log)");
+            "dedup, delivery, embedded, clean, log)");
 }
 
 TEST(ConfigErrors, UnknownKeyInEverySection) {
-  for (const char* section :
-       {"kafka", "input", "output", "metrics", "pipeline", "dedup", "embedded", "log"}) {
+  for (const char* section : {"kafka", "input", "output", "metrics", "pipeline", "dedup",
+                              "delivery", "embedded", "log"}) {
     SCOPED_TRACE(section);
     const std::string msg = error_of(std::string(section) + ":\n  bogus: 1\n");
     EXPECT_EQ(msg.rfind("test.yaml:2: " + std::string(section) + ".bogus: unknown key (known: ", 0),
