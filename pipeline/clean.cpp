@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstring>
 #include <optional>
@@ -549,14 +550,23 @@ bool ws_normal(string_view s) {
   const size_t n = s.size();
   if (n == 0) return true;
   if (is_blank(s[0]) || is_blank(s[n - 1])) return false;
-  for (size_t i = 1; i + 1 < n; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c > ' ') continue;  // most bytes
-    if (c == '\t') return false;
-    if (c != ' ') continue;
+  auto space_kept = [&](size_t i) {  // s[i] == ' ', 0 < i < n - 1
     const char next = s[i + 1];
     if (is_blank(next) || next == ')' || s[i - 1] == '(') return false;
-    if (is_tight_punct(next) && (i + 2 >= n || !is_alnum(s[i + 2]))) return false;
+    return !(is_tight_punct(next) && (i + 2 >= n || !is_alnum(s[i + 2])));
+  };
+  size_t i = 1;
+  for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
+    const uint64_t x = load8(s.data() + i);
+    if (any_zero_byte(x ^ ('\t' * kOneBytes)) != 0) return false;
+    for (uint64_t spaces = zero_byte_mask(x ^ (' ' * kOneBytes)); spaces != 0;
+         spaces &= spaces - 1) {
+      if (!space_kept(i + static_cast<size_t>(std::countr_zero(spaces)) / 8)) return false;
+    }
+  }
+  for (; i + 1 < n; ++i) {
+    if (s[i] == '\t') return false;
+    if (s[i] == ' ' && !space_kept(i)) return false;
   }
   return true;
 }
