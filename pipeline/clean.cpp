@@ -254,18 +254,19 @@ ViewList split_words(string_view s) {
   return out;
 }
 
-// Splits a list of names on ',', ';'-free text: "A, B and C" / "A & B".
-ViewList split_name_list(string_view s) {
-  ViewList out;
+// Splits a list of names on ',', ';'-free text: "A, B and C" / "A & B", calling `on_piece`
+// with each trimmed, non-empty piece in order until it returns false (then returns false).
+template <typename OnPiece>
+bool for_each_name_piece(string_view s, OnPiece&& on_piece) {
   size_t start = 0;
   size_t i = 0;
   auto push = [&](size_t end) {
-    string_view piece = trim(s.substr(start, end - start));
-    if (!piece.empty()) out.push_back(piece);
+    const string_view piece = trim(s.substr(start, end - start));
+    return piece.empty() || on_piece(piece);
   };
   while (i < s.size()) {
     if (s[i] == ',') {
-      push(i);
+      if (!push(i)) return false;
       start = ++i;
       continue;
     }
@@ -279,7 +280,7 @@ ViewList split_name_list(string_view s) {
         skip = 3;  // " & "
       }
       if (skip != 0) {
-        push(i);
+        if (!push(i)) return false;
         i += skip;
         start = i;
         continue;
@@ -287,7 +288,15 @@ ViewList split_name_list(string_view s) {
     }
     ++i;
   }
-  push(s.size());
+  return push(s.size());
+}
+
+ViewList split_name_list(string_view s) {
+  ViewList out;
+  for_each_name_piece(s, [&](string_view piece) {
+    out.push_back(piece);
+    return true;
+  });
   return out;
 }
 
@@ -870,7 +879,8 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
   }
   bool affiliation = false;
   ViewList names;
-  for (string_view piece : split_name_list(p)) {
+  // Pieces are tested as they are split: the first one that is neither ends the test.
+  const bool all_names = for_each_name_piece(p, [&](string_view piece) {
     if (is_affiliation(piece)) {
       affiliation = true;
     } else if (is_person_name(piece)) {
@@ -878,7 +888,9 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
     } else {
       return false;
     }
-  }
+    return true;
+  });
+  if (!all_names) return false;
   if (!had_by && !affiliation) return false;
   if (had_by && names.empty()) return false;
   if (out != nullptr) {
