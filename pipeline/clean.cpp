@@ -1580,6 +1580,20 @@ constexpr auto kStopWordTable = [] {
 }();
 static_assert(kStopWords.size() < kStopWordTable.size() / 2, "stop-word table too full");
 
+// Bit set of the first letters of the stop words of each length (bit 26: a non-letter first
+// byte): a cheap test that lets most words skip the table probe.
+constexpr uint32_t first_letter_bit(unsigned char lowered) {
+  return lowered >= 'a' && lowered <= 'z' ? uint32_t{1} << (lowered - 'a') : uint32_t{1} << 26;
+}
+constexpr auto kStopFirstByLength = [] {
+  std::array<uint32_t, 7> t{};
+  for (const StopWord& w : kStopWords) {
+    if (w.word.size() <= 6)
+      t[w.word.size()] |= first_letter_bit(static_cast<unsigned char>(w.word[0]));
+  }
+  return t;
+}();
+
 uint8_t stopword_langs(uint64_t key) {
   for (size_t i = stopword_slot(key);; i = (i + 1) % kStopWordTable.size()) {
     if (kStopWordTable[i].key == key) return kStopWordTable[i].langs;
@@ -1612,7 +1626,11 @@ void add_language_hits(string_view p, LanguageHits& hits) {
     const size_t start = i;
     while (i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0) ++i;
     const size_t len = i - start;
-    if (len > 6) continue;               // longer than any stop word
+    if (len > 6) continue;  // longer than any stop word
+    if ((kStopFirstByLength[len] &
+         first_letter_bit(kWordByte[static_cast<unsigned char>(p[start])])) == 0) {
+      continue;  // no stop word of this length starts with this letter
+    }
     uint64_t key = uint64_t{len} << 56;  // as pack_word() on the lowered word
     for (size_t k = 0; k < len; ++k) {
       key |= uint64_t{kWordByte[static_cast<unsigned char>(p[start + k])]} << (8 * k);
