@@ -37,6 +37,19 @@ v1::ContributorRole to_proto(pipeline::ContributorRole r) {
   return v1::CONTRIBUTOR_ROLE_UNSPECIFIED;
 }
 
+// ContentHash::hex() without snprintf (same text: hi then lo, 16 lower-case hex digits each).
+std::string content_hex(const pipeline::ContentHash& h) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(32, '0');
+  uint64_t hi = h.hi;
+  uint64_t lo = h.lo;
+  for (std::size_t i = 16; i-- > 0; hi >>= 4, lo >>= 4) {
+    out[i] = kDigits[hi & 0xF];
+    out[16 + i] = kDigits[lo & 0xF];
+  }
+  return out;
+}
+
 void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory& c,
                 const pipeline::StoryFingerprint& fp) {
   s.set_id(item.id);
@@ -75,7 +88,7 @@ void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory&
   s.set_word_count(c.word_count);
   s.set_headline_all_caps(c.headline_all_caps);
   s.set_boilerplate_removed(c.boilerplate_removed);
-  s.mutable_fingerprint()->set_content_hash(fp.content.hex());
+  s.mutable_fingerprint()->set_content_hash(content_hex(fp.content));
   s.mutable_fingerprint()->set_simhash(fp.simhash);
 }
 
@@ -140,7 +153,7 @@ pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
 v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d) {
   v1::DedupState s;
   s.set_story_id(c.story_id);
-  s.set_content_hash(c.content.hex());
+  s.set_content_hash(content_hex(c.content));
   s.set_event_time(c.event_time.time_since_epoch().count());
   s.set_family(d.family);
   s.set_version_number(c.version_number);

@@ -8,6 +8,12 @@
 //                        hard-wrap joining, table lines).
 //   4. paragraph pass    editor notes, AP bylines, captions, dateline, sign-offs.
 //   5. metrics           language guess and word count.
+//
+// Speed (issue 7): fast paths never change a result. Scans that look for rare bytes (quote
+// marks, column gaps, control characters, blanks to collapse) test eight bytes at a time and
+// fall back to the byte-wise rule where a block holds a candidate; text that is already normal
+// is moved or copied, not rebuilt; word lists live inline (ViewList); stop words are one probe
+// in a constexpr table. bench/RESULTS.md ("clean_story instruction counts") has the figures.
 #include "pipeline/clean.hpp"
 
 #include "pipeline/clean_nfc_table.hpp"
@@ -15,7 +21,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -159,9 +167,83 @@ bool iends_with(string_view s, string_view p) {
   return s.size() >= p.size() && iequals(s.substr(s.size() - p.size()), p);
 }
 
+// SWAR helpers: eight bytes tested at once in a 64-bit word.
+constexpr uint64_t kOneBytes = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+uint64_t load8(const char* p) {
+  uint64_t x = 0;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+// Non-zero when some byte of `v` is zero.
+constexpr uint64_t any_zero_byte(uint64_t v) { return (v - kOneBytes) & ~v & kHighBits; }
+
+// 0x80 in exactly the bytes of `v` that are zero.
+constexpr uint64_t zero_byte_mask(uint64_t v) {
+  return ~(((v & ~kHighBits) + ~kHighBits) | v) & kHighBits;
+}
+
+// s.find_first_of(set, pos) for a set of a few bytes, without a library call per byte.
+size_t find_any(string_view s, string_view set, size_t pos = 0) {
+  if (set.size() == 1) return s.find(set[0], pos);  // memchr
+  for (size_t i = pos; i < s.size(); ++i) {
+    for (char c : set) {
+      if (s[i] == c) return i;
+    }
+  }
+  return npos;
+}
+
+// The first '"' or lead byte of “ ” „ « » (E2 / C2) at or after `pos`.
+size_t find_quote_byte(string_view s, size_t pos = 0) {
+  auto is_quote_byte = [](char c) { return c == '"' || c == '\xE2' || c == '\xC2'; };
+  size_t i = pos;
+  for (; i + 8 <= s.size(); i += 8) {
+    const uint64_t x = load8(s.data() + i);
+    if (((x & kHighBits) | any_zero_byte(x ^ ('"' * kOneBytes))) == 0) continue;  // plain ASCII
+    for (size_t k = 0; k < 8; ++k) {
+      if (is_quote_byte(s[i + k])) return i + k;
+    }
+  }
+  for (; i < s.size(); ++i) {
+    if (is_quote_byte(s[i])) return i;
+  }
+  return npos;
+}
+
+// A list of views into one text (words, names, segments): the first 16 live inline, so the
+// short lists the extractors build cost no heap allocation.
+class ViewList {
+ public:
+  void push_back(string_view v) {
+    if (size_ < inline_.size()) {
+      inline_[size_] = v;
+    } else {
+      if (size_ == inline_.size()) spill_.assign(inline_.begin(), inline_.end());
+      spill_.push_back(v);
+    }
+    ++size_;
+  }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const string_view* begin() const {
+    return size_ <= inline_.size() ? inline_.data() : spill_.data();
+  }
+  const string_view* end() const { return begin() + size_; }
+  const string_view& operator[](size_t i) const { return begin()[i]; }
+  const string_view& back() const { return begin()[size_ - 1]; }
+
+ private:
+  std::array<string_view, 16> inline_{};
+  size_t size_ = 0;
+  std::vector<string_view> spill_;  // all entries, once there are more than 16
+};
+
 // Whitespace-separated words of a short string (used only on bounded inputs).
-std::vector<string_view> split_words(string_view s) {
-  std::vector<string_view> out;
+ViewList split_words(string_view s) {
+  ViewList out;
   size_t i = 0;
   while (i < s.size()) {
     while (i < s.size() && is_blank(s[i])) ++i;
@@ -172,31 +254,33 @@ std::vector<string_view> split_words(string_view s) {
   return out;
 }
 
-// Splits a list of names on ',', ';'-free text: "A, B and C" / "A & B".
-std::vector<string_view> split_name_list(string_view s) {
-  std::vector<string_view> out;
+// Splits a list of names on ',', ';'-free text: "A, B and C" / "A & B", calling `on_piece`
+// with each trimmed, non-empty piece in order until it returns false (then returns false).
+template <typename OnPiece>
+bool for_each_name_piece(string_view s, OnPiece&& on_piece) {
   size_t start = 0;
   size_t i = 0;
   auto push = [&](size_t end) {
-    string_view piece = trim(s.substr(start, end - start));
-    if (!piece.empty()) out.push_back(piece);
+    const string_view piece = trim(s.substr(start, end - start));
+    return piece.empty() || on_piece(piece);
   };
   while (i < s.size()) {
     if (s[i] == ',') {
-      push(i);
+      if (!push(i)) return false;
       start = ++i;
       continue;
     }
     if (s[i] == ' ') {
-      string_view rest = s.substr(i);
       size_t skip = 0;
-      if (rest.size() >= 5 && (rest.substr(0, 5) == " and " || rest.substr(0, 5) == " AND ")) {
-        skip = 5;
-      } else if (rest.size() >= 3 && rest.substr(0, 3) == " & ") {
-        skip = 3;
+      if (i + 5 <= s.size() && s[i + 4] == ' ' &&
+          ((s[i + 1] == 'a' && s[i + 2] == 'n' && s[i + 3] == 'd') ||
+           (s[i + 1] == 'A' && s[i + 2] == 'N' && s[i + 3] == 'D'))) {
+        skip = 5;  // " and ", " AND "
+      } else if (i + 3 <= s.size() && s[i + 1] == '&' && s[i + 2] == ' ') {
+        skip = 3;  // " & "
       }
       if (skip != 0) {
-        push(i);
+        if (!push(i)) return false;
         i += skip;
         start = i;
         continue;
@@ -204,7 +288,15 @@ std::vector<string_view> split_name_list(string_view s) {
     }
     ++i;
   }
-  push(s.size());
+  return push(s.size());
+}
+
+ViewList split_name_list(string_view s) {
+  ViewList out;
+  for_each_name_piece(s, [&](string_view piece) {
+    out.push_back(piece);
+    return true;
+  });
   return out;
 }
 
@@ -389,13 +481,31 @@ bool compose_last(std::string& out, char32_t mark) {
   return true;
 }
 
+// True when the 8 bytes at `p` are all printable ASCII (0x20..0x7E).
+bool plain_ascii8(const char* p) {
+  const uint64_t x = load8(p);
+  const uint64_t below_space = (x - 0x20 * kOneBytes) & ~x;  // high bit: byte < 0x20 (or >= 0x80)
+  const uint64_t del = any_zero_byte(x ^ (0x7F * kOneBytes));
+  return ((x | below_space | del) & kHighBits) == 0;
+}
+
 std::string normalize_chars(string_view in) {
   std::string out;
   out.reserve(in.size());
   bool prev_cr = false;
   size_t i = 0;
   while (i < in.size()) {
-    // ASCII fast path.
+    // Printable ASCII and tabs pass through unchanged: copied a run at a time.
+    size_t run = i;
+    while (run + 8 <= in.size() && plain_ascii8(in.data() + run)) run += 8;
+    while (run < in.size() && ((in[run] >= 0x20 && in[run] < 0x7F) || in[run] == '\t')) ++run;
+    if (run != i) {
+      out.append(in, i, run - i);
+      i = run;
+      prev_cr = false;
+      if (i == in.size()) break;
+    }
+    // Other ASCII: line ends and control characters.
     const char c = in[i];
     if (!is_non_ascii(c)) {
       ++i;
@@ -448,35 +558,67 @@ constexpr bool is_tight_punct(char c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '?' || c == '!';
 }
 
+// True when normalize_ws(s) returns `s` unchanged: no tab, no blank at either end, no blank
+// run, and no single blank that normalize_ws drops (after '(', before ')' or before sentence
+// punctuation that is not followed by a letter or digit).
+bool ws_normal(string_view s) {
+  const size_t n = s.size();
+  if (n == 0) return true;
+  if (is_blank(s[0]) || is_blank(s[n - 1])) return false;
+  auto space_kept = [&](size_t i) {  // s[i] == ' ', 0 < i < n - 1
+    const char next = s[i + 1];
+    if (is_blank(next) || next == ')' || s[i - 1] == '(') return false;
+    return !(is_tight_punct(next) && (i + 2 >= n || !is_alnum(s[i + 2])));
+  };
+  size_t i = 1;
+  for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
+    const uint64_t x = load8(s.data() + i);
+    if (any_zero_byte(x ^ ('\t' * kOneBytes)) != 0) return false;
+    for (uint64_t spaces = zero_byte_mask(x ^ (' ' * kOneBytes)); spaces != 0;
+         spaces &= spaces - 1) {
+      if (!space_kept(i + static_cast<size_t>(std::countr_zero(spaces)) / 8)) return false;
+    }
+  }
+  for (; i + 1 < n; ++i) {
+    if (s[i] == '\t') return false;
+    if (s[i] == ' ' && !space_kept(i)) return false;
+  }
+  return true;
+}
+
 // Collapses blank runs, trims, removes the space before . , ; : ? ! ) and after (.
 std::string normalize_ws(string_view s) {
-  std::string out;
-  out.reserve(s.size());
+  if (ws_normal(s)) return std::string(s);
+  // The output is never longer than the input: written in place, then cut to size.
+  std::string out(s.size(), '\0');
+  char* const begin = out.data();
+  char* o = begin;
   bool pending = false;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
     if (is_blank(c)) {
-      pending = !out.empty();
+      pending = o != begin;
       continue;
     }
     if (pending) {
-      bool drop = out.back() == '(' || c == ')';
+      bool drop = o[-1] == '(' || c == ')';
       if (!drop && is_tight_punct(c)) {
         // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
         drop = i + 1 >= s.size() || !is_alnum(s[i + 1]);
       }
-      if (!drop) out += ' ';
+      if (!drop) *o++ = ' ';
       pending = false;
     }
-    out += c;
+    *o++ = c;
   }
+  out.resize(static_cast<size_t>(o - begin));
   return out;
 }
 
 // Removes link hints glued to the link text ("statementopens a new tab"). Returns spans removed.
 uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
   uint32_t removed = 0;
-  if (p.find_first_of(env.rules.glued_first_bytes) == npos) return 0;
+  if (find_any(p, env.rules.glued_first_bytes) == npos) return 0;
   for (const SpanRule& rule : env.rules.set.glued_spans) {
     const string_view hint = rule.text;
     if (p.find(hint) == npos) continue;
@@ -527,12 +669,22 @@ bool is_desk_initials(string_view t) {
   return slash && group > 0;
 }
 
+// True when `t` holds at most `n` non-blank bytes. Blank-collapsing keeps every non-blank
+// byte, so a line with more than the longest exact key cannot match an exact rule.
+bool nonblank_at_most(string_view t, size_t n) {
+  size_t count = 0;
+  for (char c : t) {
+    if (!is_blank(c) && ++count > n) return false;
+  }
+  return true;
+}
+
 // The line rule matching the whole trimmed line `t`, or nullptr. Exact rules first (one hash
 // lookup), then prefix, suffix and wrapped rules dispatched on the first/last byte.
 const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
   if (t.empty()) return nullptr;
   const auto& lines = R.set.lines;
-  if (t.size() <= R.exact_max_len) {
+  if (t.size() <= R.exact_max_len && nonblank_at_most(t, R.exact_key_max)) {
     std::string key = fold_case(normalize_ws(t));
     auto it = R.exact.find(key);
     if (it != R.exact.end() && t.size() <= lines[it->second].max_len) return &lines[it->second];
@@ -582,9 +734,27 @@ bool looks_like_list_item(string_view t) {
   return true;
 }
 
+// True when `t` holds a tab or two spaces in a row. Eight bytes at a time, stepping by seven so
+// that a pair straddling two blocks is seen too.
+bool has_tab_or_double_space(string_view t) {
+  size_t i = 0;
+  for (; i + 8 <= t.size(); i += 7) {
+    const uint64_t x = load8(t.data() + i);
+    if (any_zero_byte(x ^ ('\t' * kOneBytes)) != 0) return true;
+    const uint64_t spaces = zero_byte_mask(x ^ (' ' * kOneBytes));
+    if ((spaces & (spaces >> 8)) != 0) return true;
+  }
+  for (; i < t.size(); ++i) {
+    if (t[i] == '\t' || (t[i] == ' ' && i + 1 < t.size() && t[i + 1] == ' ')) return true;
+  }
+  return false;
+}
+
 // Column-aligned figures: at least two column gaps (2+ spaces or a tab, not after sentence
 // punctuation) and at least one digit.
 bool is_table_line(string_view t) {
+  // Quick reject: a column gap needs a tab or two blanks in a row.
+  if (!has_tab_or_double_space(t)) return false;
   bool digit = false;
   int gaps = 0;
   for (size_t i = 0; i < t.size(); ++i) {
@@ -708,8 +878,9 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
     p = trim(p.substr(4));
   }
   bool affiliation = false;
-  std::vector<string_view> names;
-  for (string_view piece : split_name_list(p)) {
+  ViewList names;
+  // Pieces are tested as they are split: the first one that is neither ends the test.
+  const bool all_names = for_each_name_piece(p, [&](string_view piece) {
     if (is_affiliation(piece)) {
       affiliation = true;
     } else if (is_person_name(piece)) {
@@ -717,7 +888,9 @@ bool parse_byline(string_view p, std::vector<Contributor>* out) {
     } else {
       return false;
     }
-  }
+    return true;
+  });
+  if (!all_names) return false;
   if (!had_by && !affiliation) return false;
   if (had_by && names.empty()) return false;
   if (out != nullptr) {
@@ -1178,6 +1351,8 @@ bool parse_signoff(const CleanRules& R, string_view p, std::vector<Contributor>&
     if (!rest.empty() && !(rest.substr(0, std::min<size_t>(rest.size(), 2)) == "((")) return false;
     p = trim(p.substr(1, close - 1));
   }
+  // Cutting the end below never changes the first byte: no role phrase starts with it, no sign-off.
+  if (p.empty() || R.role_by_byte[static_cast<unsigned char>(p[0])].empty()) return false;
   // "(Bericht von A, redigiert von B. Bei Rückfragen ... newsroom@...)": a contact trailer after
   // the sign-off sentence goes with it.
   if (const size_t dot = p.find(". "); dot != npos && p.find('@', dot) != npos) {
@@ -1354,12 +1529,18 @@ uint32_t count_words(const std::vector<std::string>& paragraphs) {
     bool counted = false;
     size_t i = 0;
     while (i < p.size()) {
-      if (is_blank(p[i])) {
+      const char c = p[i];
+      if (is_blank(c)) {
         in_token = false;
         ++i;
         continue;
       }
       if (!in_token) in_token = true, counted = false;
+      if (!is_non_ascii(c)) {  // ASCII: no decoding needed
+        ++i;
+        if (!counted && is_alnum(c)) counted = true, ++n;
+        continue;
+      }
       const Decoded d = decode_utf8(p, i);
       i += d.len;
       if (!counted && is_word_cp(d.cp)) counted = true, ++n;
@@ -1368,37 +1549,101 @@ uint32_t count_words(const std::vector<std::string>& paragraphs) {
   return n;
 }
 
-uint8_t stopword_langs(string_view w) {
-  const auto range =
-      std::equal_range(kStopWords.begin(), kStopWords.end(), StopWord{w, 0},
-                       [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
-  uint8_t m = 0;
-  for (auto it = range.first; it != range.second; ++it) m |= it->langs;
-  return m;
+// A word of at most 7 bytes packed into an integer (bytes little-endian, length in the top
+// byte), so a stop-word lookup is one hash probe and integer compares, no string compares.
+constexpr uint64_t pack_word(const char* w, size_t len) {
+  uint64_t k = uint64_t{len} << 56;
+  for (size_t i = 0; i < len; ++i) k |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
+  return k;
 }
 
-std::string guess_language(const std::vector<std::string>& paragraphs) {
-  std::array<uint32_t, kLanguages.size()> hits{};
-  std::string word;
-  auto score = [&] {
-    if (!word.empty() && word.size() <= 6) {
-      const uint8_t m = stopword_langs(word);
-      for (size_t k = 0; k < hits.size(); ++k) {
-        if ((m >> k) & 1u) ++hits[k];
-      }
-    }
-    word.clear();
-  };
-  for (const auto& p : paragraphs) {
-    for (char c : p) {
-      if (is_alpha(c) || is_non_ascii(c)) {
-        if (word.size() <= 7) word += to_lower(c);
-      } else {
-        score();
-      }
-    }
-    score();
+constexpr size_t stopword_slot(uint64_t key) {
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 56);  // 256 slots
+}
+
+// kStopWords as an open-addressing table (256 slots, linear probing; key 0 = empty).
+struct StopWordSlot {
+  uint64_t key;
+  uint8_t langs;
+};
+constexpr auto kStopWordTable = [] {
+  std::array<StopWordSlot, 256> t{};
+  for (const StopWord& w : kStopWords) {
+    if (w.word.size() > 7) continue;  // never looked up (words over 6 bytes are not scored)
+    const uint64_t key = pack_word(w.word.data(), w.word.size());
+    size_t i = stopword_slot(key);
+    while (t[i].key != 0 && t[i].key != key) i = (i + 1) % t.size();
+    t[i].key = key;
+    t[i].langs |= w.langs;  // a word listed twice belongs to both entries' languages
   }
+  return t;
+}();
+static_assert(kStopWords.size() < kStopWordTable.size() / 2, "stop-word table too full");
+
+// Bit set of the first letters of the stop words of each length (bit 26: a non-letter first
+// byte): a cheap test that lets most words skip the table probe.
+constexpr uint32_t first_letter_bit(unsigned char lowered) {
+  return lowered >= 'a' && lowered <= 'z' ? uint32_t{1} << (lowered - 'a') : uint32_t{1} << 26;
+}
+constexpr auto kStopFirstByLength = [] {
+  std::array<uint32_t, 7> t{};
+  for (const StopWord& w : kStopWords) {
+    if (w.word.size() <= 6)
+      t[w.word.size()] |= first_letter_bit(static_cast<unsigned char>(w.word[0]));
+  }
+  return t;
+}();
+
+uint8_t stopword_langs(uint64_t key) {
+  for (size_t i = stopword_slot(key);; i = (i + 1) % kStopWordTable.size()) {
+    if (kStopWordTable[i].key == key) return kStopWordTable[i].langs;
+    if (kStopWordTable[i].key == 0) return 0;
+  }
+}
+
+using LanguageHits = std::array<uint32_t, kLanguages.size()>;
+
+// Adds the stop-word hits of `p` to `hits`. Words are runs of letters (any non-ASCII byte
+// counts as a letter), lowered; only words of 1..6 bytes are looked up.
+// Byte -> its lowered form inside a word (ASCII letters lowered, non-ASCII bytes kept), or 0
+// for a byte that ends a word.
+constexpr auto kWordByte = [] {
+  std::array<unsigned char, 256> t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    const auto ch = static_cast<char>(c);
+    if (is_alpha(ch) || is_non_ascii(ch)) t[c] = static_cast<unsigned char>(to_lower(ch));
+  }
+  return t;
+}();
+
+void add_language_hits(string_view p, LanguageHits& hits) {
+  size_t i = 0;
+  while (i < p.size()) {
+    if (kWordByte[static_cast<unsigned char>(p[i])] == 0) {
+      ++i;
+      continue;
+    }
+    const size_t start = i;
+    while (i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0) ++i;
+    const size_t len = i - start;
+    if (len > 6) continue;  // longer than any stop word
+    if ((kStopFirstByLength[len] &
+         first_letter_bit(kWordByte[static_cast<unsigned char>(p[start])])) == 0) {
+      continue;  // no stop word of this length starts with this letter
+    }
+    uint64_t key = uint64_t{len} << 56;  // as pack_word() on the lowered word
+    for (size_t k = 0; k < len; ++k) {
+      key |= uint64_t{kWordByte[static_cast<unsigned char>(p[start + k])]} << (8 * k);
+    }
+    const uint8_t m = stopword_langs(key);
+    if (m == 0) continue;  // most words
+    for (size_t k = 0; k < hits.size(); ++k) {
+      if ((m >> k) & 1u) ++hits[k];
+    }
+  }
+}
+
+std::string pick_language(const LanguageHits& hits) {
   size_t best = 0;
   for (size_t k = 1; k < hits.size(); ++k) {
     if (hits[k] > hits[best]) best = k;
@@ -1474,7 +1719,7 @@ bool is_clause_word(string_view w) {
 // Auxiliaries of compound speech verbs: "a déclaré", "ha detto", "hat gesagt".
 bool is_auxiliary(string_view w) { return w == "a" || w == "ha" || w == "hat" || w == "has"; }
 
-string_view span_of(const std::vector<string_view>& words, size_t b, size_t e) {
+string_view span_of(const ViewList& words, size_t b, size_t e) {
   return {words[b].data(),
           static_cast<size_t>(words[e - 1].data() + words[e - 1].size() - words[b].data())};
 }
@@ -1504,7 +1749,7 @@ std::string speaker_after(const CleanRules& R, string_view after) {
   if (!after.empty() && after[0] == ',') after = trim(after.substr(1));
   if (after.empty()) return {};
   // Comma-separated segments of the clause.
-  std::vector<string_view> segs;
+  ViewList segs;
   for (size_t b = 0; b <= after.size();) {
     size_t e = after.find(',', b);
     if (e == npos) e = after.size();
@@ -1594,7 +1839,7 @@ std::vector<QuoteSpan> quote_spans(string_view p) {
   std::vector<QuoteSpan> out;
   size_t i = 0;
   while (i < p.size()) {
-    const size_t o = p.find_first_of("\"\xE2\xC2", i);
+    const size_t o = find_quote_byte(p, i);
     if (o == npos) break;
     string_view open;
     size_t close = npos;
@@ -1637,7 +1882,7 @@ bool is_abbreviation_period(string_view p, size_t dot) {
 void extract_quotes(const Env& env, CleanStory& out) {
   for (size_t k = 0; k < out.paragraphs.size(); ++k) {
     const string_view p = out.paragraphs[k];
-    if (p.find_first_of("\"\xE2\xC2") == npos) continue;
+    if (find_quote_byte(p) == npos) continue;
     std::string last_speaker;  // of the previous attributed quote in this paragraph
     for (const QuoteSpan& q : quote_spans(p)) {
       string_view text = trim(p.substr(q.inner_begin, q.inner_end - q.inner_begin));
@@ -1649,7 +1894,7 @@ void extract_quotes(const Env& env, CleanStory& out) {
         // The attribution runs to the end of its sentence.
         size_t stop = q.close_end;
         for (;;) {
-          stop = p.find_first_of(".;", stop);
+          stop = find_any(p, ".;", stop);
           if (stop == npos || !is_abbreviation_period(p, stop)) break;
           ++stop;
         }
@@ -1683,7 +1928,13 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   const Env env{ctx.rules != nullptr ? *ctx.rules : *defaults, ctx, ctx.explain};
   const CleanRules& R = env.rules;
   CleanStory out;
-  const std::string text = normalize_chars(decode_entities(utf8_text));
+  std::string entities;  // decoded copy, only when the text holds an '&'
+  string_view raw_text = utf8_text;
+  if (raw_text.find('&') != npos) {
+    entities = decode_entities(raw_text);
+    raw_text = entities;
+  }
+  const std::string text = normalize_chars(raw_text);
 
   // ---- headline: first non-empty, non-boilerplate line ---------------------------------------
   size_t body_start = text.size() + 1;
@@ -1762,7 +2013,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       content_seen = true;
       continue;
     }
-    std::string p = normalize_ws(rp.text);
+    std::string p = ws_normal(rp.text) ? std::move(rp.text) : normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
     string_view rest = p;
@@ -1820,12 +2071,13 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
 
   extract_quotes(env, out);
   out.word_count = count_words(out.paragraphs);
-  out.language = guess_language(out.paragraphs);
+  LanguageHits hits{};
+  for (const auto& p : out.paragraphs) add_language_hits(p, hits);
+  out.language = pick_language(hits);
   if (out.language.empty() && !out.headline.empty()) {
     // Too little body to tell (a brief, an alert): the headline counts too.
-    std::vector<std::string> all{out.headline};
-    all.insert(all.end(), out.paragraphs.begin(), out.paragraphs.end());
-    out.language = guess_language(all);
+    add_language_hits(out.headline, hits);
+    out.language = pick_language(hits);
   }
   return out;
 }

@@ -273,6 +273,7 @@ void compile(CleanRules& r) {
         key = fold_case(key);
         r.exact.emplace(key, i);  // first rule with this text wins
         r.exact_max_len = std::max(r.exact_max_len, l.max_len);
+        r.exact_key_max = std::max(r.exact_key_max, key.size());
         break;
       }
       case LineMatch::kPrefix:

@@ -91,6 +91,7 @@ struct CleanRules {
   // ---- compiled matchers (built by compile_rules) ----
   std::unordered_map<std::string, uint32_t> exact;  // folded, blank-collapsed text -> line rule
   std::size_t exact_max_len = 0;
+  std::size_t exact_key_max = 0;                          // longest key in `exact` (bytes)
   std::array<std::vector<uint32_t>, 256> prefix_by_byte;  // first byte -> line rules
   std::array<std::vector<uint32_t>, 256> suffix_by_byte;  // folded last byte -> line rules
   std::array<std::vector<uint32_t>, 256> wrapped_by_byte;
