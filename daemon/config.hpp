@@ -96,7 +96,7 @@ struct DeliveryConfig {
   std::size_t transaction_max_messages = 1000;           // inputs per transaction
   std::size_t transaction_max_bytes = 16u << 20;         // input payload bytes per transaction
   std::chrono::milliseconds transaction_interval{100};   // a transaction's longest life
-  std::chrono::milliseconds transaction_timeout{30000};  // bound on each transaction API call
+  std::chrono::milliseconds transaction_timeout{10000};  // bound on each transaction API call
 };
 
 struct EmbeddedConfig {

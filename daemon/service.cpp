@@ -810,6 +810,9 @@ struct Service::Impl {
   TxnStep txn_call(const char* what, const std::function<sinks::ErrorHandle()>& call,
                    std::string& why) {
     for (int attempt = 1;; ++attempt) {
+      // A call blocks the consumer loop for up to delivery.transaction_timeout: count it as
+      // progress so the systemd watchdog only fires when a call never returns.
+      progress.fetch_add(1, std::memory_order_relaxed);
       const sinks::ErrorHandle e = call();
       if (!e) return TxnStep::kOk;
       const TxnStep step = classify_txn_error(true, rd_kafka_error_is_fatal(e.get()) != 0,
@@ -896,6 +899,7 @@ struct Service::Impl {
     const auto deadline = Clock::now() + bound;
     while (inflight_msgs.load() > 0) {
       if (Clock::now() >= deadline) return false;
+      progress.fetch_add(1, std::memory_order_relaxed);  // bounded wait: keep the watchdog fed
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return true;

@@ -163,7 +163,7 @@ TEST(DeliveryConfig, DefaultsAreAtLeastOnceWithDocumentedTransactionBounds) {
   EXPECT_EQ(c.delivery.transaction_max_messages, 1000u);
   EXPECT_EQ(c.delivery.transaction_max_bytes, 16u << 20);
   EXPECT_EQ(c.delivery.transaction_interval, 100ms);
-  EXPECT_EQ(c.delivery.transaction_timeout, 30s);
+  EXPECT_EQ(c.delivery.transaction_timeout, 10s);
   EXPECT_EQ(effective_transactional_id(c, "news-01"), "wirefeed.news-01");
   EXPECT_EQ(effective_transactional_id(c, "host name/x"), "wirefeed.host_name_x");
 }
