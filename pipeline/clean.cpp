@@ -448,7 +448,8 @@ constexpr bool is_tight_punct(char c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '?' || c == '!';
 }
 
-// Collapses blank runs, trims, removes the space before . , ; : ? ! ) and after (.
+// Collapses blank runs, trims, removes the space before . , ) and after (. A space before
+// ; : ? ! stays: that is French typography ("SNCF : le trafic", "pourquoi ?"), spacing as sent.
 std::string normalize_ws(string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -463,7 +464,7 @@ std::string normalize_ws(string_view s) {
       bool drop = out.back() == '(' || c == ')';
       if (!drop && is_tight_punct(c)) {
         // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
-        drop = i + 1 >= s.size() || !is_alnum(s[i + 1]);
+        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1]));
       }
       if (!drop) out += ' ';
       pending = false;
@@ -506,6 +507,27 @@ uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
   return removed;
 }
 
+// Removes an agency sign-off token closing the paragraph after its last sentence ("... al
+// governo. (ANSA)."). Returns tokens removed (0 or 1).
+uint32_t strip_tail_token(const Env& env, std::string& p) {
+  for (const SpanRule& rule : env.rules.set.tail_tokens) {
+    string_view t = p;
+    if (!t.empty() && t.back() == '.') t.remove_suffix(1);
+    if (!t.ends_with(rule.text)) continue;
+    string_view before = t.substr(0, t.size() - rule.text.size());
+    if (!before.empty() && !is_blank(before.back())) continue;
+    before = trim(before);
+    const bool sentence_end = before.empty() || before.back() == '.' || before.back() == '!' ||
+                              before.back() == '?' || before.back() == '"' ||
+                              before.ends_with("\xE2\x80\x9D") || before.ends_with("\xC2\xBB");
+    if (!sentence_end) continue;
+    env.note(rule.id, "removed", string_view(p).substr(before.size()));
+    p.resize(before.size());
+    return 1;
+  }
+  return 0;
+}
+
 // =============================================================================================
 // Line classification
 // =============================================================================================
@@ -527,6 +549,14 @@ bool is_desk_initials(string_view t) {
   return slash && group > 0;
 }
 
+// A scraped page drops the space between two page elements ("...professionalsLearn more
+// about"): a multi-word prefix running straight into a capital is that prefix, glued to the next
+// element's link text. (A one-word prefix must end at a word boundary: "Reuter" is not
+// "Reuters".)
+bool glued_element(string_view prefix, char next) {
+  return is_upper(next) && prefix.find(' ') != npos && is_lower(prefix.back());
+}
+
 // The line rule matching the whole trimmed line `t`, or nullptr. Exact rules first (one hash
 // lookup), then prefix, suffix and wrapped rules dispatched on the first/last byte.
 const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
@@ -541,7 +571,8 @@ const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
     const LineRule& r = lines[k];
     if (t.size() > r.max_len) continue;
     if (t.substr(0, std::min(t.size(), r.text.size())) == r.text &&
-        (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) || !is_alnum(r.text.back()))) {
+        (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) || !is_alnum(r.text.back()) ||
+         glued_element(r.text, t[r.text.size()]))) {
       return &r;
     }
   }
@@ -582,10 +613,9 @@ bool looks_like_list_item(string_view t) {
   return true;
 }
 
-// Column-aligned figures: at least two column gaps (2+ spaces or a tab, not after sentence
-// punctuation) and at least one digit.
-bool is_table_line(string_view t) {
-  bool digit = false;
+// Column gaps of a line (2+ spaces or a tab between two cells, not after sentence punctuation).
+int column_gaps(string_view t, bool& digit) {
+  digit = false;
   int gaps = 0;
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
@@ -602,7 +632,33 @@ bool is_table_line(string_view t) {
       i = j - 1;
     }
   }
-  return digit && gaps >= 2;
+  return gaps;
+}
+
+// Column-aligned figures: at least two column gaps and at least one digit.
+bool is_table_line(string_view t) {
+  bool digit = false;
+  return column_gaps(t, digit) >= 2 && digit;
+}
+
+// A table's heading row ("Metal     Last    Change", "   Wk ended    Prev wk"): column gaps but
+// no figures (one gap is enough: the label column's heading is often blank). Only a heading
+// when a row of figures follows it.
+bool is_column_heading(string_view t) {
+  bool digit = false;
+  return t.size() <= 200 && column_gaps(t, digit) >= 1;
+}
+
+size_t leading_blanks(string_view s) {
+  size_t n = 0;
+  while (n < s.size() && is_blank(s[n])) ++n;
+  return n;
+}
+
+// A preformatted row as sent, minus trailing blanks.
+std::string table_row(string_view row) {
+  while (!row.empty() && is_blank(row.back())) row.remove_suffix(1);
+  return std::string(row);
 }
 
 bool is_name_word(string_view w) {
@@ -656,6 +712,20 @@ bool starts_with_advisory(const CleanRules& R, string_view p) {
   }
   return rest.substr(0, std::min<size_t>(rest.size(), 3)) == "In " ||
          rest.substr(0, std::min<size_t>(rest.size(), 5)) == "This ";
+}
+
+// The note rule whose prefix opens `p` ("Eds: ...", "This story has been corrected ..."), or
+// nullptr. The prefix must end at a word end.
+const NoteRule* match_note(const CleanRules& R, string_view p) {
+  if (p.empty()) return nullptr;
+  for (uint32_t k : R.note_by_byte[static_cast<unsigned char>(p[0])]) {
+    const NoteRule& r = R.set.note_lines[k];
+    if (p.starts_with(r.prefix) && (p.size() == r.prefix.size() || !is_alnum(r.prefix.back()) ||
+                                    !is_alnum(p[r.prefix.size()]))) {
+      return &r;
+    }
+  }
+  return nullptr;
 }
 
 // Index of the ')' matching the '(' at `open`, or npos.
@@ -739,6 +809,7 @@ LineKind classify_line(const CleanRules& R, string_view t, bool byline_possible)
       return t.back() == ')' ? LineKind::kStandalone : LineKind::kBreakBefore;
     }
   }
+  if (match_note(R, t) != nullptr) return LineKind::kBreakBefore;
   // A sign-off starts a line with a capital ("...the paper's\nreporting by" is prose).
   const string_view u = t[0] == '(' ? t.substr(1) : t;
   size_t len = 0;
@@ -1126,11 +1197,24 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
 // Sign-offs and captions
 // =============================================================================================
 
+bool is_region(const CleanRules& R, string_view w) {
+  return std::binary_search(
+      R.regions.begin(), R.regions.end(), w,
+      [](const auto& x, const auto& y) { return string_view(x) < string_view(y); });
+}
+
 // Parses one role segment's names ("A in Paris, B and C in London"). False if not a name list.
 bool parse_names(const CleanRules& R, string_view names, ContributorRole role,
                  std::vector<Contributor>& out) {
   const size_t first = out.size();
   for (string_view piece : split_name_list(names)) {
+    // "X in Madison, Wisconsin": a state, province or country after a comma continues the
+    // previous contributor's place, it is not a person.
+    if (out.size() > first && !out.back().location.empty() && is_region(R, piece)) {
+      out.back().location += ", ";
+      out.back().location.append(piece);
+      continue;
+    }
     size_t len = 0;
     if (auto r = match_role(R, piece, len)) {  // "Reporting by A, editing by B"
       role = *r;
@@ -1471,6 +1555,28 @@ bool is_clause_word(string_view w) {
   return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
 }
 
+// Prepositions that open a phrase after the speaker's name ("at a briefing", "vor den Medien",
+// "en una conferencia", "in conferenza stampa"). Not the particles inside names ("de", "di",
+// "von", "van") nor "of" (titles: "Bank of England Governor Andrew Bailey").
+bool is_phrase_preposition(string_view w) {
+  constexpr auto kWords = std::to_array<string_view>(
+      {// en
+       "at", "in", "on", "during", "after", "before", "from", "for", "with", "to", "outside",
+       "inside", "while", "when", "as",
+       // de
+       "vor", "bei", "nach", "auf", "am", "im", "mit",
+       "gegen\xC3\xBC"
+       "ber",
+       "w\xC3\xA4hrend",
+       // fr
+       "\xC3\xA0", "au", "aux", "lors", "pendant", "dans", "devant", "apr\xC3\xA8s", "avant", "sur",
+       "en",
+       // es / it / pt
+       "durante", "tras", "ante", "con", "a", "al", "nel", "nella", "davanti", "dopo", "prima",
+       "em", "no", "na", "ao", "ap\xC3\xB3s"});
+  return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
+}
+
 // Auxiliaries of compound speech verbs: "a déclaré", "ha detto", "hat gesagt".
 bool is_auxiliary(string_view w) { return w == "a" || w == "ha" || w == "hat" || w == "has"; }
 
@@ -1516,13 +1622,18 @@ std::string speaker_after(const CleanRules& R, string_view after) {
   size_t v = 0;
   if (is_auxiliary(words[0]) && words.size() > 1 && is_speech_verb(R, words[1])) v = 1;
   if (v == 1 || is_speech_verb(R, words[0])) {
-    // Verb first: the subject follows, up to its last capitalised word ("at a ribbon-cutting"
-    // and other trailing phrases dropped).
+    // Verb first: the subject follows, up to its last capitalised word before a preposition
+    // that opens a trailing phrase ("at a ribbon-cutting", "vor den Medien in Bern": German
+    // nouns are capitalised, so the last capital alone is not enough).
     if (words.size() <= v + 1) return {};
     size_t e = words.size();
     size_t last_cap = npos;
-    for (size_t k = v + 1; k < e; ++k) {
-      if (has_capital(words[k])) last_cap = k;
+    for (size_t k = v + 1; k < words.size(); ++k) {
+      if (has_capital(words[k])) {
+        last_cap = k;
+      } else if (last_cap != npos && is_phrase_preposition(words[k])) {
+        break;
+      }
     }
     if (last_cap != npos) e = last_cap + 1;
     std::string subj(span_of(words, v + 1, e));
@@ -1721,11 +1832,23 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (!cur.empty()) raw.push_back({std::move(cur), false});
     cur.clear();
   };
+  // Rows of the column-aligned block being read: each row is kept as sent (never re-flowed),
+  // minus the indentation common to the whole block.
+  std::vector<string_view> table;
+  auto flush_table = [&] {
+    if (table.empty()) return;
+    size_t indent = npos;
+    for (string_view row : table) indent = std::min(indent, leading_blanks(row));
+    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true});
+    table.clear();
+  };
   for (LineReader lr(text, body_start); lr.next(line);) {
     const string_view t = trim(line);
     if (t.empty()) {
       flush();
-      dropping_list = nullptr;
+      flush_table();
+      // A link list may be sent with blank lines between its header and entries: the list ends
+      // at the first line that is not a link entry, not at a blank line.
       continue;
     }
     if (dropping_list != nullptr && looks_like_list_item(t)) {
@@ -1741,17 +1864,23 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       if (r->drops_list) dropping_list = r;
       continue;
     }
-    if (is_table_line(t)) {
+    if (is_table_line(t) || (table.empty() && is_column_heading(t) && [&] {
+          LineReader peek = lr;
+          string_view next;
+          return peek.next(next) && is_table_line(trim(next));
+        }())) {
       flush();
-      raw.push_back({std::string(t), true});
+      table.push_back(line);
       continue;
     }
+    flush_table();
     const LineKind kind = classify_line(R, t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
     join_line(cur, t);
     if (kind == LineKind::kStandalone) flush();
   }
   flush();
+  flush_table();
 
   // ---- paragraph roles ---------------------------------------------------------------------
   bool content_seen = false;
@@ -1764,6 +1893,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     }
     std::string p = normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(env, p);
+    if (!env.rules.set.tail_tokens.empty()) out.boilerplate_removed += strip_tail_token(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
     string_view rest = p;
     while (starts_with_advisory(R, rest)) {
@@ -1780,6 +1910,15 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     }
     if (rest.size() != p.size()) p = std::string(rest);
     if (p.empty()) continue;
+    if (const NoteRule* nr = match_note(R, p)) {
+      const string_view note =
+          nr->keep_label ? string_view(p) : trim(string_view(p).substr(nr->prefix.size()));
+      if (!note.empty()) {
+        env.note(nr->id, "editor_notes", p);
+        out.editor_notes.emplace_back(note);
+        continue;
+      }
+    }
     if (!content_seen && parse_byline(p, &out.contributors)) {
       env.note("byline", "contributors", p);
       continue;

@@ -487,6 +487,26 @@ TEST(CleanParagraphs, TableLinesKeptUnjoined) {
   EXPECT_EQ(s.paragraphs[3], "Net income         210.0       190.1");
 }
 
+// A table keeps its column spacing as sent: a heading row without figures belongs to the block
+// when figures follow it, and only the indentation common to the whole block goes (the 4-space
+// paragraph indent of old wire copy), so the heading stays aligned over its columns.
+TEST(CleanParagraphs, TableHeadingAndAlignmentKept) {
+  const CleanStory s = clean(
+      "Grain\n\nWASHINGTON, March 3 - Inspections were as follows:\n"
+      "                     Wk ended    Prev wk\n"
+      "    Wheat              18,402     21,117   \n"
+      "    Corn               27,511     25,093\n"
+      "    The department said corn led.\n");
+  EXPECT_EQ(s.paragraphs,
+            (std::vector<std::string>{
+                "Inspections were as follows:", "                 Wk ended    Prev wk",
+                "Wheat              18,402     21,117", "Corn               27,511     25,093",
+                "The department said corn led."}));
+  // A heading-shaped line with no figures after it is prose, joined and normalised.
+  EXPECT_EQ(clean("H\n\nMetal   Last   Change\nwas the heading.").paragraphs,
+            (std::vector<std::string>{"Metal Last Change was the heading."}));
+}
+
 TEST(CleanParagraphs, DoubleSpacedSentencesAreNotTables) {
   const CleanStory s = clean("H\n\nIt rose 5 percent.  Then it fell.  Then it rose\nagain.");
   EXPECT_EQ(s.paragraphs,
@@ -500,12 +520,21 @@ TEST(CleanParagraphs, CrLfLineEndings) {
 }
 
 TEST(CleanParagraphs, SpacingAroundPunctuation) {
-  const CleanStory s =
-      clean("H\n\nThey are due to meet .  Really , truly ; yes : no ? ( aside ) ok !");
-  EXPECT_EQ(s.paragraphs.at(0), "They are due to meet. Really, truly; yes: no? (aside) ok!");
+  const CleanStory s = clean("H\n\nThey are due to meet .  Really , truly ( aside ) ok .");
+  EXPECT_EQ(s.paragraphs.at(0), "They are due to meet. Really, truly (aside) ok.");
   // A leading dot that belongs to a word is kept apart.
   EXPECT_EQ(clean("H\n\nIt runs on Microsoft .NET software.").paragraphs.at(0),
             "It runs on Microsoft .NET software.");
+}
+
+// French typography puts a (no-break) space before : ; ? ! — spacing as sent, kept as a plain
+// space; a space before . and , is still an error that goes.
+TEST(CleanParagraphs, FrenchSpacingBeforeDoublePunctuationKept) {
+  const CleanStory s = clean(
+      "Gr\xC3\xA8ve \xC3\xA0 la SNCF\xC2\xA0: le trafic perturb\xC3\xA9\n\n"
+      "Pourquoi\xE2\x80\xAF? Parce que, a-t-il dit ; rien\xC2\xA0! Et ensuite : fin .");
+  EXPECT_EQ(s.headline, "Gr\xC3\xA8ve \xC3\xA0 la SNCF : le trafic perturb\xC3\xA9");
+  EXPECT_EQ(s.paragraphs.at(0), "Pourquoi ? Parce que, a-t-il dit ; rien ! Et ensuite : fin.");
 }
 
 TEST(CleanParagraphs, TypographicQuotesKept) {
@@ -545,6 +574,28 @@ TEST(CleanEditorNotes, ParentheticalSentenceIsNotANote) {
       "nobody spoke.)");
   EXPECT_TRUE(s.editor_notes.empty());
   EXPECT_EQ(s.paragraphs.size(), 2u);
+}
+
+TEST(CleanEditorNotes, AnpaEdsLabelDropped) {
+  const CleanStory s = clean(
+      "Wholesale prices up\n\nEds: Updates with economist's comment; adds byline.\n\n"
+      "WASHINGTON (AP) _ Prices rose.\n");
+  EXPECT_EQ(s.editor_notes,
+            (std::vector<std::string>{"Updates with economist's comment; adds byline."}));
+  EXPECT_EQ(s.dateline.location, "WASHINGTON");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Prices rose."}));
+}
+
+TEST(CleanEditorNotes, ApCorrectionTrailerKeptWhole) {
+  const CleanStory s = clean(
+      "H\n\nHARTFORD, Conn. (AP) \xE2\x80\x94 The bridge opened in 1974.\n"
+      "This story has been corrected to show that the bridge opened in 1974, not 1947.\n");
+  EXPECT_EQ(s.editor_notes,
+            (std::vector<std::string>{"This story has been corrected to show "
+                                      "that the bridge opened in 1974, not 1947."}));
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"The bridge opened in 1974."}));
+  // Only at the start of a paragraph: the words inside a sentence are prose.
+  EXPECT_TRUE(clean("H\n\nHe said this story has been corrected twice.").editor_notes.empty());
 }
 
 // ---- sign-offs -----------------------------------------------------------------------------
@@ -649,6 +700,23 @@ TEST(CleanSignoff, ApContributedLine) {
   EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text."}));
 }
 
+TEST(CleanSignoff, PlaceWithStateAfterComma) {
+  const CleanStory s = clean(
+      "H\n\nCHICAGO (AP) - Text.\n\nAssociated Press writers Sophia Tareen in Chicago, Ed White "
+      "in Detroit and Todd Richmond in Madison, Wisconsin, contributed to this report.\n");
+  EXPECT_EQ(s.contributors,
+            (std::vector<Contributor>{
+                {"Sophia Tareen", ContributorRole::kAdditionalReporting, "Chicago"},
+                {"Ed White", ContributorRole::kAdditionalReporting, "Detroit"},
+                {"Todd Richmond", ContributorRole::kAdditionalReporting, "Madison, Wisconsin"}}));
+  // A Reuters sign-off: the region continues the place; a person after it is still a person.
+  const CleanStory r = clean(
+      "H\n\nText.\n\nReporting by Jane Roe in Portland, Oregon, and John Doe; Editing by Ann "
+      "Lee\n");
+  EXPECT_EQ(names(with_role(r, ContributorRole::kReporter)), (Names{"Jane Roe", "John Doe"}));
+  EXPECT_EQ(r.contributors.at(0).location, "Portland, Oregon");
+}
+
 // ---- captions ------------------------------------------------------------------------------
 
 TEST(CleanCaptions, CreditShapes) {
@@ -746,6 +814,29 @@ TEST(CleanBoilerplate, RelatedListDropped) {
       "worries\n\nMore text.");
   EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text.", "More text."}));
   EXPECT_EQ(s.boilerplate_removed, 3u);
+}
+
+TEST(CleanBoilerplate, LinkListAfterBlankLine) {
+  const CleanStory s =
+      clean("H\n\nText.\n\nSuggested Topics:\n\nAutos & Transportation\n\nReuters NEXT\n");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text."}));
+  EXPECT_EQ(s.boilerplate_removed, 3u);
+  // The list ends at the first line that is not a link entry.
+  const CleanStory t = clean("H\n\nText.\n\nRead Next\n\nA headline\n\nThe story goes on.\n");
+  EXPECT_EQ(t.paragraphs, (std::vector<std::string>{"Text.", "The story goes on."}));
+}
+
+// A scraped page can glue two page elements together ("...professionalsLearn more about"): a
+// multi-word chrome prefix still matches; a one-word prefix needs a word end.
+TEST(CleanBoilerplate, GluedPageElementsAboveHeadline) {
+  const CleanStory s = clean(
+      "Skip to main content\n\nExclusive news, data and analytics for financial market "
+      "professionalsLearn more aboutRefinitiv\n\nSpirit Ridge to cut jobs\n\nWICHITA, Kan., Dec "
+      "14 (Reuters) - Text.\n",
+      at(2026, 12, 14));
+  EXPECT_EQ(s.headline, "Spirit Ridge to cut jobs");
+  EXPECT_EQ(s.dateline, (Dateline{"WICHITA, Kan.", "2026-12-14", "Reuters"}));
+  EXPECT_EQ(s.boilerplate_removed, 2u);
 }
 
 TEST(CleanBoilerplate, ContactLine) {
