@@ -839,6 +839,19 @@ TEST(CleanBoilerplate, GluedPageElementsAboveHeadline) {
   EXPECT_EQ(s.boilerplate_removed, 2u);
 }
 
+// An agency token closing the last sentence ("(ANSA).") is a sign-off, removed and counted; the
+// same words inside a sentence are prose.
+TEST(CleanBoilerplate, TailSignoffToken) {
+  const CleanStory s = clean("H\n\nFORL\xC3\x8C, 14 NOV - Il fiume \xC3\xA8 esondato. (ANSA).\n");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Il fiume \xC3\xA8 esondato."}));
+  EXPECT_EQ(s.dateline.location, "FORL\xC3\x8C");
+  EXPECT_EQ(s.boilerplate_removed, 1u);
+  EXPECT_EQ(clean("H\n\nThe agency (ANSA) reported it first.").paragraphs,
+            (std::vector<std::string>{"The agency (ANSA) reported it first."}));
+  EXPECT_EQ(clean("H\n\nIt was reported by the agency (ANSA).").paragraphs,
+            (std::vector<std::string>{"It was reported by the agency (ANSA)."}));
+}
+
 TEST(CleanBoilerplate, ContactLine) {
   const CleanStory s = clean("H\n\nText.\n\n((jane.doe@thomsonreuters.com; +1 202 555 0100))\n");
   EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text."}));
