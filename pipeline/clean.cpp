@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -83,6 +84,28 @@ constexpr auto kStopWords = [] {
       // shared
       {"de", kFr | kEs | kPt | kNl}, {"la", kFr | kEs | kIt}, {"en", kFr | kEs | kNl},
       {"in", kEn | kIt | kNl | kDe},
+      // more function words, so that a short text (a brief, a lead) still gets a few hits
+      {"this", kEn}, {"which", kEn}, {"were", kEn}, {"will", kEn}, {"has", kEn}, {"be", kEn},
+      {"not", kEn}, {"but", kEn}, {"they", kEn}, {"their", kEn}, {"on", kEn | kFr}, {"a", kEn | kEs | kIt | kPt},
+      {"is", kEn | kNl}, {"an", kEn | kDe}, {"its", kEn}, {"would", kEn}, {"been", kEn},
+      {"aux", kFr}, {"ont", kFr}, {"\xC3\xA9t\xC3\xA9", kFr}, {"sont", kFr}, {"cette", kFr},
+      {"mais", kFr | kPt}, {"par", kFr}, {"plus", kFr}, {"leur", kFr}, {"elle", kFr},
+      {"ces", kFr}, {"ses", kFr}, {"nous", kFr}, {"a\xC3\xA9t\xC3\xA9", kFr},
+      {"dass", kDe}, {"sind", kDe}, {"hat", kDe}, {"werden", kDe}, {"wurde", kDe},
+      {"f\xC3\xBCr", kDe}, {"\xC3\xBC" "ber", kDe}, {"nach", kDe}, {"bei", kDe}, {"aus", kDe},
+      {"oder", kDe}, {"sie", kDe}, {"es", kDe}, {"im", kDe}, {"am", kDe}, {"zum", kDe},
+      {"lo", kEs | kIt}, {"al", kEs | kIt}, {"m\xC3\xA1s", kEs}, {"este", kEs | kPt},
+      {"esta", kEs | kPt}, {"sus", kEs}, {"tambi\xC3\xA9n", kEs}, {"han", kEs}, {"ha", kEs},
+      {"sobre", kEs | kPt}, {"entre", kEs | kPt | kFr}, {"desde", kEs | kPt}, {"muy", kEs},
+      {"le", kIt}, {"degli", kIt}, {"delle", kIt}, {"nella", kIt}, {"sul", kIt}, {"sulla", kIt},
+      {"\xC3\xA8", kIt}, {"pi\xC3\xB9", kIt}, {"ma", kIt}, {"si", kIt | kEs}, {"stato", kIt},
+      {"loro", kIt}, {"dal", kIt}, {"dalla", kIt}, {"un", kIt}, {"dopo", kIt},
+      {"s\xC3\xA3o", kPt}, {"est\xC3\xA1", kPt | kEs}, {"tamb\xC3\xA9m", kPt}, {"foram", kPt},
+      {"pela", kPt}, {"pelos", kPt}, {"\xC3\xA0s", kPt}, {"seu", kPt}, {"sua", kPt}, {"nos", kPt},
+      {"nas", kPt}, {"ou", kPt | kFr}, {"ela", kPt}, {"j\xC3\xA1", kPt}, {"na", kPt}, {"no", kPt | kEs},
+      {"hij", kNl}, {"wordt", kNl}, {"worden", kNl}, {"heeft", kNl}, {"hebben", kNl}, {"ze", kNl},
+      {"er", kNl | kDe}, {"aan", kNl}, {"om", kNl}, {"nog", kNl}, {"maar", kNl}, {"als", kNl | kDe},
+      {"uit", kNl}, {"deze", kNl}, {"dit", kNl}, {"geen", kNl}, {"hun", kNl},
   });
   std::sort(words.begin(), words.end(),
             [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
@@ -1461,22 +1484,64 @@ uint8_t stopword_langs(string_view w) {
   return m;
 }
 
+// Letters only one or two of the languages use: a small score on top of the function words.
+void score_letter(string_view p, size_t i, std::array<uint32_t, kLanguages.size()>& hits) {
+  if (p[i] != '\xC3' || i + 1 >= p.size()) return;
+  switch (static_cast<unsigned char>(p[i + 1])) {
+    case 0xB1:
+      hits[3] += 6;
+      break;  // ñ es
+    case 0xA3:
+    case 0xB5:
+      hits[5] += 6;
+      break;  // ã õ pt
+    case 0x9F:
+      hits[2] += 6;
+      break;  // ß de
+    case 0xA4:
+    case 0xB6:
+    case 0xBC:
+      hits[2] += 3;
+      break;  // ä ö ü de
+    case 0xA7:
+      hits[1] += 2, hits[5] += 2;
+      break;  // ç fr pt
+    case 0xAC:
+    case 0xB2:
+      hits[4] += 3;
+      break;  // ì ò it
+    case 0xAA:
+    case 0xAE:
+    case 0xBB:
+      hits[1] += 3;
+      break;  // ê î û fr
+    default:
+      break;
+  }
+}
+
+// A stop-word score: each function word of the text gives 12 points, shared between the
+// languages that use it (12 = lcm of 1..4); a few distinctive letters add a little. The best
+// language must have the equivalent of 2.5 distinctive words and lead the runner-up by 25%.
 std::string guess_language(const std::vector<std::string>& paragraphs) {
   std::array<uint32_t, kLanguages.size()> hits{};
   std::string word;
   auto score = [&] {
-    if (!word.empty() && word.size() <= 6) {
+    if (!word.empty() && word.size() <= 8) {
       const uint8_t m = stopword_langs(word);
-      for (size_t k = 0; k < hits.size(); ++k) {
-        if ((m >> k) & 1u) ++hits[k];
+      const auto n = static_cast<uint32_t>(std::popcount(m));
+      for (size_t k = 0; k < hits.size() && n != 0; ++k) {
+        if ((m >> k) & 1u) hits[k] += 12 / n;
       }
     }
     word.clear();
   };
   for (const auto& p : paragraphs) {
-    for (char c : p) {
+    for (size_t i = 0; i < p.size(); ++i) {
+      const char c = p[i];
       if (is_alpha(c) || is_non_ascii(c)) {
-        if (word.size() <= 7) word += to_lower(c);
+        if (word.size() <= 9) word += to_lower(c);
+        if (c == '\xC3') score_letter(p, i, hits);
       } else {
         score();
       }
@@ -1491,8 +1556,8 @@ std::string guess_language(const std::vector<std::string>& paragraphs) {
   for (size_t k = 0; k < hits.size(); ++k) {
     if (k != best) second = std::max(second, hits[k]);
   }
-  // A clear lead: at least 3 hits and 25% more than the runner-up.
-  if (hits[best] < 3 || hits[best] * 4 < second * 5 || hits[best] == second) return {};
+  // A clear lead: 2.5 distinctive words' worth and 25% more than the runner-up.
+  if (hits[best] < 30 || hits[best] * 4 < second * 5 || hits[best] == second) return {};
   return std::string(kLanguages[best]);
 }
 

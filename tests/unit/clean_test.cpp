@@ -952,6 +952,43 @@ TEST(CleanLanguage, Guesses) {
   EXPECT_EQ(clean("").language, "");
 }
 
+// Short texts (one sentence of a brief) still get their language from a handful of function
+// words; distinctive letters (ñ, ã, ß) break ties between close languages.
+TEST(CleanLanguage, ShortTexts) {
+  struct Case {
+    std::string_view body, lang;
+  };
+  for (const Case& c : {
+           Case{"The plant will be closed and its staff moved.", "en"},
+           Case{"Les usines sont fermées depuis lundi par la direction.", "fr"},
+           Case{"Die Fabrik wurde am Montag für immer geschlossen.", "de"},
+           Case{"La fábrica fue cerrada el lunes por la mañana.", "es"},
+           Case{"La fabbrica è stata chiusa lunedì dalla direzione.", "it"},
+           Case{"A fábrica foi fechada na segunda-feira pela direção, não pelos donos.", "pt"},
+           Case{"De fabriek werd maandag gesloten en het personeel is naar huis.", "nl"},
+       }) {
+    EXPECT_EQ(clean(std::string("H\n\n") + std::string(c.body)).language, c.lang) << c.body;
+  }
+  // Too little to tell: names and figures only, or a single function word.
+  EXPECT_EQ(clean("H\n\nAcme Corp 2024: 1,234.5 (Q3).").language, "");
+  EXPECT_EQ(clean("H\n\nParis la nuit.").language, "");
+}
+
+// A story quoting another language keeps the language of its body.
+TEST(CleanLanguage, MixedTextFollowsTheMajority) {
+  EXPECT_EQ(clean("H\n\nLe ministre a répondu aux questions des journalistes pendant une heure. "
+                  "« Nous ne sommes pas pressés », a-t-il dit, avant de citer en anglais : "
+                  "\"We will get it done by the end of the year.\" Les syndicats sont sceptiques "
+                  "et la grève continue dans les usines du nord du pays.")
+                .language,
+            "fr");
+  EXPECT_EQ(clean("H\n\nThe minister answered questions for an hour and said the talks were "
+                  "going well. \"Nous ne sommes pas pressés,\" he said in French, before the "
+                  "union leaders left the building with their lawyers.")
+                .language,
+            "en");
+}
+
 TEST(CleanCounts, WordCount) {
   const CleanStory s =
       clean("H\n\nOne two, three \xE2\x80\x94 4.5%\n\n\xE2\x80\x9C\xE2\x80\x9D - five");
