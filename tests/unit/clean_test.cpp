@@ -269,6 +269,15 @@ TEST(CleanDateline, LocationWithComma) {
   EXPECT_EQ(s.paragraphs.at(0), "A paper mill will close.");
 }
 
+// AP style since 2014 spells state names out: "MADISON, Wisconsin (AP) —".
+TEST(CleanDateline, FullStateName) {
+  EXPECT_EQ(clean("H\n\nMADISON, Wisconsin (AP) \xE2\x80\x94 Text.\n").dateline,
+            (Dateline{"MADISON, Wisconsin", "", "AP"}));
+  EXPECT_EQ(
+      clean("H\n\nSANTA FE, New Mexico, Feb 26 (Reuters) - Text.\n", at(2024, 2, 27)).dateline,
+      (Dateline{"SANTA FE, New Mexico", "2024-02-26", "Reuters"}));
+}
+
 TEST(CleanDateline, NoAgencyOlderWireCopy) {
   const CleanStory s =
       clean("Stocks rise\n\nNEW YORK, Feb 26 - Stocks rose on Monday.\n", at(2024, 2, 26));
