@@ -1063,14 +1063,15 @@ std::optional<std::string> parse_agency(string_view s, size_t& i) {
   return std::string(a);
 }
 
-// A dash after the dateline: - – — -- _ ―. Advances past it and following blanks.
+// A dash after the dateline: - – — -- _ ― .- (EFE). Advances past it and following blanks.
 bool parse_dash(string_view s, size_t& i) {
   size_t j = i;
   while (j < s.size() && s[j] == ' ') ++j;
   const string_view r = s.substr(j);
   size_t len = 0;
   bool needs_space = false;
-  if (r.substr(0, std::min<size_t>(r.size(), 2)) == "--") {
+  if (r.substr(0, std::min<size_t>(r.size(), 2)) == "--" ||
+      r.substr(0, std::min<size_t>(r.size(), 2)) == ".-") {  // EFE: "(EFE).- El Gobierno"
     len = 2;
   } else if (!r.empty() && (r[0] == '-' || r[0] == '_')) {
     len = 1, needs_space = true;

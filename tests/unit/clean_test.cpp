@@ -278,6 +278,14 @@ TEST(CleanDateline, FullStateName) {
       (Dateline{"SANTA FE, New Mexico", "2024-02-26", "Reuters"}));
 }
 
+// EFE closes its dateline with ".-": "Bogotá, 12 dic (EFE).- El Gobierno ...".
+TEST(CleanDateline, EfeDotDash) {
+  const CleanStory s = clean(
+      "H\n\nBogot\xC3\xA1, 12 dic (EFE).- El Gobierno anunci\xC3\xB3 un plan.\n", at(2024, 12, 12));
+  EXPECT_EQ(s.dateline, (Dateline{"Bogot\xC3\xA1", "2024-12-12", "EFE"}));
+  EXPECT_EQ(s.paragraphs.at(0), "El Gobierno anunci\xC3\xB3 un plan.");
+}
+
 TEST(CleanDateline, NoAgencyOlderWireCopy) {
   const CleanStory s =
       clean("Stocks rise\n\nNEW YORK, Feb 26 - Stocks rose on Monday.\n", at(2024, 2, 26));
