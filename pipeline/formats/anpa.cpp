@@ -297,15 +297,24 @@ struct TextState {
       }
     }
     if (l[0] != '^' && is_column_row(raw)) {
-      const std::string_view row = raw.substr(0, raw.find_last_not_of(" \t") + 1);
-      std::string keep = collapse_space(cur);
-      cur.clear();
-      if (!keep.empty() && doc.paragraphs.size() < max_paragraphs) {
-        doc.paragraphs.push_back(std::move(keep));
+      // Kept as sent, minus control characters (fill, NUL) and trailing blanks.
+      std::string row;
+      for (char ch : raw) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == 0x7f || (c < 0x20 && c != '\t')) continue;
+        row.push_back(ch);
       }
-      if (!table.empty()) table.push_back('\n');
-      table.append(row);
-      return;
+      row.erase(row.find_last_not_of(" \t") + 1);
+      if (is_column_row(row)) {
+        std::string keep = collapse_space(cur);
+        cur.clear();
+        if (!keep.empty() && doc.paragraphs.size() < max_paragraphs) {
+          doc.paragraphs.push_back(std::move(keep));
+        }
+        if (!table.empty()) table.push_back('\n');
+        table.append(row);
+        return;
+      }
     }
     flush_table();
     if (l[0] == '^') {

@@ -259,6 +259,14 @@ TEST(FormatsAnpa, UnmarkedKeywordLineHeadlineAndAgate) {
                                       "                   W   L   Pct\n"
                                       "Boston            56  35  .615\n"
                                       "New York          52  38  .578"}));
+  // Rows keep their spacing but not control characters (NUL, DEL fill): found by fuzz_formats.
+  constexpr char kFill[] =
+      "\x01"
+      "a0612 r s BC-BBA 07-15 0118\n\x02"
+      "Glance\nTor\x7fonto   49  42\x00  .538\n\x03";
+  const StructuredDoc fill = ok(decode_anpa(std::string(kFill, sizeof(kFill) - 1), {}));
+  ASSERT_EQ(fill.paragraphs.size(), 2u);
+  EXPECT_EQ(fill.paragraphs[1], "Toronto   49  42  .538");
   // A first line that is not the slug is text, not a keyword line.
   const StructuredDoc other =
       ok(decode_anpa("\x01"
