@@ -70,6 +70,7 @@ void apply_structured(const fmt::StructuredDoc& doc, pipeline::CleanStory& c) {
     if (lang.size() >= 2 && lang.size() <= 3) c.language = std::move(lang);
   }
   for (const std::string& n : doc.ednotes) c.editor_notes.push_back(n);
+  c.boilerplate_removed += doc.furniture_removed;  // counted by the decoder, not the cleaner
   for (const fmt::DocMedia& m : doc.media) {
     if (!m.caption.empty()) c.captions.push_back(pipeline::Caption{m.caption, m.credit});
   }

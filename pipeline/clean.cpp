@@ -91,6 +91,30 @@ constexpr auto kStopWords = [] {
       // shared
       {"de", kFr | kEs | kPt | kNl}, {"la", kFr | kEs | kIt}, {"en", kFr | kEs | kNl},
       {"in", kEn | kIt | kNl | kDe},
+      // more function words, so that a short text (a brief, a lead) still gets a few hits
+      {"this", kEn}, {"which", kEn}, {"were", kEn}, {"will", kEn}, {"has", kEn}, {"be", kEn},
+      {"not", kEn}, {"but", kEn}, {"they", kEn}, {"their", kEn}, {"on", kEn | kFr},
+      {"a", kEn | kEs | kIt | kPt},
+      {"is", kEn | kNl}, {"an", kEn | kDe}, {"its", kEn}, {"would", kEn}, {"been", kEn},
+      {"aux", kFr}, {"ont", kFr}, {"\xC3\xA9t\xC3\xA9", kFr}, {"sont", kFr}, {"cette", kFr},
+      {"mais", kFr | kPt}, {"par", kFr}, {"plus", kFr}, {"leur", kFr}, {"elle", kFr},
+      {"ces", kFr}, {"ses", kFr}, {"nous", kFr}, {"a\xC3\xA9t\xC3\xA9", kFr},
+      {"dass", kDe}, {"sind", kDe}, {"hat", kDe}, {"werden", kDe}, {"wurde", kDe},
+      {"f\xC3\xBCr", kDe}, {"\xC3\xBC" "ber", kDe}, {"nach", kDe}, {"bei", kDe}, {"aus", kDe},
+      {"oder", kDe}, {"sie", kDe}, {"es", kDe}, {"im", kDe}, {"am", kDe}, {"zum", kDe},
+      {"lo", kEs | kIt}, {"al", kEs | kIt}, {"m\xC3\xA1s", kEs}, {"este", kEs | kPt},
+      {"esta", kEs | kPt}, {"sus", kEs}, {"tambi\xC3\xA9n", kEs}, {"han", kEs}, {"ha", kEs},
+      {"sobre", kEs | kPt}, {"entre", kEs | kPt | kFr}, {"desde", kEs | kPt}, {"muy", kEs},
+      {"le", kIt}, {"degli", kIt}, {"delle", kIt}, {"nella", kIt}, {"sul", kIt}, {"sulla", kIt},
+      {"\xC3\xA8", kIt}, {"pi\xC3\xB9", kIt}, {"ma", kIt}, {"si", kIt | kEs}, {"stato", kIt},
+      {"loro", kIt}, {"dal", kIt}, {"dalla", kIt}, {"un", kIt}, {"dopo", kIt},
+      {"s\xC3\xA3o", kPt}, {"est\xC3\xA1", kPt | kEs}, {"tamb\xC3\xA9m", kPt}, {"foram", kPt},
+      {"pela", kPt}, {"pelos", kPt}, {"\xC3\xA0s", kPt}, {"seu", kPt}, {"sua", kPt}, {"nos", kPt},
+      {"nas", kPt}, {"ou", kPt | kFr}, {"ela", kPt}, {"j\xC3\xA1", kPt}, {"na", kPt},
+      {"no", kPt | kEs},
+      {"hij", kNl}, {"wordt", kNl}, {"worden", kNl}, {"heeft", kNl}, {"hebben", kNl}, {"ze", kNl},
+      {"er", kNl | kDe}, {"aan", kNl}, {"om", kNl}, {"nog", kNl}, {"maar", kNl}, {"als", kNl | kDe},
+      {"uit", kNl}, {"deze", kNl}, {"dit", kNl}, {"geen", kNl}, {"hun", kNl},
   });
   std::sort(words.begin(), words.end(),
             [](const StopWord& a, const StopWord& b) { return a.word < b.word; });
@@ -559,8 +583,8 @@ constexpr bool is_tight_punct(char c) {
 }
 
 // True when normalize_ws(s) returns `s` unchanged: no tab, no blank at either end, no blank
-// run, and no single blank that normalize_ws drops (after '(', before ')' or before sentence
-// punctuation that is not followed by a letter or digit).
+// run, and no single blank that normalize_ws drops (after '(', before ')' or before '.' or ','
+// not followed by a letter or digit).
 bool ws_normal(string_view s) {
   const size_t n = s.size();
   if (n == 0) return true;
@@ -568,7 +592,7 @@ bool ws_normal(string_view s) {
   auto space_kept = [&](size_t i) {  // s[i] == ' ', 0 < i < n - 1
     const char next = s[i + 1];
     if (is_blank(next) || next == ')' || s[i - 1] == '(') return false;
-    return !(is_tight_punct(next) && (i + 2 >= n || !is_alnum(s[i + 2])));
+    return !((next == '.' || next == ',') && (i + 2 >= n || !is_alnum(s[i + 2])));
   };
   size_t i = 1;
   for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
@@ -586,7 +610,8 @@ bool ws_normal(string_view s) {
   return true;
 }
 
-// Collapses blank runs, trims, removes the space before . , ; : ? ! ) and after (.
+// Collapses blank runs, trims, removes the space before . , ) and after (. A space before
+// ; : ? ! stays: that is French typography ("SNCF : le trafic", "pourquoi ?"), spacing as sent.
 std::string normalize_ws(string_view s) {
   if (ws_normal(s)) return std::string(s);
   // The output is never longer than the input: written in place, then cut to size.
@@ -604,7 +629,7 @@ std::string normalize_ws(string_view s) {
       bool drop = o[-1] == '(' || c == ')';
       if (!drop && is_tight_punct(c)) {
         // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
-        drop = i + 1 >= s.size() || !is_alnum(s[i + 1]);
+        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1]));
       }
       if (!drop) *o++ = ' ';
       pending = false;
@@ -648,6 +673,27 @@ uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
   return removed;
 }
 
+// Removes an agency sign-off token closing the paragraph after its last sentence ("... al
+// governo. (ANSA)."). Returns tokens removed (0 or 1).
+uint32_t strip_tail_token(const Env& env, std::string& p) {
+  for (const SpanRule& rule : env.rules.set.tail_tokens) {
+    string_view t = p;
+    if (!t.empty() && t.back() == '.') t.remove_suffix(1);
+    if (!t.ends_with(rule.text)) continue;
+    string_view before = t.substr(0, t.size() - rule.text.size());
+    if (!before.empty() && !is_blank(before.back())) continue;
+    before = trim(before);
+    const bool sentence_end = before.empty() || before.back() == '.' || before.back() == '!' ||
+                              before.back() == '?' || before.back() == '"' ||
+                              before.ends_with("\xE2\x80\x9D") || before.ends_with("\xC2\xBB");
+    if (!sentence_end) continue;
+    env.note(rule.id, "removed", string_view(p).substr(before.size()));
+    p.resize(before.size());
+    return 1;
+  }
+  return 0;
+}
+
 // =============================================================================================
 // Line classification
 // =============================================================================================
@@ -679,6 +725,14 @@ bool nonblank_at_most(string_view t, size_t n) {
   return true;
 }
 
+// A scraped page drops the space between two page elements ("...professionalsLearn more
+// about"): a multi-word prefix running straight into a capital is that prefix, glued to the next
+// element's link text. (A one-word prefix must end at a word boundary: "Reuter" is not
+// "Reuters".)
+bool glued_element(string_view prefix, char next) {
+  return is_upper(next) && prefix.find(' ') != npos && is_lower(prefix.back());
+}
+
 // The line rule matching the whole trimmed line `t`, or nullptr. Exact rules first (one hash
 // lookup), then prefix, suffix and wrapped rules dispatched on the first/last byte.
 const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
@@ -693,7 +747,8 @@ const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
     const LineRule& r = lines[k];
     if (t.size() > r.max_len) continue;
     if (t.substr(0, std::min(t.size(), r.text.size())) == r.text &&
-        (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) || !is_alnum(r.text.back()))) {
+        (t.size() == r.text.size() || !is_alnum(t[r.text.size()]) || !is_alnum(r.text.back()) ||
+         glued_element(r.text, t[r.text.size()]))) {
       return &r;
     }
   }
@@ -750,12 +805,10 @@ bool has_tab_or_double_space(string_view t) {
   return false;
 }
 
-// Column-aligned figures: at least two column gaps (2+ spaces or a tab, not after sentence
-// punctuation) and at least one digit.
-bool is_table_line(string_view t) {
-  // Quick reject: a column gap needs a tab or two blanks in a row.
-  if (!has_tab_or_double_space(t)) return false;
-  bool digit = false;
+// Column gaps of a line (2+ spaces or a tab between two cells, not after sentence punctuation).
+int column_gaps(string_view t, bool& digit) {
+  digit = false;
+  if (!has_tab_or_double_space(t)) return 0;  // a column gap needs a tab or two blanks
   int gaps = 0;
   for (size_t i = 0; i < t.size(); ++i) {
     const char c = t[i];
@@ -772,7 +825,33 @@ bool is_table_line(string_view t) {
       i = j - 1;
     }
   }
-  return digit && gaps >= 2;
+  return gaps;
+}
+
+// Column-aligned figures: at least two column gaps and at least one digit.
+bool is_table_line(string_view t) {
+  bool digit = false;
+  return column_gaps(t, digit) >= 2 && digit;
+}
+
+// A table's heading row ("Metal     Last    Change", "   Wk ended    Prev wk"): column gaps but
+// no figures (one gap is enough: the label column's heading is often blank). Only a heading
+// when a row of figures follows it.
+bool is_column_heading(string_view t) {
+  bool digit = false;
+  return t.size() <= 200 && column_gaps(t, digit) >= 1;
+}
+
+size_t leading_blanks(string_view s) {
+  size_t n = 0;
+  while (n < s.size() && is_blank(s[n])) ++n;
+  return n;
+}
+
+// A preformatted row as sent, minus trailing blanks.
+std::string table_row(string_view row) {
+  while (!row.empty() && is_blank(row.back())) row.remove_suffix(1);
+  return std::string(row);
 }
 
 bool is_name_word(string_view w) {
@@ -826,6 +905,20 @@ bool starts_with_advisory(const CleanRules& R, string_view p) {
   }
   return rest.substr(0, std::min<size_t>(rest.size(), 3)) == "In " ||
          rest.substr(0, std::min<size_t>(rest.size(), 5)) == "This ";
+}
+
+// The note rule whose prefix opens `p` ("Eds: ...", "This story has been corrected ..."), or
+// nullptr. The prefix must end at a word end.
+const NoteRule* match_note(const CleanRules& R, string_view p) {
+  if (p.empty()) return nullptr;
+  for (uint32_t k : R.note_by_byte[static_cast<unsigned char>(p[0])]) {
+    const NoteRule& r = R.set.note_lines[k];
+    if (p.starts_with(r.prefix) && (p.size() == r.prefix.size() || !is_alnum(r.prefix.back()) ||
+                                    !is_alnum(p[r.prefix.size()]))) {
+      return &r;
+    }
+  }
+  return nullptr;
 }
 
 // Index of the ')' matching the '(' at `open`, or npos.
@@ -912,6 +1005,7 @@ LineKind classify_line(const CleanRules& R, string_view t, bool byline_possible)
       return t.back() == ')' ? LineKind::kStandalone : LineKind::kBreakBefore;
     }
   }
+  if (match_note(R, t) != nullptr) return LineKind::kBreakBefore;
   // A sign-off starts a line with a capital ("...the paper's\nreporting by" is prose).
   const string_view u = t[0] == '(' ? t.substr(1) : t;
   size_t len = 0;
@@ -1140,14 +1234,15 @@ std::optional<std::string> parse_agency(string_view s, size_t& i) {
   return std::string(a);
 }
 
-// A dash after the dateline: - – — -- _ ―. Advances past it and following blanks.
+// A dash after the dateline: - – — -- _ ― .- (EFE). Advances past it and following blanks.
 bool parse_dash(string_view s, size_t& i) {
   size_t j = i;
   while (j < s.size() && s[j] == ' ') ++j;
   const string_view r = s.substr(j);
   size_t len = 0;
   bool needs_space = false;
-  if (r.substr(0, std::min<size_t>(r.size(), 2)) == "--") {
+  if (r.substr(0, std::min<size_t>(r.size(), 2)) == "--" ||
+      r.substr(0, std::min<size_t>(r.size(), 2)) == ".-") {  // EFE: "(EFE).- El Gobierno"
     len = 2;
   } else if (!r.empty() && (r[0] == '-' || r[0] == '_')) {
     len = 1, needs_space = true;
@@ -1299,11 +1394,24 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
 // Sign-offs and captions
 // =============================================================================================
 
+bool is_region(const CleanRules& R, string_view w) {
+  return std::binary_search(
+      R.regions.begin(), R.regions.end(), w,
+      [](const auto& x, const auto& y) { return string_view(x) < string_view(y); });
+}
+
 // Parses one role segment's names ("A in Paris, B and C in London"). False if not a name list.
 bool parse_names(const CleanRules& R, string_view names, ContributorRole role,
                  std::vector<Contributor>& out) {
   const size_t first = out.size();
   for (string_view piece : split_name_list(names)) {
+    // "X in Madison, Wisconsin": a state, province or country after a comma continues the
+    // previous contributor's place, it is not a person.
+    if (out.size() > first && !out.back().location.empty() && is_region(R, piece)) {
+      out.back().location += ", ";
+      out.back().location.append(piece);
+      continue;
+    }
     size_t len = 0;
     if (auto r = match_role(R, piece, len)) {  // "Reporting by A, editing by B"
       role = *r;
@@ -1549,27 +1657,29 @@ uint32_t count_words(const std::vector<std::string>& paragraphs) {
   return n;
 }
 
-// A word of at most 7 bytes packed into an integer (bytes little-endian, length in the top
-// byte), so a stop-word lookup is one hash probe and integer compares, no string compares.
+// A word of at most 8 bytes packed into an integer (bytes little-endian, zero-padded: words
+// hold no NUL byte, so the packing is unique), so a stop-word lookup is one hash probe and
+// integer compares, no string compares.
+constexpr size_t kMaxStopWordBytes = 8;
 constexpr uint64_t pack_word(const char* w, size_t len) {
-  uint64_t k = uint64_t{len} << 56;
+  uint64_t k = 0;
   for (size_t i = 0; i < len; ++i) k |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
   return k;
 }
 
 constexpr size_t stopword_slot(uint64_t key) {
-  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 56);  // 256 slots
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 55);  // 512 slots
 }
 
-// kStopWords as an open-addressing table (256 slots, linear probing; key 0 = empty).
+// kStopWords as an open-addressing table (512 slots, linear probing; key 0 = empty).
 struct StopWordSlot {
   uint64_t key;
   uint8_t langs;
 };
 constexpr auto kStopWordTable = [] {
-  std::array<StopWordSlot, 256> t{};
+  std::array<StopWordSlot, 512> t{};
   for (const StopWord& w : kStopWords) {
-    if (w.word.size() > 7) continue;  // never looked up (words over 6 bytes are not scored)
+    if (w.word.size() > kMaxStopWordBytes) continue;  // longer words are never scored
     const uint64_t key = pack_word(w.word.data(), w.word.size());
     size_t i = stopword_slot(key);
     while (t[i].key != 0 && t[i].key != key) i = (i + 1) % t.size();
@@ -1586,9 +1696,9 @@ constexpr uint32_t first_letter_bit(unsigned char lowered) {
   return lowered >= 'a' && lowered <= 'z' ? uint32_t{1} << (lowered - 'a') : uint32_t{1} << 26;
 }
 constexpr auto kStopFirstByLength = [] {
-  std::array<uint32_t, 7> t{};
+  std::array<uint32_t, kMaxStopWordBytes + 1> t{};
   for (const StopWord& w : kStopWords) {
-    if (w.word.size() <= 6)
+    if (w.word.size() <= kMaxStopWordBytes)
       t[w.word.size()] |= first_letter_bit(static_cast<unsigned char>(w.word[0]));
   }
   return t;
@@ -1603,8 +1713,42 @@ uint8_t stopword_langs(uint64_t key) {
 
 using LanguageHits = std::array<uint32_t, kLanguages.size()>;
 
-// Adds the stop-word hits of `p` to `hits`. Words are runs of letters (any non-ASCII byte
-// counts as a letter), lowered; only words of 1..6 bytes are looked up.
+// Letters only one or two of the languages use: a small score on top of the function words.
+void score_letter(string_view p, size_t i, LanguageHits& hits) {
+  if (p[i] != '\xC3' || i + 1 >= p.size()) return;
+  switch (static_cast<unsigned char>(p[i + 1])) {
+    case 0xB1:
+      hits[3] += 6;
+      break;  // ñ es
+    case 0xA3:
+    case 0xB5:
+      hits[5] += 6;
+      break;  // ã õ pt
+    case 0x9F:
+      hits[2] += 6;
+      break;  // ß de
+    case 0xA4:
+    case 0xB6:
+    case 0xBC:
+      hits[2] += 3;
+      break;  // ä ö ü de
+    case 0xA7:
+      hits[1] += 2, hits[5] += 2;
+      break;  // ç fr pt
+    case 0xAC:
+    case 0xB2:
+      hits[4] += 3;
+      break;  // ì ò it
+    case 0xAA:
+    case 0xAE:
+    case 0xBB:
+      hits[1] += 3;
+      break;  // ê î û fr
+    default:
+      break;
+  }
+}
+
 // Byte -> its lowered form inside a word (ASCII letters lowered, non-ASCII bytes kept), or 0
 // for a byte that ends a word.
 constexpr auto kWordByte = [] {
@@ -1616,6 +1760,10 @@ constexpr auto kWordByte = [] {
   return t;
 }();
 
+// Adds the language score of `p` to `hits`. Words are runs of letters (any non-ASCII byte
+// counts as a letter), lowered; words of 1..8 bytes are looked up. Each function word gives 12
+// points, shared between the languages that use it (12 = lcm of 1..4); a few distinctive
+// letters add a little.
 void add_language_hits(string_view p, LanguageHits& hits) {
   size_t i = 0;
   while (i < p.size()) {
@@ -1624,25 +1772,30 @@ void add_language_hits(string_view p, LanguageHits& hits) {
       continue;
     }
     const size_t start = i;
-    while (i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0) ++i;
+    for (; i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0; ++i) {
+      if (p[i] == '\xC3') score_letter(p, i, hits);
+    }
     const size_t len = i - start;
-    if (len > 6) continue;  // longer than any stop word
+    if (len > kMaxStopWordBytes) continue;  // longer than any stop word
     if ((kStopFirstByLength[len] &
          first_letter_bit(kWordByte[static_cast<unsigned char>(p[start])])) == 0) {
       continue;  // no stop word of this length starts with this letter
     }
-    uint64_t key = uint64_t{len} << 56;  // as pack_word() on the lowered word
+    uint64_t key = 0;  // as pack_word() on the lowered word
     for (size_t k = 0; k < len; ++k) {
       key |= uint64_t{kWordByte[static_cast<unsigned char>(p[start + k])]} << (8 * k);
     }
     const uint8_t m = stopword_langs(key);
     if (m == 0) continue;  // most words
+    const auto n = static_cast<uint32_t>(std::popcount(m));
     for (size_t k = 0; k < hits.size(); ++k) {
-      if ((m >> k) & 1u) ++hits[k];
+      if ((m >> k) & 1u) hits[k] += 12 / n;
     }
   }
 }
 
+// The best language must have the equivalent of 2.5 distinctive words and lead the runner-up
+// by 25%.
 std::string pick_language(const LanguageHits& hits) {
   size_t best = 0;
   for (size_t k = 1; k < hits.size(); ++k) {
@@ -1652,8 +1805,8 @@ std::string pick_language(const LanguageHits& hits) {
   for (size_t k = 0; k < hits.size(); ++k) {
     if (k != best) second = std::max(second, hits[k]);
   }
-  // A clear lead: at least 3 hits and 25% more than the runner-up.
-  if (hits[best] < 3 || hits[best] * 4 < second * 5 || hits[best] == second) return {};
+  // A clear lead: 2.5 distinctive words' worth and 25% more than the runner-up.
+  if (hits[best] < 30 || hits[best] * 4 < second * 5 || hits[best] == second) return {};
   return std::string(kLanguages[best]);
 }
 
@@ -1716,6 +1869,28 @@ bool is_clause_word(string_view w) {
   return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
 }
 
+// Prepositions that open a phrase after the speaker's name ("at a briefing", "vor den Medien",
+// "en una conferencia", "in conferenza stampa"). Not the particles inside names ("de", "di",
+// "von", "van") nor "of" (titles: "Bank of England Governor Andrew Bailey").
+bool is_phrase_preposition(string_view w) {
+  constexpr auto kWords = std::to_array<string_view>(
+      {// en
+       "at", "in", "on", "during", "after", "before", "from", "for", "with", "to", "outside",
+       "inside", "while", "when", "as",
+       // de
+       "vor", "bei", "nach", "auf", "am", "im", "mit",
+       "gegen\xC3\xBC"
+       "ber",
+       "w\xC3\xA4hrend",
+       // fr
+       "\xC3\xA0", "au", "aux", "lors", "pendant", "dans", "devant", "apr\xC3\xA8s", "avant", "sur",
+       "en",
+       // es / it / pt
+       "durante", "tras", "ante", "con", "a", "al", "nel", "nella", "davanti", "dopo", "prima",
+       "em", "no", "na", "ao", "ap\xC3\xB3s"});
+  return std::find(kWords.begin(), kWords.end(), w) != kWords.end();
+}
+
 // Auxiliaries of compound speech verbs: "a déclaré", "ha detto", "hat gesagt".
 bool is_auxiliary(string_view w) { return w == "a" || w == "ha" || w == "hat" || w == "has"; }
 
@@ -1761,13 +1936,18 @@ std::string speaker_after(const CleanRules& R, string_view after) {
   size_t v = 0;
   if (is_auxiliary(words[0]) && words.size() > 1 && is_speech_verb(R, words[1])) v = 1;
   if (v == 1 || is_speech_verb(R, words[0])) {
-    // Verb first: the subject follows, up to its last capitalised word ("at a ribbon-cutting"
-    // and other trailing phrases dropped).
+    // Verb first: the subject follows, up to its last capitalised word before a preposition
+    // that opens a trailing phrase ("at a ribbon-cutting", "vor den Medien in Bern": German
+    // nouns are capitalised, so the last capital alone is not enough).
     if (words.size() <= v + 1) return {};
     size_t e = words.size();
     size_t last_cap = npos;
-    for (size_t k = v + 1; k < e; ++k) {
-      if (has_capital(words[k])) last_cap = k;
+    for (size_t k = v + 1; k < words.size(); ++k) {
+      if (has_capital(words[k])) {
+        last_cap = k;
+      } else if (last_cap != npos && is_phrase_preposition(words[k])) {
+        break;
+      }
     }
     if (last_cap != npos) e = last_cap + 1;
     std::string subj(span_of(words, v + 1, e));
@@ -1972,11 +2152,23 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (!cur.empty()) raw.push_back({std::move(cur), false});
     cur.clear();
   };
+  // Rows of the column-aligned block being read: each row is kept as sent (never re-flowed),
+  // minus the indentation common to the whole block.
+  std::vector<string_view> table;
+  auto flush_table = [&] {
+    if (table.empty()) return;
+    size_t indent = npos;
+    for (string_view row : table) indent = std::min(indent, leading_blanks(row));
+    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true});
+    table.clear();
+  };
   for (LineReader lr(text, body_start); lr.next(line);) {
     const string_view t = trim(line);
     if (t.empty()) {
       flush();
-      dropping_list = nullptr;
+      flush_table();
+      // A link list may be sent with blank lines between its header and entries: the list ends
+      // at the first line that is not a link entry, not at a blank line.
       continue;
     }
     if (dropping_list != nullptr && looks_like_list_item(t)) {
@@ -1992,17 +2184,23 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       if (r->drops_list) dropping_list = r;
       continue;
     }
-    if (is_table_line(t)) {
+    if (is_table_line(t) || (table.empty() && is_column_heading(t) && [&] {
+          LineReader peek = lr;
+          string_view next;
+          return peek.next(next) && is_table_line(trim(next));
+        }())) {
       flush();
-      raw.push_back({std::string(t), true});
+      table.push_back(line);
       continue;
     }
+    flush_table();
     const LineKind kind = classify_line(R, t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
     join_line(cur, t);
     if (kind == LineKind::kStandalone) flush();
   }
   flush();
+  flush_table();
 
   // ---- paragraph roles ---------------------------------------------------------------------
   bool content_seen = false;
@@ -2015,6 +2213,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     }
     std::string p = ws_normal(rp.text) ? std::move(rp.text) : normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(env, p);
+    if (!env.rules.set.tail_tokens.empty()) out.boilerplate_removed += strip_tail_token(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
     string_view rest = p;
     while (starts_with_advisory(R, rest)) {
@@ -2031,6 +2230,15 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     }
     if (rest.size() != p.size()) p = std::string(rest);
     if (p.empty()) continue;
+    if (const NoteRule* nr = match_note(R, p)) {
+      const string_view note =
+          nr->keep_label ? string_view(p) : trim(string_view(p).substr(nr->prefix.size()));
+      if (!note.empty()) {
+        env.note(nr->id, "editor_notes", p);
+        out.editor_notes.emplace_back(note);
+        continue;
+      }
+    }
     if (!content_seen && parse_byline(p, &out.contributors)) {
       env.note("byline", "contributors", p);
       continue;

@@ -111,8 +111,9 @@ ContributorRole parse_role(std::string_view origin, const YAML::Node& n) {
 
 void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
   check_keys(origin, pack, "pack",
-             {"name", "lines", "glued_spans", "caption_credits", "caption_chrome", "headline_tags",
-              "advisory_verbs", "roles", "speech_verbs", "months"});
+             {"name", "lines", "glued_spans", "tail_tokens", "caption_credits", "caption_chrome",
+              "headline_tags", "advisory_verbs", "note_lines", "roles", "speech_verbs", "months",
+              "regions"});
   if (!pack["name"]) fail(origin, pack, "pack: needs a name");
   const std::string name = scalar(origin, pack["name"], "pack.name");
   const std::string where = "pack '" + name + "'";
@@ -176,6 +177,19 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
       upsert(set.glued_spans, std::move(s));
     }
   }
+  if (const auto tails = pack["tail_tokens"]) {
+    if (!tails.IsSequence()) fail(origin, tails, where + ".tail_tokens: expected a list");
+    for (const auto& r : tails) {
+      check_keys(origin, r, where + ".tail_tokens", {"id", "text"});
+      SpanRule t{rule_id(origin, r, where + ".tail_tokens"), {}};
+      if (!r["text"]) fail(origin, r, "rule '" + t.id + "': needs text");
+      t.text = scalar(origin, r["text"], t.id);
+      if (t.text.size() < 3 || t.text.size() > 40 || t.text[0] == ' ' || t.text.back() == ' ') {
+        fail(origin, r, "rule '" + t.id + "': text must be 3..40 bytes, no outer blanks");
+      }
+      upsert(set.tail_tokens, std::move(t));
+    }
+  }
   if (const auto credits = pack["caption_credits"]) {
     if (!credits.IsSequence()) fail(origin, credits, where + ".caption_credits: expected a list");
     for (const auto& r : credits) {
@@ -219,6 +233,22 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
       add_unique(set.advisory_verbs, std::move(s));
     }
   }
+  if (const auto notes = pack["note_lines"]) {
+    if (!notes.IsSequence()) fail(origin, notes, where + ".note_lines: expected a list");
+    for (const auto& r : notes) {
+      check_keys(origin, r, where + ".note_lines", {"id", "prefix", "keep_label"});
+      NoteRule nr;
+      nr.id = rule_id(origin, r, where + ".note_lines");
+      if (!r["prefix"]) fail(origin, r, "rule '" + nr.id + "': needs a prefix");
+      nr.prefix = scalar(origin, r["prefix"], nr.id);
+      if (nr.prefix.size() < 3 || nr.prefix.size() > 80 || nr.prefix[0] == ' ' ||
+          nr.prefix.find('\n') != std::string::npos) {
+        fail(origin, r, "rule '" + nr.id + "': prefix must be 3..80 bytes on one line");
+      }
+      if (r["keep_label"]) nr.keep_label = boolean(origin, r["keep_label"], nr.id);
+      upsert(set.note_lines, std::move(nr));
+    }
+  }
   if (const auto roles = pack["roles"]) {
     if (!roles.IsSequence()) fail(origin, roles, where + ".roles: expected a list");
     for (const auto& r : roles) {
@@ -237,6 +267,12 @@ void read_pack(std::string_view origin, const YAML::Node& pack, RuleSet& set) {
   if (const auto verbs = pack["speech_verbs"]) {
     for (auto& s : string_list(origin, verbs, where + ".speech_verbs")) {
       add_unique(set.speech_verbs, std::move(s));
+    }
+  }
+  if (const auto regions = pack["regions"]) {
+    for (auto& s : string_list(origin, regions, where + ".regions")) {
+      if (s.empty() || s.size() > 40) fail(origin, regions, "region '" + s + "': 1..40 bytes");
+      add_unique(set.regions, std::move(s));
     }
   }
   if (const auto months = pack["months"]) {
@@ -296,6 +332,9 @@ void compile(CleanRules& r) {
         break;
     }
   }
+  for (uint32_t i = 0; i < s.note_lines.size(); ++i) {
+    r.note_by_byte[static_cast<unsigned char>(s.note_lines[i].prefix[0])].push_back(i);
+  }
   for (uint32_t i = 0; i < s.caption_credits.size(); ++i) {
     r.credit_by_byte[static_cast<unsigned char>(s.caption_credits[i].marker[0])].push_back(i);
   }
@@ -325,6 +364,8 @@ void compile(CleanRules& r) {
   }
   r.speech_verbs = s.speech_verbs;
   std::sort(r.speech_verbs.begin(), r.speech_verbs.end());
+  r.regions = s.regions;
+  std::sort(r.regions.begin(), r.regions.end());
   r.advisory_verbs = s.advisory_verbs;
   for (const auto& g : s.glued_spans) {
     if (r.glued_first_bytes.find(g.text[0]) == std::string::npos) r.glued_first_bytes += g.text[0];
@@ -380,16 +421,16 @@ std::shared_ptr<const CleanRules> compile_clean_rules(std::string_view yaml_text
         for (const auto& id : string_list(origin, disable, "disable")) {
           const std::size_t before = s.lines.size() + s.glued_spans.size() +
                                      s.caption_credits.size() + s.headline_tags.size() +
-                                     s.roles.size();
+                                     s.roles.size() + s.note_lines.size() + s.tail_tokens.size();
           auto drop = [&](auto& v) {
             v.erase(std::remove_if(v.begin(), v.end(), [&](const auto& r) { return r.id == id; }),
                     v.end());
           };
           drop(s.lines), drop(s.glued_spans), drop(s.caption_credits), drop(s.headline_tags),
-              drop(s.roles);
+              drop(s.roles), drop(s.note_lines), drop(s.tail_tokens);
           const std::size_t after = s.lines.size() + s.glued_spans.size() +
                                     s.caption_credits.size() + s.headline_tags.size() +
-                                    s.roles.size();
+                                    s.roles.size() + s.note_lines.size() + s.tail_tokens.size();
           if (before == after) fail(origin, disable, "disable: no rule with id '" + id + "'");
         }
       }
@@ -406,6 +447,8 @@ std::shared_ptr<const CleanRules> compile_clean_rules(std::string_view yaml_text
     for (const auto& r : rules->set.caption_credits) unique(r.id);
     for (const auto& r : rules->set.headline_tags) unique(r.id);
     for (const auto& r : rules->set.roles) unique(r.id);
+    for (const auto& r : rules->set.note_lines) unique(r.id);
+    for (const auto& r : rules->set.tail_tokens) unique(r.id);
   } catch (const YAML::Exception& e) {
     throw RuleError(std::string(origin) + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }

@@ -48,7 +48,7 @@ struct LineRule {
   bool drops_list = false;
 };
 
-struct SpanRule {  // a link hint glued to the word before it
+struct SpanRule {  // a link hint glued to the word before it; a sign-off token ending a paragraph
   std::string id;
   std::string text;
 };
@@ -65,6 +65,15 @@ struct HeadlineTagRule {
   bool number_is_version = false;  // "UPDATE 2-" sets version_number = 2
 };
 
+// A paragraph that opens with `prefix` is an editor's note ("Eds: ...", "This story has been
+// corrected to show ..."). keep_label: the note keeps the prefix (a sentence), else it is dropped
+// (a label).
+struct NoteRule {
+  std::string id;
+  std::string prefix;
+  bool keep_label = false;
+};
+
 struct RoleRule {
   std::string id;
   std::string phrase;
@@ -75,13 +84,16 @@ struct RoleRule {
 struct RuleSet {
   std::vector<LineRule> lines;
   std::vector<SpanRule> glued_spans;
+  std::vector<SpanRule> tail_tokens;  // "(ANSA)." closing a paragraph after its last sentence
   std::vector<CreditRule> caption_credits;
   std::vector<std::string> caption_chrome;
   std::vector<HeadlineTagRule> headline_tags;
   std::vector<std::string> advisory_verbs;
+  std::vector<NoteRule> note_lines;
   std::vector<RoleRule> roles;
   std::vector<std::string> speech_verbs;
   std::vector<std::pair<std::string, unsigned>> months;  // folded name -> 1..12
+  std::vector<std::string> regions;  // states/provinces/countries after a comma in a place
 };
 
 struct CleanRules {
@@ -101,9 +113,11 @@ struct CleanRules {
   std::array<std::vector<uint32_t>, 256> credit_by_byte;  // first byte -> caption_credits
   std::array<std::vector<uint32_t>, 256> tag_by_byte;     // first byte -> headline_tags
   std::array<std::vector<uint32_t>, 256> role_by_byte;    // folded first byte -> roles
+  std::array<std::vector<uint32_t>, 256> note_by_byte;    // first byte -> note_lines
   std::unordered_map<std::string, unsigned> month_by_name;
   std::size_t month_max_len = 0;
   std::vector<std::string> speech_verbs;  // sorted
+  std::vector<std::string> regions;       // sorted
   std::vector<std::string> advisory_verbs;
   std::string glued_first_bytes;  // first byte of each glued span (for a memchr-free prefilter)
 };

@@ -6,7 +6,11 @@
 // ("1st Ld-Writethru", "Correction", "Kill"), the word count ("0420") and a date ("11-14").
 // In the text: "^" lines are the slug echo and the headline, "=" ending lines are the byline
 // block, tab- or space-indented lines start paragraphs, "<" ends one, and trailing
-// "AP-WF-11-14-13 1712GMT" transmission tags, "MORE" and "xxx" take markers are dropped.
+// "AP-WF-11-14-13 1712GMT" transmission tags, "MORE" and "xxx" take markers are dropped (and
+// counted in furniture_removed). AP copy may send the keyword line unmarked
+// ("BC-Idaho Wildfire,0301", matched against the header slug): it is dropped and the line after
+// it is the headline. Column-aligned rows (agate, tables) are kept as sent, one paragraph per
+// block with '\n' between rows, never re-flowed.
 // Several takes of one slug inside one message are joined in order; a message holding two
 // different slugs is refused (one story per message). Text that is not UTF-8 is read as
 // Windows-1252/Latin-1, the usual 8-bit wire charset.
@@ -205,18 +209,63 @@ std::string slug_base(std::string_view slug) {
   return s;
 }
 
+// Letters and digits of `s`, lower-cased: "BC-Idaho Wildfire" and "BC-Idaho-Wildfire" agree.
+std::string slug_key(std::string_view s) {
+  std::string k;
+  for (char c : s) {
+    if (is_alpha(c) || (c >= '0' && c <= '9')) k.push_back(static_cast<char>(c | 0x20));
+  }
+  return k;
+}
+
+// An unmarked keyword line echoing the header's slug: "BC-Idaho Wildfire,0301" (slug, then
+// comma-separated word count/version fields or nothing).
+bool is_unmarked_slug_echo(std::string_view l, const Header& h) {
+  if (h.slug.empty() || l.size() > 120) return false;
+  const std::string key = slug_key(h.slug);
+  return !key.empty() && slug_key(l.substr(0, l.find(','))) == key;
+}
+
+// Cells separated by runs of 2+ blanks or a tab, at least three of them: an agate/table row
+// ("Boston            56  35  .615     _"). Gaps after sentence punctuation do not count
+// (two spaces after a full stop are prose).
+bool is_column_row(std::string_view l) {
+  int gaps = 0;
+  for (std::size_t i = 1; i < l.size(); ++i) {
+    if ((l[i] != ' ' && l[i] != '\t') || l[i - 1] == ' ' || l[i - 1] == '\t') continue;
+    std::size_t j = i;
+    while (j < l.size() && (l[j] == ' ' || l[j] == '\t')) ++j;
+    const char before = l[i - 1];
+    const bool sentence = before == '.' || before == ',' || before == ';' || before == ':' ||
+                          before == '?' || before == '!' || before == '"';
+    if (j < l.size() && (j - i >= 2 || l[i] == '\t') && !sentence) ++gaps;
+    i = j - 1;
+  }
+  return gaps >= 2;
+}
+
 struct TextState {
   StructuredDoc& doc;
   const Header& header;
   std::size_t max_paragraphs;
   std::string cur;
   bool byline_done = false;
+  bool text_seen = false;      // any line kept or dropped after the header
+  bool headline_next = false;  // after an unmarked slug echo: the next line is the headline
+  std::string table;           // column rows as sent, '\n'-separated (never re-flowed)
 
   void flush() {
+    flush_table();
     std::string p = collapse_space(cur);
     cur.clear();
     if (!p.empty() && doc.paragraphs.size() < max_paragraphs)
       doc.paragraphs.push_back(std::move(p));
+  }
+
+  void flush_table() {
+    if (!table.empty() && doc.paragraphs.size() < max_paragraphs)
+      doc.paragraphs.push_back(std::move(table));
+    table.clear();
   }
 
   void line(std::string_view raw) {
@@ -229,8 +278,45 @@ struct TextState {
     }
     if (is_transmission_tag(l) || is_take_marker(l)) {
       flush();
+      ++doc.furniture_removed;
       return;
     }
+    const bool first = !text_seen;
+    text_seen = true;
+    if (first && l[0] != '^' && doc.headline.empty() && doc.paragraphs.empty() &&
+        is_unmarked_slug_echo(l, header)) {
+      ++doc.furniture_removed;  // AP's keyword line, sent without the '^' mark
+      headline_next = true;
+      return;
+    }
+    if (headline_next) {
+      headline_next = false;
+      if (!indented && l[0] != '^' && l.back() != '=' && doc.headline.empty()) {
+        doc.headline = collapse_space(l);
+        return;
+      }
+    }
+    if (l[0] != '^' && is_column_row(raw)) {
+      // Kept as sent, minus control characters (fill, NUL) and trailing blanks.
+      std::string row;
+      for (char ch : raw) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c == 0x7f || (c < 0x20 && c != '\t')) continue;
+        row.push_back(ch);
+      }
+      row.erase(row.find_last_not_of(" \t") + 1);
+      if (is_column_row(row)) {
+        std::string keep = collapse_space(cur);
+        cur.clear();
+        if (!keep.empty() && doc.paragraphs.size() < max_paragraphs) {
+          doc.paragraphs.push_back(std::move(keep));
+        }
+        if (!table.empty()) table.push_back('\n');
+        table.append(row);
+        return;
+      }
+    }
+    flush_table();
     if (l[0] == '^') {
       flush();
       std::string_view h = l.substr(1);
@@ -245,9 +331,11 @@ struct TextState {
       };
       const bool echo = !header.slug.empty() && (starts_field(hl, lower_ascii(header.slug)) ||
                                                  starts_field(slug_base(hl), base));
-      if (!echo && doc.headline.empty()) {
+      if (echo) {
+        ++doc.furniture_removed;
+      } else if (doc.headline.empty()) {
         doc.headline = collapse_space(h);
-      } else if (!echo) {
+      } else {
         cur.append(h);
         flush();
       }
@@ -395,7 +483,14 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
     doc.item_id = "anpa:" + slug_base(doc.slugline) + ":" + head.date;
   }
   for (const Segment& s : segs) {
-    TextState st{doc, s.header.slug.empty() ? head : s.header, limits.max_paragraphs, {}, false};
+    TextState st{doc,
+                 s.header.slug.empty() ? head : s.header,
+                 limits.max_paragraphs,
+                 {},
+                 false,
+                 false,
+                 false,
+                 {}};
     std::size_t pos = 0;
     while (pos <= s.text.size()) {
       std::size_t nl = s.text.find('\n', pos);

@@ -57,7 +57,8 @@ struct StructuredDoc {
   std::vector<std::string> paragraphs;  // body, one entry per paragraph, markup removed
   std::vector<std::string> ednotes;
   std::vector<DocSubject> subjects;
-  std::vector<DocMedia> media;  // embedded pictures/videos with their captions
+  std::vector<DocMedia> media;     // embedded pictures/videos with their captions
+  uint32_t furniture_removed = 0;  // framing lines dropped (ANPA slug echo, trailers, take markers)
 };
 
 struct FormatError {

@@ -442,5 +442,77 @@ TEST(DaemonE2E, SighupReloadsLiveKeysAndRejectsABrokenConfig) {
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
 }
 
+// SIGHUP re-reads clean.rules_file in the running daemon: the next story is cleaned with the
+// newsroom's new rule; a broken rules file is rejected (naming the file) and the rules in force
+// stay.
+TEST(DaemonE2E, SighupReloadsTheCleaningRulesFile) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  const std::filesystem::path rules = dir.path() / "newsroom-rules.yaml";
+  std::ofstream(rules) << "# no newsroom rules yet\n";
+  DaemonProcess d(dir.path(), daemon_config(kafka.bootstrap(), "e2e-rules", port,
+                                            "clean:\n  rules_file: \"" + rules.string() + "\"\n"));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+
+  // Three unrelated stories (not near-duplicates of each other), each with a desk trailer line.
+  auto story = [](const std::string& headline, const std::string& body) {
+    return headline + "\n\nROTTERDAM, Nov 12 (Reuters) - " + body + "\n\nDESK-TRAILER rotterdam\n";
+  };
+  auto story_for = [&](const std::string& key, size_t total) {
+    v1::Story found;
+    for (const auto& m : read_topic(kafka.bootstrap(), "wire.stories", kPartitions, total)) {
+      v1::Story s;
+      EXPECT_TRUE(s.ParseFromString(m.value));
+      if (s.id() == id_for_key(key)) found = s;
+    }
+    return found;
+  };
+
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw",
+                  {{"before",
+                    story("Dock strike halts Rotterdam port",
+                          "Dock workers walked out on Tuesday over automation plans, halting "
+                          "container traffic at Europe's biggest port."),
+                    0}}));
+  const v1::Story before = story_for("before", 1);
+  ASSERT_EQ(before.paragraphs_size(), 2) << d.stderr_text();  // the trailer is text so far
+  EXPECT_EQ(before.paragraphs(1), "DESK-TRAILER rotterdam");
+
+  std::ofstream(rules)
+      << "packs:\n  - name: ours\n    lines:\n"
+         "      - {id: ours.desk-trailer, prefix: \"DESK-TRAILER\", max_len: 100}\n";
+  d.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(d, "configuration reloaded", 10s)) << d.stderr_text();
+  EXPECT_NE(d.stderr_text().find("clean.rules_file"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw",
+                  {{"after",
+                    story("Dutch central bank warns on housing",
+                          "The Dutch central bank said house prices could fall sharply if mortgage "
+                          "rates kept rising into next year."),
+                    1}}));
+  const v1::Story after = story_for("after", 2);
+  ASSERT_EQ(after.paragraphs_size(), 1) << d.stderr_text();
+  EXPECT_EQ(after.boilerplate_removed(), before.boilerplate_removed() + 1);
+
+  // A rule without a match kind: rejected, the daemon keeps cleaning with the rules in force.
+  std::ofstream(rules) << "packs:\n  - name: ours\n    lines:\n      - {id: ours.broken}\n";
+  d.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_log(d, "reload rejected", 10s)) << d.stderr_text();
+  EXPECT_NE(d.stderr_text().find("newsroom-rules.yaml"), std::string::npos);
+  ASSERT_NO_FATAL_FAILURE(
+      produce_all(kafka.bootstrap(), "wire.raw",
+                  {{"broken",
+                    story("Heineken sales beat forecasts",
+                          "Brewer Heineken reported third-quarter beer volumes above analyst "
+                          "expectations, helped by strong demand in Brazil and Vietnam."),
+                    2}}));
+  const v1::Story kept = story_for("broken", 3);
+  EXPECT_EQ(kept.paragraphs_size(), 1) << d.stderr_text();
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
 }  // namespace
 }  // namespace wirefeed::testing

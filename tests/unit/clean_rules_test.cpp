@@ -288,6 +288,25 @@ TEST(CleanQuotes, ExplicitAttributionForms) {
   EXPECT_EQ(q[0].speaker, "Commerzbank-Ökonom Jonas Weber");
 }
 
+// Verb first, the speaker ends at a preposition after the name: a last-capital rule would run
+// on through German nouns ("vor den Medien in Bern") and place names.
+TEST(CleanQuotes, VerbFirstSpeakerEndsAtAPreposition) {
+  auto q = quotes_of(
+      "\"Wir sind bereit, am Devisenmarkt zu intervenieren\", sagte SNB-Pr\xC3\xA4sident Martin "
+      "Schlegel vor den Medien in Bern.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "SNB-Pr\xC3\xA4sident Martin Schlegel");
+  q = quotes_of("\"The bridge is open again,\" said Gov. Martin Olsen at a ceremony in Hartford.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "Gov. Martin Olsen");
+  // Lower-case title words between capitals are not prepositions: kept.
+  q = quotes_of(
+      "\"Non lasceremo indietro nessuno\", ha detto il ministro per la Protezione civile Marco "
+      "Ferri in conferenza stampa.");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].speaker, "il ministro per la Protezione civile Marco Ferri");
+}
+
 TEST(CleanQuotes, NoSpeakerNoQuote) {
   EXPECT_TRUE(quotes_of("\"We will not back down from this fight,\" he said.").empty());
   EXPECT_TRUE(quotes_of("The operators made a \"final and generous\" offer.").empty());

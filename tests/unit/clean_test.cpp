@@ -269,6 +269,23 @@ TEST(CleanDateline, LocationWithComma) {
   EXPECT_EQ(s.paragraphs.at(0), "A paper mill will close.");
 }
 
+// AP style since 2014 spells state names out: "MADISON, Wisconsin (AP) —".
+TEST(CleanDateline, FullStateName) {
+  EXPECT_EQ(clean("H\n\nMADISON, Wisconsin (AP) \xE2\x80\x94 Text.\n").dateline,
+            (Dateline{"MADISON, Wisconsin", "", "AP"}));
+  EXPECT_EQ(
+      clean("H\n\nSANTA FE, New Mexico, Feb 26 (Reuters) - Text.\n", at(2024, 2, 27)).dateline,
+      (Dateline{"SANTA FE, New Mexico", "2024-02-26", "Reuters"}));
+}
+
+// EFE closes its dateline with ".-": "Bogotá, 12 dic (EFE).- El Gobierno ...".
+TEST(CleanDateline, EfeDotDash) {
+  const CleanStory s = clean(
+      "H\n\nBogot\xC3\xA1, 12 dic (EFE).- El Gobierno anunci\xC3\xB3 un plan.\n", at(2024, 12, 12));
+  EXPECT_EQ(s.dateline, (Dateline{"Bogot\xC3\xA1", "2024-12-12", "EFE"}));
+  EXPECT_EQ(s.paragraphs.at(0), "El Gobierno anunci\xC3\xB3 un plan.");
+}
+
 TEST(CleanDateline, NoAgencyOlderWireCopy) {
   const CleanStory s =
       clean("Stocks rise\n\nNEW YORK, Feb 26 - Stocks rose on Monday.\n", at(2024, 2, 26));
@@ -487,6 +504,26 @@ TEST(CleanParagraphs, TableLinesKeptUnjoined) {
   EXPECT_EQ(s.paragraphs[3], "Net income         210.0       190.1");
 }
 
+// A table keeps its column spacing as sent: a heading row without figures belongs to the block
+// when figures follow it, and only the indentation common to the whole block goes (the 4-space
+// paragraph indent of old wire copy), so the heading stays aligned over its columns.
+TEST(CleanParagraphs, TableHeadingAndAlignmentKept) {
+  const CleanStory s = clean(
+      "Grain\n\nWASHINGTON, March 3 - Inspections were as follows:\n"
+      "                     Wk ended    Prev wk\n"
+      "    Wheat              18,402     21,117   \n"
+      "    Corn               27,511     25,093\n"
+      "    The department said corn led.\n");
+  EXPECT_EQ(s.paragraphs,
+            (std::vector<std::string>{
+                "Inspections were as follows:", "                 Wk ended    Prev wk",
+                "Wheat              18,402     21,117", "Corn               27,511     25,093",
+                "The department said corn led."}));
+  // A heading-shaped line with no figures after it is prose, joined and normalised.
+  EXPECT_EQ(clean("H\n\nMetal   Last   Change\nwas the heading.").paragraphs,
+            (std::vector<std::string>{"Metal Last Change was the heading."}));
+}
+
 TEST(CleanParagraphs, DoubleSpacedSentencesAreNotTables) {
   const CleanStory s = clean("H\n\nIt rose 5 percent.  Then it fell.  Then it rose\nagain.");
   EXPECT_EQ(s.paragraphs,
@@ -500,12 +537,21 @@ TEST(CleanParagraphs, CrLfLineEndings) {
 }
 
 TEST(CleanParagraphs, SpacingAroundPunctuation) {
-  const CleanStory s =
-      clean("H\n\nThey are due to meet .  Really , truly ; yes : no ? ( aside ) ok !");
-  EXPECT_EQ(s.paragraphs.at(0), "They are due to meet. Really, truly; yes: no? (aside) ok!");
+  const CleanStory s = clean("H\n\nThey are due to meet .  Really , truly ( aside ) ok .");
+  EXPECT_EQ(s.paragraphs.at(0), "They are due to meet. Really, truly (aside) ok.");
   // A leading dot that belongs to a word is kept apart.
   EXPECT_EQ(clean("H\n\nIt runs on Microsoft .NET software.").paragraphs.at(0),
             "It runs on Microsoft .NET software.");
+}
+
+// French typography puts a (no-break) space before : ; ? ! — spacing as sent, kept as a plain
+// space; a space before . and , is still an error that goes.
+TEST(CleanParagraphs, FrenchSpacingBeforeDoublePunctuationKept) {
+  const CleanStory s = clean(
+      "Gr\xC3\xA8ve \xC3\xA0 la SNCF\xC2\xA0: le trafic perturb\xC3\xA9\n\n"
+      "Pourquoi\xE2\x80\xAF? Parce que, a-t-il dit ; rien\xC2\xA0! Et ensuite : fin .");
+  EXPECT_EQ(s.headline, "Gr\xC3\xA8ve \xC3\xA0 la SNCF : le trafic perturb\xC3\xA9");
+  EXPECT_EQ(s.paragraphs.at(0), "Pourquoi ? Parce que, a-t-il dit ; rien ! Et ensuite : fin.");
 }
 
 TEST(CleanParagraphs, TypographicQuotesKept) {
@@ -545,6 +591,28 @@ TEST(CleanEditorNotes, ParentheticalSentenceIsNotANote) {
       "nobody spoke.)");
   EXPECT_TRUE(s.editor_notes.empty());
   EXPECT_EQ(s.paragraphs.size(), 2u);
+}
+
+TEST(CleanEditorNotes, AnpaEdsLabelDropped) {
+  const CleanStory s = clean(
+      "Wholesale prices up\n\nEds: Updates with economist's comment; adds byline.\n\n"
+      "WASHINGTON (AP) _ Prices rose.\n");
+  EXPECT_EQ(s.editor_notes,
+            (std::vector<std::string>{"Updates with economist's comment; adds byline."}));
+  EXPECT_EQ(s.dateline.location, "WASHINGTON");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Prices rose."}));
+}
+
+TEST(CleanEditorNotes, ApCorrectionTrailerKeptWhole) {
+  const CleanStory s = clean(
+      "H\n\nHARTFORD, Conn. (AP) \xE2\x80\x94 The bridge opened in 1974.\n"
+      "This story has been corrected to show that the bridge opened in 1974, not 1947.\n");
+  EXPECT_EQ(s.editor_notes,
+            (std::vector<std::string>{"This story has been corrected to show "
+                                      "that the bridge opened in 1974, not 1947."}));
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"The bridge opened in 1974."}));
+  // Only at the start of a paragraph: the words inside a sentence are prose.
+  EXPECT_TRUE(clean("H\n\nHe said this story has been corrected twice.").editor_notes.empty());
 }
 
 // ---- sign-offs -----------------------------------------------------------------------------
@@ -649,6 +717,23 @@ TEST(CleanSignoff, ApContributedLine) {
   EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text."}));
 }
 
+TEST(CleanSignoff, PlaceWithStateAfterComma) {
+  const CleanStory s = clean(
+      "H\n\nCHICAGO (AP) - Text.\n\nAssociated Press writers Sophia Tareen in Chicago, Ed White "
+      "in Detroit and Todd Richmond in Madison, Wisconsin, contributed to this report.\n");
+  EXPECT_EQ(s.contributors,
+            (std::vector<Contributor>{
+                {"Sophia Tareen", ContributorRole::kAdditionalReporting, "Chicago"},
+                {"Ed White", ContributorRole::kAdditionalReporting, "Detroit"},
+                {"Todd Richmond", ContributorRole::kAdditionalReporting, "Madison, Wisconsin"}}));
+  // A Reuters sign-off: the region continues the place; a person after it is still a person.
+  const CleanStory r = clean(
+      "H\n\nText.\n\nReporting by Jane Roe in Portland, Oregon, and John Doe; Editing by Ann "
+      "Lee\n");
+  EXPECT_EQ(names(with_role(r, ContributorRole::kReporter)), (Names{"Jane Roe", "John Doe"}));
+  EXPECT_EQ(r.contributors.at(0).location, "Portland, Oregon");
+}
+
 // ---- captions ------------------------------------------------------------------------------
 
 TEST(CleanCaptions, CreditShapes) {
@@ -746,6 +831,42 @@ TEST(CleanBoilerplate, RelatedListDropped) {
       "worries\n\nMore text.");
   EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text.", "More text."}));
   EXPECT_EQ(s.boilerplate_removed, 3u);
+}
+
+TEST(CleanBoilerplate, LinkListAfterBlankLine) {
+  const CleanStory s =
+      clean("H\n\nText.\n\nSuggested Topics:\n\nAutos & Transportation\n\nReuters NEXT\n");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Text."}));
+  EXPECT_EQ(s.boilerplate_removed, 3u);
+  // The list ends at the first line that is not a link entry.
+  const CleanStory t = clean("H\n\nText.\n\nRead Next\n\nA headline\n\nThe story goes on.\n");
+  EXPECT_EQ(t.paragraphs, (std::vector<std::string>{"Text.", "The story goes on."}));
+}
+
+// A scraped page can glue two page elements together ("...professionalsLearn more about"): a
+// multi-word chrome prefix still matches; a one-word prefix needs a word end.
+TEST(CleanBoilerplate, GluedPageElementsAboveHeadline) {
+  const CleanStory s = clean(
+      "Skip to main content\n\nExclusive news, data and analytics for financial market "
+      "professionalsLearn more aboutRefinitiv\n\nSpirit Ridge to cut jobs\n\nWICHITA, Kan., Dec "
+      "14 (Reuters) - Text.\n",
+      at(2026, 12, 14));
+  EXPECT_EQ(s.headline, "Spirit Ridge to cut jobs");
+  EXPECT_EQ(s.dateline, (Dateline{"WICHITA, Kan.", "2026-12-14", "Reuters"}));
+  EXPECT_EQ(s.boilerplate_removed, 2u);
+}
+
+// An agency token closing the last sentence ("(ANSA).") is a sign-off, removed and counted; the
+// same words inside a sentence are prose.
+TEST(CleanBoilerplate, TailSignoffToken) {
+  const CleanStory s = clean("H\n\nFORL\xC3\x8C, 14 NOV - Il fiume \xC3\xA8 esondato. (ANSA).\n");
+  EXPECT_EQ(s.paragraphs, (std::vector<std::string>{"Il fiume \xC3\xA8 esondato."}));
+  EXPECT_EQ(s.dateline.location, "FORL\xC3\x8C");
+  EXPECT_EQ(s.boilerplate_removed, 1u);
+  EXPECT_EQ(clean("H\n\nThe agency (ANSA) reported it first.").paragraphs,
+            (std::vector<std::string>{"The agency (ANSA) reported it first."}));
+  EXPECT_EQ(clean("H\n\nIt was reported by the agency (ANSA).").paragraphs,
+            (std::vector<std::string>{"It was reported by the agency (ANSA)."}));
 }
 
 TEST(CleanBoilerplate, ContactLine) {
@@ -846,6 +967,43 @@ TEST(CleanLanguage, Guesses) {
             "nl");
   EXPECT_EQ(clean("H\n\nBiden Xi APEC 2023.").language, "");
   EXPECT_EQ(clean("").language, "");
+}
+
+// Short texts (one sentence of a brief) still get their language from a handful of function
+// words; distinctive letters (ñ, ã, ß) break ties between close languages.
+TEST(CleanLanguage, ShortTexts) {
+  struct Case {
+    std::string_view body, lang;
+  };
+  for (const Case& c : {
+           Case{"The plant will be closed and its staff moved.", "en"},
+           Case{"Les usines sont fermées depuis lundi par la direction.", "fr"},
+           Case{"Die Fabrik wurde am Montag für immer geschlossen.", "de"},
+           Case{"La fábrica fue cerrada el lunes por la mañana.", "es"},
+           Case{"La fabbrica è stata chiusa lunedì dalla direzione.", "it"},
+           Case{"A fábrica foi fechada na segunda-feira pela direção, não pelos donos.", "pt"},
+           Case{"De fabriek werd maandag gesloten en het personeel is naar huis.", "nl"},
+       }) {
+    EXPECT_EQ(clean(std::string("H\n\n") + std::string(c.body)).language, c.lang) << c.body;
+  }
+  // Too little to tell: names and figures only, or a single function word.
+  EXPECT_EQ(clean("H\n\nAcme Corp 2024: 1,234.5 (Q3).").language, "");
+  EXPECT_EQ(clean("H\n\nParis la nuit.").language, "");
+}
+
+// A story quoting another language keeps the language of its body.
+TEST(CleanLanguage, MixedTextFollowsTheMajority) {
+  EXPECT_EQ(clean("H\n\nLe ministre a répondu aux questions des journalistes pendant une heure. "
+                  "« Nous ne sommes pas pressés », a-t-il dit, avant de citer en anglais : "
+                  "\"We will get it done by the end of the year.\" Les syndicats sont sceptiques "
+                  "et la grève continue dans les usines du nord du pays.")
+                .language,
+            "fr");
+  EXPECT_EQ(clean("H\n\nThe minister answered questions for an hour and said the talks were "
+                  "going well. \"Nous ne sommes pas pressés,\" he said in French, before the "
+                  "union leaders left the building with their lawyers.")
+                .language,
+            "en");
 }
 
 TEST(CleanCounts, WordCount) {

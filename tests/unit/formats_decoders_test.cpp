@@ -232,6 +232,51 @@ TEST(FormatsAnpa, Latin1KillAndTwoStories) {
   EXPECT_NE(two.message.find("more than one story"), std::string::npos);
 }
 
+// AP copy often sends the keyword line without the '^' mark ("BC-Idaho Wildfire,0301"): it is
+// the slug echo (matched against the header slug, dropped and counted), and the line after it is
+// the headline. The trailer tag is counted too. Agate rows keep their spacing, one block.
+TEST(FormatsAnpa, UnmarkedKeywordLineHeadlineAndAgate) {
+  const std::string raw =
+      "\x16\x16\x01"
+      "a0610 r s BC-BBA--ALStandings 07-15 0118\r\n"
+      "\x02"
+      "BC-BBA--AL Standings,0118\r\n"
+      "AL Standings Glance\r\n"
+      "   NEW YORK (AP) _ Boston led after\r\n"
+      "Tuesday's games.  The standings:\r\n"
+      "   East Division\r\n"
+      "                   W   L   Pct\r\n"
+      "Boston            56  35  .615  \r\n"
+      "New York          52  38  .578\r\n"
+      "AP-WF-07-15-92 0211EDT\r\n\x03";
+  const StructuredDoc d = ok(decode_anpa(raw, {}));
+  EXPECT_EQ(d.headline, "AL Standings Glance");
+  EXPECT_EQ(d.furniture_removed, 2u);  // keyword line + AP-WF trailer
+  EXPECT_EQ(d.paragraphs,
+            (std::vector<std::string>{"NEW YORK (AP) _ Boston led after Tuesday's games. The "
+                                      "standings:",
+                                      "East Division",
+                                      "                   W   L   Pct\n"
+                                      "Boston            56  35  .615\n"
+                                      "New York          52  38  .578"}));
+  // Rows keep their spacing but not control characters (NUL, DEL fill): found by fuzz_formats.
+  constexpr char kFill[] =
+      "\x01"
+      "a0612 r s BC-BBA 07-15 0118\n\x02"
+      "Glance\nTor\x7fonto   49  42\x00  .538\n\x03";
+  const StructuredDoc fill = ok(decode_anpa(std::string(kFill, sizeof(kFill) - 1), {}));
+  ASSERT_EQ(fill.paragraphs.size(), 2u);
+  EXPECT_EQ(fill.paragraphs[1], "Toronto   49  42  .538");
+  // A first line that is not the slug is text, not a keyword line.
+  const StructuredDoc other =
+      ok(decode_anpa("\x01"
+                     "a0611 r a BC-Fire 07-15 0118\n\x02"
+                     "Crews Fight Fire\n   Text here.\n\x03",
+                     {}));
+  EXPECT_EQ(other.headline, "");
+  EXPECT_EQ(other.furniture_removed, 0u);
+}
+
 TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {
   InputMessage m;
   m.value = fixture("nitf-latin1.xml");  // not UTF-8: accepted because XML declares its charset
