@@ -29,6 +29,12 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
+std::string formats_fixture(const std::string& name) {
+  const fs::path p = fs::path(WIREFEED_SOURCE_DIR) / "tests" / "data" / "formats" / name;
+  EXPECT_TRUE(fs::exists(p)) << p;
+  return read_file(p);
+}
+
 const char* role_name(pipeline::ContributorRole r) {
   switch (r) {
     case pipeline::ContributorRole::kReporter:

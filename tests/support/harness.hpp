@@ -25,6 +25,8 @@ namespace wirefeed::testing {
 using namespace std::chrono_literals;
 
 std::string read_file(const std::filesystem::path& p);
+// tests/data/formats/<name>; a missing file fails the calling test.
+std::string formats_fixture(const std::string& name);
 std::string sample_story();  // samples/reuters-biden-china-military-ties.txt
 
 // "reporter", "writer", ... as the goldens and test dumps spell contributor roles.

@@ -7,18 +7,12 @@
 
 #include "pipeline/decode.hpp"
 #include "pipeline/formats/document.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(WIREFEED_SOURCE_DIR) + "/tests/data/formats/" + name,
-                   std::ios::binary);
-  EXPECT_TRUE(in) << name;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::formats_fixture;
 
 StructuredDoc ok(const FormatResult& r) {
   if (const auto* e = std::get_if<FormatError>(&r)) {
@@ -34,10 +28,10 @@ FormatError err(const FormatResult& r) {
 }
 
 TEST(FormatsSniff, ByContentAndContentType) {
-  EXPECT_EQ(sniff_format(fixture("ninjs-v2-update.json")), DocFormat::kNinjs);
-  EXPECT_EQ(sniff_format(fixture("nitf-latin1.xml")), DocFormat::kNitf);
-  EXPECT_EQ(sniff_format(fixture("newsml-g2-message.xml")), DocFormat::kNewsMLG2);
-  EXPECT_EQ(sniff_format(fixture("anpa-multitake.txt")), DocFormat::kAnpa);
+  EXPECT_EQ(sniff_format(formats_fixture("ninjs-v2-update.json")), DocFormat::kNinjs);
+  EXPECT_EQ(sniff_format(formats_fixture("nitf-latin1.xml")), DocFormat::kNitf);
+  EXPECT_EQ(sniff_format(formats_fixture("newsml-g2-message.xml")), DocFormat::kNewsMLG2);
+  EXPECT_EQ(sniff_format(formats_fixture("anpa-multitake.txt")), DocFormat::kAnpa);
   EXPECT_EQ(sniff_format("{\"id\":\"1\",\"uri\":\"u\",\"headline\":\"h\",\"body\":\"b\"}"),
             DocFormat::kText);  // the wirefeed envelope
   EXPECT_EQ(sniff_format("Headline\n\nBody"), DocFormat::kText);
@@ -51,7 +45,7 @@ TEST(FormatsSniff, ByContentAndContentType) {
 }
 
 TEST(FormatsNinjs, Version2FieldsAndHtmlBody) {
-  const StructuredDoc d = ok(decode_ninjs(fixture("ninjs-v2-update.json"), {}));
+  const StructuredDoc d = ok(decode_ninjs(formats_fixture("ninjs-v2-update.json"), {}));
   EXPECT_EQ(d.item_id, "urn:example:wirefeed:2024:harbour-fire");
   EXPECT_EQ(d.source_version, "2");
   EXPECT_EQ(d.version_created, "2024-03-04T08:30:00Z");  // +01:00 normalised to UTC
@@ -81,12 +75,12 @@ TEST(FormatsNinjs, Version2FieldsAndHtmlBody) {
 }
 
 TEST(FormatsNinjs, Version1And3) {
-  const StructuredDoc v1 = ok(decode_ninjs(fixture("ninjs-v1.json"), {}));
+  const StructuredDoc v1 = ok(decode_ninjs(formats_fixture("ninjs-v1.json"), {}));
   EXPECT_EQ(v1.headline, "Central bank holds rates at 4.5 percent");
   EXPECT_EQ(v1.byline, "By Anna Meyer");
   ASSERT_EQ(v1.paragraphs.size(), 2u);
   EXPECT_EQ(v1.paragraphs[1], "Economists had expected the decision.");
-  const StructuredDoc v3 = ok(decode_ninjs(fixture("ninjs-v3.json"), {}));
+  const StructuredDoc v3 = ok(decode_ninjs(formats_fixture("ninjs-v3.json"), {}));
   EXPECT_EQ(v3.version_created, "2024-06-01T10:00:00Z");
   EXPECT_EQ(v3.first_created, "2024-06-01T09:00:00Z");
   EXPECT_EQ(v3.pub_status, "usable");
@@ -97,16 +91,17 @@ TEST(FormatsNinjs, Version1And3) {
 }
 
 TEST(FormatsNinjs, CanceledIsAKill) {
-  const StructuredDoc d = ok(decode_ninjs(fixture("ninjs-v2-canceled.json"), {}));
+  const StructuredDoc d = ok(decode_ninjs(formats_fixture("ninjs-v2-canceled.json"), {}));
   EXPECT_TRUE(d.kill);
   EXPECT_EQ(d.pub_status, "canceled");
 }
 
 TEST(FormatsNinjs, Refusals) {
-  EXPECT_TRUE(err(decode_ninjs(fixture("ninjs-picture.json"), {})).unsupported);
-  EXPECT_NE(err(decode_ninjs(fixture("ninjs-malformed.json"), {})).message.find("does not parse"),
-            std::string::npos);
-  EXPECT_NE(err(decode_ninjs(fixture("ninjs-deep.json"), {})).message.find("deeper than"),
+  EXPECT_TRUE(err(decode_ninjs(formats_fixture("ninjs-picture.json"), {})).unsupported);
+  EXPECT_NE(
+      err(decode_ninjs(formats_fixture("ninjs-malformed.json"), {})).message.find("does not parse"),
+      std::string::npos);
+  EXPECT_NE(err(decode_ninjs(formats_fixture("ninjs-deep.json"), {})).message.find("deeper than"),
             std::string::npos);
   EXPECT_NE(err(decode_ninjs("{\"headline\":\"no uri\"}", {})).message.find("uri"),
             std::string::npos);
@@ -114,7 +109,7 @@ TEST(FormatsNinjs, Refusals) {
 }
 
 TEST(FormatsNitf, Latin1DocdataAndBody) {
-  const StructuredDoc d = ok(decode_nitf(fixture("nitf-latin1.xml"), {}));
+  const StructuredDoc d = ok(decode_nitf(formats_fixture("nitf-latin1.xml"), {}));
   EXPECT_EQ(d.headline, "Tour de France: l'étape arrive à Besançon");  // hl1, not title/hl2
   EXPECT_EQ(d.item_id, "AFP-2024-0612-velo");
   EXPECT_EQ(d.source_version, "2");
@@ -132,11 +127,11 @@ TEST(FormatsNitf, Latin1DocdataAndBody) {
 }
 
 TEST(FormatsXml, MalformedXxeAndBombsAreRefused) {
-  const FormatError bad = err(decode_nitf(fixture("nitf-malformed.xml"), {}));
+  const FormatError bad = err(decode_nitf(formats_fixture("nitf-malformed.xml"), {}));
   EXPECT_NE(bad.message.find("line "), std::string::npos) << bad.message;
-  const FormatError xxe = err(decode_nitf(fixture("nitf-xxe.xml"), {}));
+  const FormatError xxe = err(decode_nitf(formats_fixture("nitf-xxe.xml"), {}));
   EXPECT_NE(xxe.message.find("entities"), std::string::npos);
-  const FormatError lol = err(decode_newsml(fixture("newsml-billion-laughs.xml"), {}));
+  const FormatError lol = err(decode_newsml(formats_fixture("newsml-billion-laughs.xml"), {}));
   EXPECT_NE(lol.message.find("entities"), std::string::npos);
   std::string deep = "<nitf>";
   for (int i = 0; i < 200; ++i) deep += "<block>";
@@ -147,7 +142,7 @@ TEST(FormatsXml, MalformedXxeAndBombsAreRefused) {
 }
 
 TEST(FormatsNewsML, G2MessageItem) {
-  const StructuredDoc d = ok(decode_newsml(fixture("newsml-g2-message.xml"), {}));
+  const StructuredDoc d = ok(decode_newsml(formats_fixture("newsml-g2-message.xml"), {}));
   EXPECT_EQ(d.format, DocFormat::kNewsMLG2);
   EXPECT_EQ(d.item_id, "urn:newsml:example.com:20240410:port-strike");
   EXPECT_EQ(d.source_version, "3");
@@ -171,7 +166,7 @@ TEST(FormatsNewsML, G2MessageItem) {
 // One message, one story: two text items are refused as a whole (never one published and the
 // other silently dropped); a non-text item beside one story does not count.
 TEST(FormatsNewsML, G2MessageWithTwoTextItemsIsRefusedNotHalfPublished) {
-  const std::string one = fixture("newsml-g2-message.xml");
+  const std::string one = formats_fixture("newsml-g2-message.xml");
   const std::size_t b = one.find("<newsItem"), e = one.find("</newsItem>");
   ASSERT_NE(b, std::string::npos);
   ASSERT_NE(e, std::string::npos);
@@ -189,7 +184,7 @@ TEST(FormatsNewsML, G2MessageWithTwoTextItemsIsRefusedNotHalfPublished) {
 }
 
 TEST(FormatsNewsML, G2CanceledWithNitfContentInWindows1252) {
-  const StructuredDoc d = ok(decode_newsml(fixture("newsml-g2-nitf-canceled.xml"), {}));
+  const StructuredDoc d = ok(decode_newsml(formats_fixture("newsml-g2-nitf-canceled.xml"), {}));
   EXPECT_TRUE(d.kill);
   EXPECT_EQ(d.pub_status, "canceled");
   ASSERT_EQ(d.paragraphs.size(), 1u);
@@ -197,7 +192,7 @@ TEST(FormatsNewsML, G2CanceledWithNitfContentInWindows1252) {
 }
 
 TEST(FormatsAnpa, MultiTakeHeaderBylineAndTrailer) {
-  const StructuredDoc d = ok(decode_anpa(fixture("anpa-multitake.txt"), {}));
+  const StructuredDoc d = ok(decode_anpa(formats_fixture("anpa-multitake.txt"), {}));
   EXPECT_EQ(d.slugline, "BC-Storms-Georgia");
   EXPECT_EQ(d.source_version, "1st Ld-Writethru");
   EXPECT_EQ(version_number(d.source_version), 1u);
@@ -214,21 +209,21 @@ TEST(FormatsAnpa, MultiTakeHeaderBylineAndTrailer) {
 }
 
 TEST(FormatsAnpa, Latin1KillAndTwoStories) {
-  const StructuredDoc l = ok(decode_anpa(fixture("anpa-latin1.txt"), {}));
+  const StructuredDoc l = ok(decode_anpa(formats_fixture("anpa-latin1.txt"), {}));
   EXPECT_EQ(l.headline, "Leaders agree on «green» budget in Brüssel");
   EXPECT_NE(l.paragraphs[0].find("“green”"), std::string::npos);  // Windows-1252 quotes
   EXPECT_EQ(l.urgency, 3u);                                       // u = urgent
   EXPECT_EQ(find_invalid_utf8(l.paragraphs[0]), std::string_view::npos);
-  const StructuredDoc k = ok(decode_anpa(fixture("anpa-kill.txt"), {}));
+  const StructuredDoc k = ok(decode_anpa(formats_fixture("anpa-kill.txt"), {}));
   EXPECT_TRUE(k.kill);
   EXPECT_EQ(k.item_id, "anpa:storms-georgia:11-14");  // the family of the story it kills
   // A take sent alone is not a version of the story: no item id, so it neither supersedes nor
   // is suppressed by take 1.
-  const StructuredDoc t2 = ok(decode_anpa(fixture("anpa-take2-alone.txt"), {}));
+  const StructuredDoc t2 = ok(decode_anpa(formats_fixture("anpa-take2-alone.txt"), {}));
   EXPECT_EQ(t2.item_id, "");
   EXPECT_EQ(t2.source_version, "Take 2");
   ASSERT_EQ(t2.paragraphs.size(), 1u);
-  const FormatError two = err(decode_anpa(fixture("anpa-two-stories.txt"), {}));
+  const FormatError two = err(decode_anpa(formats_fixture("anpa-two-stories.txt"), {}));
   EXPECT_NE(two.message.find("more than one story"), std::string::npos);
 }
 
@@ -279,7 +274,8 @@ TEST(FormatsAnpa, UnmarkedKeywordLineHeadlineAndAgate) {
 
 TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {
   InputMessage m;
-  m.value = fixture("nitf-latin1.xml");  // not UTF-8: accepted because XML declares its charset
+  m.value =
+      formats_fixture("nitf-latin1.xml");  // not UTF-8: accepted because XML declares its charset
   auto r = decode(m, {});
   ASSERT_TRUE(std::holds_alternative<DecodedItem>(r));
   const auto& item = std::get<DecodedItem>(r);
@@ -290,7 +286,7 @@ TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {
 
   // The Kafka content-type header wins over sniffing.
   InputMessage h;
-  h.value = fixture("newsml-g2-message.xml");
+  h.value = formats_fixture("newsml-g2-message.xml");
   h.headers.push_back({"content-type", "application/nitf+xml"});
   auto hr = decode(h, {});
   ASSERT_TRUE(std::holds_alternative<DecodeError>(hr));
@@ -310,10 +306,10 @@ TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {
 
   // Two deliveries of one version share the story id; another version gets another.
   InputMessage a, b, c;
-  a.value = b.value = fixture("ninjs-v2-update.json");
+  a.value = b.value = formats_fixture("ninjs-v2-update.json");
   a.offset = 1;
   b.offset = 2;
-  c.value = fixture("ninjs-v2-update-older.json");
+  c.value = formats_fixture("ninjs-v2-update-older.json");
   EXPECT_EQ(std::get<DecodedItem>(decode(a, {})).id, std::get<DecodedItem>(decode(b, {})).id);
   EXPECT_NE(std::get<DecodedItem>(decode(a, {})).id, std::get<DecodedItem>(decode(c, {})).id);
 }

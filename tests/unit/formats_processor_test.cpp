@@ -8,17 +8,12 @@
 
 #include "daemon/processor.hpp"
 #include "daemon/structured.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wirefeed::daemon {
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(WIREFEED_SOURCE_DIR) + "/tests/data/formats/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::formats_fixture;
 
 pipeline::InputMessage input(std::string value, int64_t offset) {
   pipeline::InputMessage m;
@@ -33,10 +28,10 @@ pipeline::InputMessage input(std::string value, int64_t offset) {
 TEST(FormatsProcessor, NinjsVersionsSupersedeAndCancel) {
   pipeline::DedupIndex idx({});
   const Processor p(ProcessorConfig{}, idx);
-  const auto v1 = p.process(input(fixture("ninjs-v2-update-older.json"), 1)).records.at(0);
+  const auto v1 = p.process(input(formats_fixture("ninjs-v2-update-older.json"), 1)).records.at(0);
   ASSERT_TRUE(v1.has_story());
   EXPECT_EQ(v1.story().version().number(), 1u);
-  const auto v2 = p.process(input(fixture("ninjs-v2-update.json"), 2)).records.at(0);
+  const auto v2 = p.process(input(formats_fixture("ninjs-v2-update.json"), 2)).records.at(0);
   ASSERT_TRUE(v2.has_story());
   EXPECT_EQ(v2.story().version().supersedes(), v1.story().id());
   EXPECT_EQ(v2.story().version().family(), v1.story().version().family());
@@ -58,14 +53,14 @@ TEST(FormatsProcessor, NinjsVersionsSupersedeAndCancel) {
   ASSERT_GE(s.editor_notes_size(), 1);
 
   // The older version arriving late with different content: not re-published.
-  std::string older = fixture("ninjs-v2-update-older.json");
+  std::string older = formats_fixture("ninjs-v2-update-older.json");
   older.replace(older.find("No casualties"), 13, "No injuries were");
   const auto late = p.process(input(older, 3)).records.at(0);
   ASSERT_TRUE(late.has_duplicate());
   EXPECT_EQ(late.duplicate().kind(), v1::DUPLICATE_KIND_VERSION);
   EXPECT_EQ(late.duplicate().duplicate_of(), v2.story().id());
 
-  const auto cancel = p.process(input(fixture("ninjs-v2-canceled.json"), 4)).records.at(0);
+  const auto cancel = p.process(input(formats_fixture("ninjs-v2-canceled.json"), 4)).records.at(0);
   ASSERT_TRUE(cancel.has_story()) << cancel.DebugString();
   EXPECT_TRUE(cancel.story().version().canceled());
   EXPECT_EQ(cancel.story().version().supersedes(), v2.story().id());
@@ -75,13 +70,13 @@ TEST(FormatsProcessor, NinjsVersionsSupersedeAndCancel) {
 TEST(FormatsProcessor, AnpaWritethruThenKill) {
   pipeline::DedupIndex idx({});
   const Processor p(ProcessorConfig{}, idx);
-  const auto story = p.process(input(fixture("anpa-multitake.txt"), 1)).records.at(0);
+  const auto story = p.process(input(formats_fixture("anpa-multitake.txt"), 1)).records.at(0);
   ASSERT_TRUE(story.has_story());
   EXPECT_EQ(story.story().source().format(), "anpa");
   EXPECT_EQ(story.story().headline(), "Storms knock out power to thousands across Georgia");
   EXPECT_EQ(story.story().dateline().location(), "ATLANTA");
   EXPECT_EQ(story.story().paragraphs_size(), 4);
-  const auto kill = p.process(input(fixture("anpa-kill.txt"), 2)).records.at(0);
+  const auto kill = p.process(input(formats_fixture("anpa-kill.txt"), 2)).records.at(0);
   ASSERT_TRUE(kill.has_story());
   EXPECT_TRUE(kill.story().version().canceled());
   EXPECT_EQ(kill.story().version().supersedes(), story.story().id());
@@ -96,7 +91,7 @@ TEST(FormatsProcessor, BadDocumentsAreDeadLettersNamingTheFormat) {
            {"newsml-billion-laughs.xml", "newsml-g2: "},
            {"ninjs-malformed.json", "ninjs: "},
            {"anpa-two-stories.txt", "anpa: "}}) {
-    const auto rec = p.process(input(fixture(file), 1)).records.at(0);
+    const auto rec = p.process(input(formats_fixture(file), 1)).records.at(0);
     ASSERT_TRUE(rec.has_dead_letter()) << file;
     EXPECT_EQ(rec.dead_letter().reason(), v1::DEAD_LETTER_REASON_MALFORMED_DOCUMENT) << file;
     EXPECT_EQ(rec.dead_letter().message().rfind(prefix, 0), 0u) << rec.dead_letter().message();
@@ -106,7 +101,7 @@ TEST(FormatsProcessor, BadDocumentsAreDeadLettersNamingTheFormat) {
 TEST(FormatsProcessor, DatelineYearFromVersionCreated) {
   pipeline::DedupIndex idx({});
   const Processor p(ProcessorConfig{}, idx);
-  auto m = input(fixture("newsml-g2-message.xml"), 1);
+  auto m = input(formats_fixture("newsml-g2-message.xml"), 1);
   m.timestamp = pipeline::Millis{std::chrono::milliseconds{1'795'000'000'000}};  // Nov 2026
   const auto rec = p.process(m).records.at(0);
   ASSERT_TRUE(rec.has_story());

@@ -12,6 +12,7 @@
 #include "daemon/config.hpp"
 #include "daemon/processor.hpp"
 #include "tests/e2e/fault_support.hpp"
+#include "tests/support/harness.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -93,13 +94,7 @@ pipeline::InputMessage input(std::string value, int64_t offset) {
   return m;
 }
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(std::string(WIREFEED_SOURCE_DIR) + "/tests/data/formats/" + name,
-                   std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::formats_fixture;
 
 // Processes `value` as a transaction would: a published story is recorded for rollback.
 ProcessResult process(const Processor& p, DedupRollback& rb, const std::string& value,
@@ -143,14 +138,14 @@ TEST(DedupRollback, AnAbortedNewVersionIsPublishedAgainAsTheNewVersion) {
   pipeline::DedupIndex idx({});
   const Processor p(ProcessorConfig{}, idx);
   DedupRollback rb;
-  const auto v1 = process(p, rb, fixture("ninjs-v2-update-older.json"), 1);
+  const auto v1 = process(p, rb, formats_fixture("ninjs-v2-update-older.json"), 1);
   ASSERT_TRUE(v1.records.at(0).has_story());
   rb.clear();  // v1's transaction committed
-  const auto v2 = process(p, rb, fixture("ninjs-v2-update.json"), 2);
+  const auto v2 = process(p, rb, formats_fixture("ninjs-v2-update.json"), 2);
   ASSERT_TRUE(v2.records.at(0).has_story());
   ASSERT_EQ(v2.verdict, pipeline::Verdict::kVersionNew);
   rb.roll_back(idx);  // v2's transaction aborted
-  const auto again = process(p, rb, fixture("ninjs-v2-update.json"), 2);
+  const auto again = process(p, rb, formats_fixture("ninjs-v2-update.json"), 2);
   ASSERT_TRUE(again.records.at(0).has_story()) << "the new version was lost to dedup";
   EXPECT_EQ(again.records.at(0).story().id(), v2.records.at(0).story().id());
 }
