@@ -436,6 +436,13 @@ std::map<std::string, std::string> read_string_map(Ctx& ctx, const Tree& node,
   for (const Entry& e : node.map) {
     const std::string key_path = join_path(path, e.key);
     if (e.key.empty()) fail(e.value.where, path, "empty property name");
+    // librdkafka property names are ASCII words joined by dots; anything else is a typo or junk
+    // (and could not be rendered back by --print-config).
+    for (const char ch : e.key) {
+      const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+      if (!ok) fail(e.value.where, path, "property name may hold only A-Z a-z 0-9 . _ -");
+    }
     ctx.locations[key_path] = e.value.where;
     out[e.key] = scalar_text(ctx, e.value, key_path, "a scalar value");
   }

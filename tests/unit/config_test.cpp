@@ -770,5 +770,17 @@ TEST(ConfigSecrets, FileInterpolationReadsASecretFileAndNamesTheKeyOnError) {
   }
 }
 
+// Found by fuzz_config: a property name with control bytes parsed, but --print-config could not
+// render it back. librdkafka names are ASCII words joined by dots.
+TEST(ConfigErrors, PropertyNamesAreAsciiWords) {
+  EXPECT_NE(error_of("kafka:\n  properties:\n    \"linger\\x13.ms\": 5\n").find("property name"),
+            std::string::npos);
+  EXPECT_NE(error_of("", {"kafka.producer_properties.li nger=5"}).find("property name"),
+            std::string::npos);
+  EXPECT_EQ(parse("kafka:\n  properties:\n    sasl.oauthbearer.client_id: x\n", {}, env_of({}))
+                .kafka.properties.at("sasl.oauthbearer.client_id"),
+            "x");
+}
+
 }  // namespace
 }  // namespace wirefeed::daemon
