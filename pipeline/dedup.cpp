@@ -1,13 +1,15 @@
 // Dedup stage. See dedup.hpp for the invariants.
 //
 // Byte budget per entry (issue 7 asks for <= 64 B; bench/dedup_scale measures it):
-//   Entry record: keys, times, figures' place, flags                    48 B
-//   8-bit MinHash sketch, 96 slots (verifies every LSH candidate)       96 B
-//   LSH table: 12 bands x 2 slots x 4 B (fixed, sized for max_entries)  96 B
-//   exact + family tables: 2 x 8 B per slot at 35-70 % load            23-46 B
-//   figures: 4 B per numeric token, in a FIFO ring                      ~4 B each
-// What bounds it: near-duplicate search needs, per entry, a pointer per LSH band and enough of the
-// signature to verify a candidate. A 4-bit sketch (48 B) was measured and let one different story
+//   exact tier, every entry of the window:
+//     Entry record: content key, packed id, family, time, version, flags   32 B
+//     exact + family tables: 4-byte slots at <= 80 % load (sized for max)  10 B
+//   near tier, the newest near_max_entries entries within near_window only:
+//     near record: 8-bit MinHash sketch (96 slots), location, figures' place 108 B
+//     LSH table: 12 bands x 2 slots x 4 B (sized for near_max_entries)       96 B
+//     figures: 4 B per numeric token, in a FIFO ring                         ~4 B each
+// What bounds the near tier: near-duplicate search needs, per entry, a pointer per LSH band and
+// enough of the signature to verify a candidate. A 4-bit sketch (48 B) let one different story
 // through the version check in bench/dedup_eval; 8 bands let one 40 %-edited rewrite slip.
 #include "pipeline/dedup.hpp"
 
@@ -20,6 +22,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <stdexcept>
 #include <type_traits>
 
 #include <sys/mman.h>
@@ -45,11 +48,6 @@ uint64_t mix64(uint64_t x) {  // murmur3 fmix64
   x *= 0xc4ceb9fe1a85ec53ULL;
   x ^= x >> 33;
   return x;
-}
-
-uint32_t tag32(uint64_t key) {
-  const auto t = static_cast<uint32_t>(mix64(key) >> 32);
-  return t == 0 ? 1 : t;
 }
 
 uint32_t band_tag(uint64_t band_hash) {
@@ -83,6 +81,8 @@ std::string unpack_id(uint64_t v) {
   for (std::size_t i = 18; i >= 3; --i, v >>= 4) out[i] = kDigits[v & 0xF];
   return out;
 }
+
+uint16_t clamp_version(uint32_t v) { return static_cast<uint16_t>(std::min<uint32_t>(v, 65535)); }
 
 // LSH table buckets for `entries` entries.
 std::size_t band_buckets(std::size_t entries) {
@@ -163,68 +163,75 @@ ZeroedPages::~ZeroedPages() {
   if (p_ != nullptr) ::munmap(p_, n_);
 }
 
-void SeqTable::grow() {
-  const ZeroedPages old = std::move(mem_);
-  const std::size_t old_cap = cap_;
-  cap_ = old_cap == 0 ? 512 : old_cap * 2;  // 4 KiB: one page
-  mem_ = ZeroedPages(cap_ * sizeof(uint64_t));
-  const std::size_t mask = cap_ - 1;
-  const auto* from = static_cast<const uint64_t*>(old.data());
-  for (std::size_t k = 0; k < old_cap; ++k) {
-    const uint64_t s = from[k];
-    if (s == 0) continue;
-    std::size_t i = static_cast<uint32_t>(s >> 32) & mask;
-    while (slots()[i] != 0) i = (i + 1) & mask;
-    slots()[i] = s;
-  }
+KeyTable::KeyTable(std::size_t capacity)
+    : mem_(std::max<std::size_t>((capacity * 5 / 4 + kWays - 1) / kWays, 4) * sizeof(Bucket)),
+      buckets_(static_cast<Bucket*>(mem_.data())),  // mmap: page aligned
+      n_(mem_.size() / sizeof(Bucket)) {}
+
+KeyTable::Home KeyTable::home(uint64_t key) const {
+  const uint64_t h1 = mix64(key);
+  const uint64_t h2 = mix64(h1 ^ 0x9E3779B97F4A7C15ULL);
+  const auto tag = static_cast<uint32_t>(h2 & 0xFF);
+  return Home{static_cast<uint32_t>(((h1 >> 32) * n_) >> 32),
+              static_cast<uint32_t>(((h2 >> 32) * n_) >> 32), tag == 0 ? 1 : tag};
 }
 
-void SeqTable::insert(uint32_t tag, uint32_t seq) {
-  if ((count_ + 1) * 10 > cap_ * 7) grow();
-  uint64_t* const table = slots();
-  const std::size_t mask = cap_ - 1;
-  std::size_t i = tag & mask;
-  while (table[i] != 0) i = (i + 1) & mask;
-  table[i] = (static_cast<uint64_t>(tag) << 32) | seq;
+void KeyTable::insert(uint64_t key, uint32_t seq24) {
+  const Home h = home(key);
+  const auto empties = [&](uint32_t b) {
+    return std::count(std::begin(buckets_[b].slot), std::end(buckets_[b].slot), 0U);
+  };
+  const auto e1 = empties(h.b1);
+  const auto e2 = empties(h.b2);
   ++count_;
-}
-
-std::size_t SeqTable::locate(uint32_t tag, uint32_t seq) const {
-  if (cap_ == 0) return std::string::npos;
-  const uint64_t* const table = slots();
-  const uint64_t want = (static_cast<uint64_t>(tag) << 32) | seq;
-  const std::size_t mask = cap_ - 1;
-  for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
-    if (table[i] == 0) return std::string::npos;
-    if (table[i] == want) return i;
+  if (e1 == 0 && e2 == 0) {
+    stash_.emplace_back(key, seq24);
+    return;
   }
+  auto& slots = buckets_[e1 >= e2 ? h.b1 : h.b2].slot;
+  *std::find(std::begin(slots), std::end(slots), 0U) = (h.tag << 24) | (seq24 & 0xFFFFFF);
 }
 
-bool SeqTable::replace(uint32_t tag, uint32_t old_seq, uint32_t new_seq) {
-  const std::size_t i = locate(tag, old_seq);
-  if (i == std::string::npos) return false;
-  slots()[i] = (static_cast<uint64_t>(tag) << 32) | new_seq;
-  return true;
-}
-
-bool SeqTable::erase(uint32_t tag, uint32_t seq) {
-  std::size_t i = locate(tag, seq);
-  if (i == std::string::npos) return false;
-  // Backward-shift deletion: move later members of the probe run into the hole when their home
-  // slot is not cyclically within (hole, their position].
-  uint64_t* const table = slots();
-  const std::size_t mask = cap_ - 1;
-  for (std::size_t j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
-    const std::size_t home = static_cast<uint32_t>(table[j] >> 32) & mask;
-    const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-    if (!stays) {
-      table[i] = table[j];
-      i = j;
+uint32_t* KeyTable::find_slot(uint64_t key, uint32_t seq24) {
+  const Home h = home(key);
+  const uint32_t want = (h.tag << 24) | seq24;
+  for (uint32_t b : {h.b1, h.b2}) {
+    for (uint32_t& s : buckets_[b].slot) {
+      if (s == want) return &s;
     }
   }
-  table[i] = 0;
-  --count_;
-  return true;
+  return nullptr;
+}
+
+bool KeyTable::replace(uint64_t key, uint32_t old_seq24, uint32_t new_seq24) {
+  if (uint32_t* s = find_slot(key, old_seq24)) {
+    *s = (*s & 0xFF000000) | (new_seq24 & 0xFFFFFF);
+    return true;
+  }
+  for (auto& [k, s] : stash_) {
+    if (k == key && s == old_seq24) {
+      s = new_seq24;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool KeyTable::erase(uint64_t key, uint32_t seq24) {
+  if (uint32_t* s = find_slot(key, seq24)) {
+    *s = 0;
+    --count_;
+    return true;
+  }
+  for (auto it = stash_.begin(); it != stash_.end(); ++it) {
+    if (it->first == key && it->second == seq24) {
+      *it = stash_.back();
+      stash_.pop_back();
+      --count_;
+      return true;
+    }
+  }
+  return false;
 }
 
 BandTable::BandTable(std::size_t buckets)
@@ -237,28 +244,37 @@ BandTable::BandTable(std::size_t buckets)
 DedupIndex::DedupIndex(DedupConfig cfg)
     : cfg_([&] {
         cfg.max_entries = std::clamp<std::size_t>(cfg.max_entries, 1, kMaxDedupEntries);
+        cfg.near_max_entries = std::clamp<std::size_t>(cfg.near_max_entries, 1, cfg.max_entries);
+        cfg.near_window = std::min(cfg.near_window, cfg.window);
         return cfg;
       }()),
-      bands_(band_buckets(std::min(cfg_.max_entries, kEarlyBandEntries))),
-      bands_full_size_(cfg_.max_entries <= kEarlyBandEntries) {}
+      by_content_(cfg_.max_entries),
+      families_(cfg_.max_entries),
+      bands_(band_buckets(std::min(cfg_.near_max_entries, kEarlyBandEntries))),
+      bands_full_size_(cfg_.near_max_entries <= kEarlyBandEntries) {}
 
 DedupIndex::Probe DedupIndex::make_probe(const DedupCandidate& c) const {
-  Probe p{c, make_sketch(c.minhash), has_signal(c.minhash), {}};
+  Probe p;
+  p.c = &c;
+  p.sketch = make_sketch(c.minhash);
+  p.signal = has_signal(c.minhash);
+  p.content = content_key(c.content);
   band_hashes_of(c.minhash.data(), p.band_hashes);
   return p;
 }
 
 void DedupIndex::band_insert_locked(uint64_t band_hash, uint64_t seq) {
-  // Each band key keeps its most recent entries: an empty slot, else an evicted one, else the
-  // bucket's oldest is replaced.
+  // Each band key keeps its most recent entries: an empty slot, else one that left the near
+  // tier, else the bucket's oldest is replaced.
   auto& bucket = bands_.bucket(band_hash);
-  const std::size_t n_live = live();
+  const std::size_t n_near = near_.size();
+  const auto near_base = static_cast<uint32_t>(near_.base());
   std::size_t victim = 0;
   std::size_t victim_age = 0;
   for (std::size_t w = 0; w < detail::BandTable::kWays; ++w) {
     const uint32_t slot = bucket.slot[w];
-    const std::size_t back = (slot - static_cast<uint32_t>(base_)) & kSeq24;
-    const std::size_t age = slot == 0 || back >= n_live ? SIZE_MAX : n_live - back;
+    const std::size_t back = (slot - near_base) & kSeq24;
+    const std::size_t age = slot == 0 || back >= n_near ? SIZE_MAX : n_near - back;
     if (age > victim_age) {
       victim = w;
       victim_age = age;
@@ -269,10 +285,10 @@ void DedupIndex::band_insert_locked(uint64_t band_hash, uint64_t seq) {
 }
 
 void DedupIndex::grow_bands_locked() {
-  bands_ = detail::BandTable(band_buckets(cfg_.max_entries));
+  bands_ = detail::BandTable(band_buckets(cfg_.near_max_entries));
   std::array<uint64_t, kBands> hashes{};
-  for (uint64_t seq = base_; seq + 1 < end_; ++seq) {  // the newest is inserted by the caller
-    const Entry& e = entry_at(seq);
+  for (uint64_t seq = near_.base(); seq + 1 < near_.end(); ++seq) {  // the newest: the caller
+    const Entry& e = entries_[seq];
     if (!(e.flags & kNearIndexed) || (e.flags & kForgotten)) continue;
     band_hashes_of(early_rows_[static_cast<std::size_t>(seq - early_base_)].data(), hashes);
     for (uint64_t h : hashes) band_insert_locked(h, seq);
@@ -283,43 +299,74 @@ void DedupIndex::grow_bands_locked() {
 }
 
 void DedupIndex::prefetch_locked(const Probe& p) const {
-  by_content_.prefetch(tag32(content_key(p.c.content)));
-  if (p.c.family != 0) families_.prefetch(tag32(p.c.family));
+  by_content_.prefetch(p.content);
+  if (p.c->family != 0) families_.prefetch(p.c->family);
   if (p.signal) {
     for (uint64_t h : p.band_hashes) bands_.prefetch(h);
   }
 }
 
-const DedupIndex::Entry* DedupIndex::entry_locked(uint64_t seq) const {
-  if (seq < base_ || seq >= end_) return nullptr;
-  return &entry_at(seq);
+void DedupIndex::prefetch_entries_locked(const Probe& p) const {
+  // Second stage of the pipeline: the table slots loaded by prefetch_locked() name the entries
+  // this story will be verified against; load those too.
+  const auto entry = [&](uint32_t s24) {
+    const uint64_t seq = seq_from24(s24);
+    if (seq < next_seq_) __builtin_prefetch(&entries_[seq]);
+  };
+  by_content_.for_each_tag_match(p.content, entry);
+  if (p.c->family != 0) families_.for_each_tag_match(p.c->family, entry);
+  if (!p.signal) return;
+  const std::size_t n_near = near_.size();
+  const auto near_base = static_cast<uint32_t>(near_.base());
+  for (uint64_t h : p.band_hashes) {
+    const uint32_t tag = band_tag(h);
+    for (uint32_t slot : bands_.bucket(h).slot) {
+      if ((slot >> 24) != tag) continue;
+      const std::size_t back = (slot - near_base) & kSeq24;
+      if (back >= n_near) continue;
+      const uint64_t seq = near_.base() + back;
+      __builtin_prefetch(&entries_[seq]);
+      __builtin_prefetch(&near_[seq]);
+    }
+  }
 }
 
-uint64_t DedupIndex::seq_from32(uint32_t s32) const {
-  return base_ + static_cast<uint32_t>(s32 - static_cast<uint32_t>(base_));
+const DedupIndex::Entry* DedupIndex::entry_locked(uint64_t seq) const {
+  if (seq < entries_.base() || seq >= entries_.end()) return nullptr;
+  return &entries_[seq];
+}
+
+const DedupIndex::NearRecord* DedupIndex::near_locked(uint64_t seq) const {
+  if (seq < near_.base() || seq >= near_.end()) return nullptr;
+  return &near_[seq];
+}
+
+uint64_t DedupIndex::seq_from24(uint32_t s24) const {
+  const uint64_t base = entries_.base();
+  return base + ((s24 - static_cast<uint32_t>(base)) & kSeq24);
 }
 
 std::optional<uint64_t> DedupIndex::find_content_locked(uint64_t content) const {
-  auto s = by_content_.find(tag32(content), [&](uint32_t s32) {
-    const Entry* e = entry_locked(seq_from32(s32));
+  auto s = by_content_.find(content, [&](uint32_t s24) {
+    const Entry* e = entry_locked(seq_from24(s24));
     return e != nullptr && e->content == content;
   });
   if (!s) return std::nullopt;
-  return seq_from32(*s);
+  return seq_from24(*s);
 }
 
 std::optional<uint64_t> DedupIndex::find_family_locked(uint64_t family) const {
   if (family == 0) return std::nullopt;
-  auto s = families_.find(tag32(family), [&](uint32_t s32) {
-    const Entry* e = entry_locked(seq_from32(s32));
+  auto s = families_.find(family, [&](uint32_t s24) {
+    const Entry* e = entry_locked(seq_from24(s24));
     return e != nullptr && e->family == family;
   });
   if (!s) return std::nullopt;
-  return seq_from32(*s);
+  return seq_from24(*s);
 }
 
 std::string DedupIndex::story_id_locked(uint64_t seq) const {
-  const Entry& e = entry_at(seq);
+  const Entry& e = entries_[seq];
   if (e.flags & kIdOverflow) {
     auto it = overflow_ids_.find(seq);
     return it != overflow_ids_.end() ? it->second : std::string();
@@ -328,7 +375,7 @@ std::string DedupIndex::story_id_locked(uint64_t seq) const {
 }
 
 bool DedupIndex::same_story_id_locked(uint64_t seq, const std::string& id) const {
-  const Entry& e = entry_at(seq);
+  const Entry& e = entries_[seq];
   if (e.flags & kIdOverflow) {
     auto it = overflow_ids_.find(seq);
     return it != overflow_ids_.end() && it->second == id;
@@ -337,45 +384,56 @@ bool DedupIndex::same_story_id_locked(uint64_t seq, const std::string& id) const
   return packed && *packed == e.id;
 }
 
-std::span<const uint32_t> DedupIndex::numbers_locked(const Entry& e,
+std::span<const uint32_t> DedupIndex::numbers_locked(uint64_t seq,
                                                      std::vector<uint32_t>& buf) const {
-  const std::size_t at = static_cast<uint32_t>(e.numbers_at - static_cast<uint32_t>(numbers_base_));
+  buf.clear();
+  const NearRecord* r = near_locked(seq);
+  if (r == nullptr) return buf;
+  const std::size_t at =
+      static_cast<uint32_t>(r->numbers_at - static_cast<uint32_t>(numbers_base_));
   buf.assign(numbers_.begin() + static_cast<std::ptrdiff_t>(at),
-             numbers_.begin() + static_cast<std::ptrdiff_t>(at + e.numbers_count));
+             numbers_.begin() + static_cast<std::ptrdiff_t>(at + r->numbers_count));
   return buf;
 }
 
-double DedupIndex::similarity_locked(const Probe& p, const Entry& e) const {
-  if (!p.signal || !(e.flags & kNearIndexed)) return 0.0;
-  return sketch_similarity(p.sketch, e.sketch);
+double DedupIndex::similarity_locked(const Probe& p, uint64_t seq) const {
+  const NearRecord* r = near_locked(seq);
+  const Entry& e = entries_[seq];
+  // Only near-tier entries within near_window of the story have a sketch to compare.
+  if (!p.signal || r == nullptr || !(e.flags & kNearIndexed) ||
+      !in_near_window(time_of(e), p.c->event_time)) {
+    return 0.0;
+  }
+  return sketch_similarity(p.sketch, r->sketch);
 }
 
 std::optional<DedupIndex::Candidate> DedupIndex::best_near_locked(const Probe& p, double threshold,
                                                                   bool same_location) const {
   if (!p.signal) return std::nullopt;
-  const auto location = static_cast<uint32_t>(p.c.location);
+  const auto location = static_cast<uint32_t>(p.c->location);
   std::optional<Candidate> best;
   std::array<uint64_t, kBands * detail::BandTable::kWays> seen{};
   std::size_t n_seen = 0;
-  const std::size_t n_live = live();
+  const std::size_t n_near = near_.size();
+  const auto near_base = static_cast<uint32_t>(near_.base());
   for (uint64_t h : p.band_hashes) {
     const uint32_t tag = band_tag(h);
     for (uint32_t slot : bands_.bucket(h).slot) {
       if ((slot >> 24) != tag) continue;
-      const std::size_t back = (slot - static_cast<uint32_t>(base_)) & kSeq24;
-      if (back >= n_live) continue;  // evicted
-      const uint64_t seq = base_ + back;
+      const std::size_t back = (slot - near_base) & kSeq24;
+      if (back >= n_near) continue;  // left the near tier
+      const uint64_t seq = near_.base() + back;
       if (std::find(seen.begin(), seen.begin() + static_cast<std::ptrdiff_t>(n_seen), seq) !=
           seen.begin() + static_cast<std::ptrdiff_t>(n_seen)) {
         continue;
       }
       seen[n_seen++] = seq;
-      const Entry& e = entry_at(seq);
-      if ((e.flags & kForgotten) || !in_window(time_of(e), p.c.event_time)) continue;
-      if (same_location && e.location != location) continue;
-      const double sim = similarity_locked(p, e);
+      const Entry& e = entries_[seq];
+      if ((e.flags & kForgotten) || !in_window(time_of(e), p.c->event_time)) continue;
+      if (same_location && near_[seq].location != location) continue;
+      const double sim = similarity_locked(p, seq);
       if (sim < threshold || (best && sim <= best->similarity)) continue;
-      if (numbers_similarity(p.c.numbers, numbers_locked(e, numbers_scratch_)) <
+      if (numbers_similarity(p.c->numbers, numbers_locked(seq, numbers_scratch_)) <
           cfg_.numbers_threshold) {
         continue;
       }
@@ -389,14 +447,40 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
   const Probe p = make_probe(c);  // hashing needs no lock
   std::lock_guard lock(mu_);
   prefetch_locked(p);  // the table slots this decision reads, all at once
+  return decide_locked(p);
+}
+
+void DedupIndex::decide_batch(std::span<const DedupCandidate> cands, std::span<Decision> out) {
+  if (out.size() != cands.size()) throw std::invalid_argument("decide_batch: sizes differ");
+  // Stage 1 loads the table buckets of the story kTables ahead, stage 2 the entries their tags
+  // name for the story kEntries ahead; the current story is then decided exactly as decide()
+  // would (prefetches change no state, so the decisions are those of sequential calls).
+  constexpr std::size_t kTables = 8;
+  constexpr std::size_t kEntries = 4;
+  std::vector<Probe> probes;
+  probes.reserve(cands.size());
+  for (const auto& c : cands) probes.push_back(make_probe(c));
+  const std::size_t n = probes.size();
+  std::lock_guard lock(mu_);
+  for (std::size_t i = 0; i < std::min(n, kTables); ++i) prefetch_locked(probes[i]);
+  for (std::size_t i = 0; i < std::min(n, kEntries); ++i) prefetch_entries_locked(probes[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kTables < n) prefetch_locked(probes[i + kTables]);
+    if (i + kEntries < n) prefetch_entries_locked(probes[i + kEntries]);
+    out[i] = decide_locked(probes[i]);
+  }
+}
+
+Decision DedupIndex::decide_locked(const Probe& p) {
+  const DedupCandidate& c = *p.c;
   if (c.event_time > newest_) newest_ = c.event_time;
   evict_locked();
 
   // 1. Exact: the same normalised content was published within the window (a kill repeats
   //    the killed story's text, so it is never an exact duplicate).
   if (!c.kill) {
-    if (auto seq = find_content_locked(content_key(c.content))) {
-      const Entry& e = entry_at(*seq);
+    if (auto seq = find_content_locked(p.content)) {
+      const Entry& e = entries_[*seq];
       if (in_window(time_of(e), c.event_time)) {
         return Decision{Verdict::kExact, story_id_locked(*seq), 1.0, e.family};
       }
@@ -409,10 +493,10 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
   double fam_similarity = 0.0;
   if (auto h = find_family_locked(c.family)) {
     // An item id is authoritative. A headline+dateline key is only a hint: recurring reports
-    // ("Gold prices", "Weather") reuse headlines, so the content must also be similar.
-    const Entry& e = entry_at(*h);
-    const double sim = similarity_locked(p, e);
-    const bool facts = numbers_containment(c.numbers, numbers_locked(e, numbers_scratch_)) >=
+    // ("Gold prices", "Weather") reuse headlines, so the content must also be similar (which
+    // only a near-tier head can show).
+    const double sim = similarity_locked(p, *h);
+    const bool facts = numbers_containment(c.numbers, numbers_locked(*h, numbers_scratch_)) >=
                        cfg_.numbers_threshold;
     if (c.family_from_item || (sim >= cfg_.version_threshold && facts)) {
       head = h;
@@ -422,7 +506,7 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
   }
   if (!head && (c.version_tagged || c.kill) && !c.family_from_item) {
     if (auto cand = best_near_locked(p, cfg_.version_threshold, c.location != 0)) {
-      const uint64_t family = entry_at(cand->seq).family;
+      const uint64_t family = entries_[cand->seq].family;
       if (auto h = find_family_locked(family)) {
         head = h;
         fam_key = family;
@@ -430,7 +514,7 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
       }
     }
   }
-  if (head && !in_window(time_of(entry_at(*head)), c.event_time)) head.reset();
+  if (head && !in_window(time_of(entries_[*head]), c.event_time)) head.reset();
 
   if (c.kill) {
     Decision d{Verdict::kCancel, head ? story_id_locked(*head) : std::string(), 0.0,
@@ -439,29 +523,30 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
     return d;
   }
   if (head) {
-    const Entry& f = entry_at(*head);
+    const Entry& f = entries_[*head];
+    const uint16_t version = clamp_version(c.version_number);
     if (f.flags & kCanceled) {
       return Decision{Verdict::kVersionStale, story_id_locked(*head), fam_similarity, fam_key};
     }
-    const bool newer = c.version_number > f.version_number ||
-                       (c.version_number == f.version_number &&
-                        (c.correction || c.family_from_item) && c.event_time >= time_of(f));
+    const bool newer = version > f.version_number ||
+                       (version == f.version_number && (c.correction || c.family_from_item) &&
+                        c.event_time >= time_of(f));
     if (newer) {
       Decision d{Verdict::kVersionNew, story_id_locked(*head), fam_similarity, fam_key};
       insert_locked(p, fam_key, false);
       return d;
     }
-    if (c.family_from_item || c.version_tagged || c.version_number < f.version_number) {
+    if (c.family_from_item || c.version_tagged || version < f.version_number) {
       return Decision{Verdict::kVersionStale, story_id_locked(*head), fam_similarity, fam_key};
     }
     // Same family key, same version, not a correction: judge it as content below.
   }
 
-  // 3. Near-duplicate rewrite of any published story.
+  // 3. Near-duplicate rewrite of any story in the near tier.
   if (cfg_.near_enabled) {
     if (auto cand = best_near_locked(p, cfg_.near_threshold, false)) {
       return Decision{Verdict::kNear, story_id_locked(cand->seq), cand->similarity,
-                      entry_at(cand->seq).family};
+                      entries_[cand->seq].family};
     }
   }
 
@@ -477,8 +562,7 @@ void DedupIndex::restore(const DedupCandidate& c, bool canceled) {
   std::lock_guard lock(mu_);
   prefetch_locked(p);
   if (c.event_time > newest_) newest_ = c.event_time;
-  if (auto seq = find_content_locked(content_key(c.content));
-      seq && same_story_id_locked(*seq, c.story_id)) {
+  if (auto seq = find_content_locked(p.content); seq && same_story_id_locked(*seq, c.story_id)) {
     return;  // already known (our own write coming back, or a replayed duplicate record)
   }
   if (!in_window(c.event_time, newest_)) return;
@@ -487,21 +571,16 @@ void DedupIndex::restore(const DedupCandidate& c, bool canceled) {
 }
 
 void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
-  const DedupCandidate& c = p.c;
+  const DedupCandidate& c = *p.c;
   if (!have_epoch_) {
     epoch_ = c.event_time;
     have_epoch_ = true;
   }
-  const uint64_t seq = end_;
-  const auto seq32 = static_cast<uint32_t>(seq);
-  if (chunks_.empty()) first_chunk_ = seq / kChunk;
-  if (seq / kChunk >= first_chunk_ + chunks_.size()) {
-    static_assert(std::is_trivially_copyable_v<Entry>);  // zeroed memory is Entry{}
-    chunks_.emplace_back(kChunk * sizeof(Entry));
-  }
-  Entry& e = entry_at(seq);
+  const uint64_t seq = next_seq_++;
+  const auto seq24 = static_cast<uint32_t>(seq) & kSeq24;
+  Entry& e = entries_.push_back(seq);
   e = Entry{};
-  e.content = content_key(c.content);
+  e.content = p.content;
   if (auto packed = pack_id(c.story_id)) {
     e.id = *packed;
   } else {
@@ -510,97 +589,115 @@ void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
     overflow_ids_.emplace(seq, c.story_id);
   }
   e.family = family;
-  e.location = static_cast<uint32_t>(c.location);
   const int64_t rel = (c.event_time - epoch_).count();
   e.time = static_cast<int32_t>(std::clamp<int64_t>(rel, std::numeric_limits<int32_t>::min(),
                                                     std::numeric_limits<int32_t>::max()));
-  e.version_number = c.version_number;
-  e.numbers_at = static_cast<uint32_t>(numbers_base_ + numbers_.size());
-  e.numbers_count =
-      static_cast<uint16_t>(std::min<std::size_t>(c.numbers.size(), kMaxNumbersPerEntry));
-  numbers_.insert(numbers_.end(), c.numbers.begin(), c.numbers.begin() + e.numbers_count);
+  e.version_number = clamp_version(c.version_number);
   if (canceled) e.flags |= kCanceled;
+
+  NearRecord& r = near_.push_back(seq);
+  r = NearRecord{};
+  r.location = static_cast<uint32_t>(c.location);
+  r.numbers_at = static_cast<uint32_t>(numbers_base_ + numbers_.size());
+  r.numbers_count =
+      static_cast<uint16_t>(std::min<std::size_t>(c.numbers.size(), kMaxNumbersPerEntry));
+  numbers_.insert(numbers_.end(), c.numbers.begin(), c.numbers.begin() + r.numbers_count);
   if (p.signal) {
     e.flags |= kNearIndexed;
-    e.sketch = p.sketch;
+    r.sketch = p.sketch;
   }
-  ++end_;
 
   if (!bands_full_size_) {
     if (early_rows_.empty()) early_base_ = seq;
     early_rows_.emplace_back();
     std::copy_n(c.minhash.begin(), kBands * kRows, early_rows_.back().begin());
-    if (live() > kEarlyBandEntries) grow_bands_locked();  // rebuilds the earlier entries' keys
+    if (near_.size() > kEarlyBandEntries) grow_bands_locked();  // rebuilds the earlier keys
   }
   if (p.signal) {
     for (uint64_t h : p.band_hashes) band_insert_locked(h, seq);
   }
 
   if (auto old = find_content_locked(e.content); old && *old != seq) {
-    by_content_.replace(tag32(e.content), static_cast<uint32_t>(*old), seq32);
+    by_content_.replace(e.content, static_cast<uint32_t>(*old) & kSeq24, seq24);
   } else if (!old) {
-    by_content_.insert(tag32(e.content), seq32);
+    by_content_.insert(e.content, seq24);
   }
   if (family != 0) {
     if (auto h = find_family_locked(family); h && *h != seq) {
-      const Entry& f = entry_at(*h);
+      const Entry& f = entries_[*h];
       // An older version replayed after a newer one must not become the family head.
       const bool keep_head =
-          !canceled && (c.version_number < f.version_number ||
-                        (c.version_number == f.version_number && c.event_time < time_of(f)));
-      if (!keep_head) families_.replace(tag32(family), static_cast<uint32_t>(*h), seq32);
+          !canceled && (e.version_number < f.version_number ||
+                        (e.version_number == f.version_number && c.event_time < time_of(f)));
+      if (!keep_head) families_.replace(family, static_cast<uint32_t>(*h) & kSeq24, seq24);
     } else if (!h) {
-      families_.insert(tag32(family), seq32);
+      families_.insert(family, seq24);
     }
   }
   while (live() > cfg_.max_entries) pop_front_locked();
+  while (near_.size() > cfg_.near_max_entries) pop_near_front_locked();
 }
 
 void DedupIndex::forget(const ContentHash& content, const std::string& story_id) {
   std::lock_guard lock(mu_);
-  const auto seq = find_content_locked(content_key(content));
+  const uint64_t key = content_key(content);
+  const auto seq = find_content_locked(key);
   if (!seq || !same_story_id_locked(*seq, story_id)) return;
-  Entry& e = entry_at(*seq);
-  by_content_.erase(tag32(e.content), static_cast<uint32_t>(*seq));
-  if (e.family != 0) families_.erase(tag32(e.family), static_cast<uint32_t>(*seq));
+  Entry& e = entries_[*seq];
+  const auto seq24 = static_cast<uint32_t>(*seq) & kSeq24;
+  by_content_.erase(e.content, seq24);
+  if (e.family != 0) families_.erase(e.family, seq24);
   // The entry stays in the FIFO as an unreachable tombstone until it is evicted in order.
   e.flags |= kForgotten;
 }
 
+void DedupIndex::pop_near_front_locked() {
+  const uint64_t seq = near_.base();
+  // The entries' figures are in the ring in entry order: the oldest entry's come first.
+  const uint16_t count = near_[seq].numbers_count;
+  numbers_.erase(numbers_.begin(), numbers_.begin() + count);
+  numbers_base_ += count;
+  if (!early_rows_.empty() && early_base_ == seq) {
+    early_rows_.pop_front();
+    ++early_base_;
+  }
+  near_.pop_front();
+}
+
 void DedupIndex::pop_front_locked() {
-  const uint64_t seq = base_;
-  const Entry& e = entry_at(seq);
-  const auto seq32 = static_cast<uint32_t>(seq);
-  by_content_.erase(tag32(e.content), seq32);  // no-op when a later copy took the key over
-  if (e.family != 0) families_.erase(tag32(e.family), seq32);  // only if it is the head
+  const uint64_t seq = entries_.base();
+  if (near_.size() > 0 && near_.base() == seq) pop_near_front_locked();
+  const Entry& e = entries_[seq];
+  const auto seq24 = static_cast<uint32_t>(seq) & kSeq24;
+  by_content_.erase(e.content, seq24);                  // no-op when a later copy took the key over
+  if (e.family != 0) families_.erase(e.family, seq24);  // only if it is the head
   if (e.flags & kIdOverflow) {
     if (auto it = overflow_ids_.find(seq); it != overflow_ids_.end()) {
       overflow_bytes_ -= 64 + it->second.size();
       overflow_ids_.erase(it);
     }
   }
-  // The entries' figures are in the ring in entry order: the oldest entry's come first.
-  numbers_.erase(numbers_.begin(), numbers_.begin() + e.numbers_count);
-  numbers_base_ += e.numbers_count;
-  if (!early_rows_.empty() && early_base_ == seq) {
-    early_rows_.pop_front();
-    ++early_base_;
-  }
-  ++base_;
+  entries_.pop_front();
   ++evictions_;
-  if (base_ / kChunk > first_chunk_) {  // left the front chunk
-    chunks_.pop_front();
-    ++first_chunk_;
-  }
 }
 
 void DedupIndex::evict_locked() {
-  while (base_ != end_ && !in_window(time_of(entry_at(base_)), newest_)) pop_front_locked();
+  while (near_.size() > 0 && !in_near_window(time_of(entries_[near_.base()]), newest_)) {
+    pop_near_front_locked();
+  }
+  while (live() > 0 && !in_window(time_of(entries_[entries_.base()]), newest_)) {
+    pop_front_locked();
+  }
 }
 
 std::size_t DedupIndex::size() const {
   std::lock_guard lock(mu_);
   return live();
+}
+
+std::size_t DedupIndex::near_size() const {
+  std::lock_guard lock(mu_);
+  return near_.size();
 }
 
 void DedupIndex::set_thresholds(bool near_enabled, double near, double version, double numbers) {
@@ -617,10 +714,13 @@ DedupStats DedupIndex::stats() const {
   s.entries = live();
   s.families = families_.size();
   s.evictions = evictions_;
+  s.near_entries = near_.size();
   s.band_table_bytes = bands_.bytes();
-  s.bytes = chunks_.size() * kChunk * sizeof(Entry) + numbers_.size() * sizeof(uint32_t) +
-            by_content_.bytes() + families_.bytes() + bands_.bytes() + overflow_bytes_ +
-            early_rows_.size() * sizeof(early_rows_.front());
+  s.key_table_bytes = by_content_.bytes() + families_.bytes();
+  s.stashed = by_content_.stashed() + families_.stashed();
+  s.near_bytes = near_.bytes() + numbers_.size() * sizeof(uint32_t) + bands_.bytes() +
+                 early_rows_.size() * sizeof(early_rows_.front());
+  s.bytes = entries_.bytes() + s.key_table_bytes + s.near_bytes + overflow_bytes_;
   return s;
 }
 

@@ -12,14 +12,20 @@
 // - Event time comes from the input (received_at), never from a wall clock: deterministic.
 // - In-memory decisions see a story as soon as it is decided (I-4: a copy in flight is still
 //   caught); durability is the caller's job (DedupState after delivery, then restore()).
-// - Compact (issue 7): an entry is a fixed-size record in a FIFO (no per-entry heap
-//   allocation): 64-bit content key, packed story id, 4-bit MinHash (b-bit minwise hashing), and
-//   its figures in a shared FIFO ring. The exact and family tables are open-addressing tables of
-//   8-byte slots (key tag, entry sequence number); the LSH table is a set-associative array of
-//   4-byte slots sized once for max_entries. Every table slot is verified against its entry, so
-//   a tag collision can only cost a lookup, never a wrong decision.
+// - Two tiers (issue 7): every entry of the window is in the compact exact tier (a 32-byte
+//   record in a FIFO: 64-bit content key, packed story id, family, time, version, flags), found
+//   through two bucketed cuckoo-style tables of 4-byte slots. Only the newest entries - at most
+//   near_max_entries, none older than near_window - also sit in the near tier (8-bit MinHash
+//   sketch, dateline location, figures, and LSH slots): near-duplicate, similarity-version and
+//   headline-family matches only ever pair a story with a near-tier entry; exact repeats and
+//   item-id families are caught over the whole window.
+// - Every table slot is verified against its entry (8-bit tags), so a tag collision can only cost
+//   a lookup, never a wrong decision. No per-entry heap allocation.
+// - decide_batch() decides exactly as decide() called on each story in order would (it only
+//   issues the memory loads of later stories early).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -28,6 +34,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -42,6 +49,11 @@ struct DedupConfig {
   double near_threshold = 0.5;     // MinHash Jaccard estimate for a near-duplicate
   double version_threshold = 0.3;  // looser, for tagged updates whose family key changed
   double numbers_threshold = 0.5;  // Jaccard of numeric tokens required for near/version matches
+  // Near tier: near-duplicate rewrites and similarity-matched versions are found only among the
+  // newest near_max_entries entries no older than near_window (both clamped to window and
+  // max_entries). Wire rewrites and versions follow within hours; redeliveries much later.
+  std::chrono::seconds near_window{24 * 3600};
+  std::size_t near_max_entries = 1'000'000;
 };
 
 // What the index needs to know about one story.
@@ -82,7 +94,11 @@ struct DedupStats {
   uint64_t evictions = 0;
   // Accounted memory of the index (entries, figures ring, tables, overflow ids), in bytes.
   std::size_t bytes = 0;
-  std::size_t band_table_bytes = 0;  // part of `bytes`: fixed, sized for max_entries
+  std::size_t band_table_bytes = 0;  // part of `bytes`: fixed, sized for near_max_entries
+  std::size_t key_table_bytes = 0;   // part of `bytes`: exact + family tables, for max_entries
+  std::size_t near_entries = 0;      // entries also in the near tier
+  std::size_t near_bytes = 0;  // part of `bytes`: near records, figures, LSH table, early rows
+  std::size_t stashed = 0;     // table keys that found both buckets full (expected ~0)
 };
 
 // LSH banding over the candidate's full 16-bit MinHash: kLshBands bands of kLshRows slots.
@@ -126,40 +142,66 @@ class ZeroedPages {
   std::size_t n_ = 0;
 };
 
-// Open-addressing table (linear probing, backward-shift deletion) from a 32-bit key tag to the
-// low 32 bits of an entry sequence number; 8 bytes per slot, grown at 70 % load. Tags collide:
-// the caller verifies each match against the entry.
-class SeqTable {
+// Table from a 64-bit key to the entries holding it, as 4-byte slots (8-bit tag, 24-bit entry
+// sequence number) in 64-byte buckets of 16; a key may sit in either of two buckets (inserted into
+// the emptier one), and the rare key finding both full goes to a small stash. Sized once for a
+// capacity at <= 80 % load (pages committed as touched). Tags collide: the caller verifies each
+// match against the entry.
+class KeyTable {
  public:
-  // First stored seq32 with this tag for which `match(seq32)` holds.
+  static constexpr std::size_t kWays = 16;
+  struct alignas(64) Bucket {
+    uint32_t slot[kWays];
+  };
+  struct Home {
+    uint32_t b1, b2;
+    uint32_t tag;  // 1..255, in bits 24..31 of a slot
+  };
+  explicit KeyTable(std::size_t capacity);
+  Home home(uint64_t key) const;
+  // First stored 24-bit seq under `key` for which `match(seq24)` holds.
   template <typename Match>
-  std::optional<uint32_t> find(uint32_t tag, Match&& match) const {
-    if (cap_ == 0) return std::nullopt;
-    const std::size_t mask = cap_ - 1;
-    for (std::size_t i = tag & mask;; i = (i + 1) & mask) {
-      const uint64_t s = slots()[i];
-      if (s == 0) return std::nullopt;
-      if (static_cast<uint32_t>(s >> 32) == tag && match(static_cast<uint32_t>(s))) {
-        return static_cast<uint32_t>(s);
+  std::optional<uint32_t> find(uint64_t key, Match&& match) const {
+    const Home h = home(key);
+    for (uint32_t b : {h.b1, h.b2}) {
+      for (uint32_t s : buckets_[b].slot) {
+        if ((s >> 24) == h.tag && match(s & 0xFFFFFF)) return s & 0xFFFFFF;
+      }
+    }
+    for (const auto& [k, s] : stash_) {
+      if (k == key && match(s)) return s;
+    }
+    return std::nullopt;
+  }
+  void insert(uint64_t key, uint32_t seq24);
+  bool replace(uint64_t key, uint32_t old_seq24, uint32_t new_seq24);
+  bool erase(uint64_t key, uint32_t seq24);
+  void prefetch(uint64_t key) const {
+    const Home h = home(key);
+    __builtin_prefetch(&buckets_[h.b1]);
+    __builtin_prefetch(&buckets_[h.b2]);
+  }
+  // Slots of the two buckets whose tag matches `key` (for prefetching their entries).
+  template <typename Fn>
+  void for_each_tag_match(uint64_t key, Fn&& fn) const {
+    const Home h = home(key);
+    for (uint32_t b : {h.b1, h.b2}) {
+      for (uint32_t s : buckets_[b].slot) {
+        if ((s >> 24) == h.tag) fn(s & 0xFFFFFF);
       }
     }
   }
-  void insert(uint32_t tag, uint32_t seq);
-  bool replace(uint32_t tag, uint32_t old_seq, uint32_t new_seq);
-  bool erase(uint32_t tag, uint32_t seq);
-  void prefetch(uint32_t tag) const {
-    if (cap_ != 0) __builtin_prefetch(&slots()[tag & (cap_ - 1)]);
-  }
   std::size_t size() const { return count_; }
-  std::size_t bytes() const { return cap_ * sizeof(uint64_t); }
+  std::size_t stashed() const { return stash_.size(); }
+  std::size_t bytes() const { return n_ * sizeof(Bucket) + stash_.capacity() * 16; }
 
  private:
-  uint64_t* slots() const { return static_cast<uint64_t*>(mem_.data()); }
-  std::size_t locate(uint32_t tag, uint32_t seq) const;  // slot index, or npos
-  void grow();
-  ZeroedPages mem_;  // cap_ slots: (tag << 32) | seq32; 0 = empty (tags are never 0)
-  std::size_t cap_ = 0;
+  uint32_t* find_slot(uint64_t key, uint32_t value);
+  ZeroedPages mem_;
+  Bucket* buckets_ = nullptr;
+  std::size_t n_ = 0;
   std::size_t count_ = 0;
+  std::vector<std::pair<uint64_t, uint32_t>> stash_;  // (key, seq24) that found both buckets full
 };
 
 // LSH band table: buckets of 8 four-byte slots (8-bit key tag, 24-bit entry sequence number),
@@ -188,12 +230,62 @@ class BandTable {
 
 }  // namespace detail
 
+// FIFO of trivially copyable records addressed by a 64-bit sequence number, in chunks of
+// zeroed pages (committed as they fill, huge pages when the kernel allows): live seqs are
+// [base(), end()); push_back() appends a zeroed record, pop_front() drops the oldest.
+template <typename T, std::size_t kChunk>
+class ChunkedFifo {
+  static_assert(std::is_trivially_copyable_v<T>);  // zeroed memory is T{}
+
+ public:
+  T& operator[](uint64_t seq) {
+    return static_cast<T*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_)].data())[seq % kChunk];
+  }
+  const T& operator[](uint64_t seq) const {
+    return static_cast<const T*>(
+        chunks_[static_cast<std::size_t>(seq / kChunk - first_)].data())[seq % kChunk];
+  }
+  // Appends the record for sequence number `seq` (== end(), or the first one ever).
+  T& push_back(uint64_t seq) {
+    if (chunks_.empty()) {
+      first_ = seq / kChunk;
+      base_ = seq;
+    }
+    if (seq / kChunk >= first_ + chunks_.size()) chunks_.emplace_back(kChunk * sizeof(T));
+    end_ = seq + 1;
+    return (*this)[seq];
+  }
+  void pop_front() {
+    ++base_;
+    if (base_ / kChunk > first_) {  // left the front chunk
+      chunks_.pop_front();
+      ++first_;
+    }
+  }
+  uint64_t base() const { return base_; }
+  uint64_t end() const { return end_; }
+  std::size_t size() const { return static_cast<std::size_t>(end_ - base_); }
+  std::size_t bytes() const { return chunks_.size() * kChunk * sizeof(T); }
+
+ private:
+  std::deque<detail::ZeroedPages> chunks_;
+  uint64_t first_ = 0;
+  uint64_t base_ = 0;
+  uint64_t end_ = 0;
+};
+
 class DedupIndex {
  public:
   explicit DedupIndex(DedupConfig cfg);
 
   // Decides and, when the story is to be published (kNew, kVersionNew, kCancel), records it.
   Decision decide(const DedupCandidate& c);
+
+  // Decides cands[i] into out[i] (sizes must match) exactly as decide(cands[0]),
+  // decide(cands[1]), ... would, under one lock, loading the table slots and entries of the
+  // stories ahead while deciding the current one (software pipelining across stories).
+  void decide_batch(std::span<const DedupCandidate> cands, std::span<Decision> out);
 
   // Re-applies a recorded publication (state replay): idempotent for the same story id.
   void restore(const DedupCandidate& c, bool canceled);
@@ -203,6 +295,7 @@ class DedupIndex {
   void forget(const ContentHash& content, const std::string& story_id);
 
   std::size_t size() const;
+  std::size_t near_size() const;  // entries in the near tier
   DedupStats stats() const;
 
   // Live reload: replaces the decision thresholds (window and capacity stay as constructed).
@@ -215,17 +308,19 @@ class DedupIndex {
     kIdOverflow = 4,   // story id not "wf-" + 16 hex digits: kept in overflow_ids_
     kForgotten = 8,    // forget()'s tombstone: unreachable, waits for its turn to be evicted
   };
-  struct Entry {           // 48 + kSketchBytes bytes
+  struct Entry {           // exact tier: 32 bytes
     uint64_t content = 0;  // the exact key: ContentHash folded to 64 bits
     uint64_t id = 0;       // packed story id (the 16 hex digits of "wf-..."), else 0
     uint64_t family = 0;
-    uint32_t location = 0;  // low 32 bits of the dateline location hash (0 = none)
-    int32_t time = 0;       // event time, seconds since epoch_
-    uint32_t version_number = 0;
+    int32_t time = 0;             // event time, seconds since epoch_
+    uint16_t version_number = 0;  // clamped to 65535
+    uint8_t flags = 0;
+  };
+  struct NearRecord {  // near tier: 8-bit sketch, location, place of the figures
+    Sketch sketch{};
+    uint32_t location = 0;    // low 32 bits of the dateline location hash (0 = none)
     uint32_t numbers_at = 0;  // position of its figures in numbers_ (mod 2^32)
     uint16_t numbers_count = 0;
-    uint8_t flags = 0;
-    Sketch sketch{};
   };
   struct Candidate {
     uint64_t seq = 0;
@@ -233,27 +328,32 @@ class DedupIndex {
   };
   // What decide() precomputes once per candidate.
   struct Probe {
-    const DedupCandidate& c;
-    Sketch sketch;
-    bool signal;
-    std::array<uint64_t, kLshBands> band_hashes;
+    const DedupCandidate* c = nullptr;
+    Sketch sketch{};
+    bool signal = false;
+    uint64_t content = 0;  // content key
+    std::array<uint64_t, kLshBands> band_hashes{};
   };
 
   Probe make_probe(const DedupCandidate& c) const;
+  Decision decide_locked(const Probe& p);
   void band_insert_locked(uint64_t band_hash, uint64_t seq);
   void grow_bands_locked();
   void prefetch_locked(const Probe& p) const;
+  void prefetch_entries_locked(const Probe& p) const;
   void insert_locked(const Probe& p, uint64_t family, bool canceled);
   void evict_locked();
   void pop_front_locked();
+  void pop_near_front_locked();
   const Entry* entry_locked(uint64_t seq) const;
-  uint64_t seq_from32(uint32_t s32) const;
+  const NearRecord* near_locked(uint64_t seq) const;
+  uint64_t seq_from24(uint32_t s24) const;
   std::optional<uint64_t> find_content_locked(uint64_t content) const;
   std::optional<uint64_t> find_family_locked(uint64_t family) const;
   std::string story_id_locked(uint64_t seq) const;
   bool same_story_id_locked(uint64_t seq, const std::string& id) const;
-  std::span<const uint32_t> numbers_locked(const Entry& e, std::vector<uint32_t>& buf) const;
-  double similarity_locked(const Probe& p, const Entry& e) const;
+  std::span<const uint32_t> numbers_locked(uint64_t seq, std::vector<uint32_t>& buf) const;
+  double similarity_locked(const Probe& p, uint64_t seq) const;
   std::optional<Candidate> best_near_locked(const Probe& p, double threshold,
                                             bool same_location) const;
   std::chrono::sys_seconds time_of(const Entry& e) const {
@@ -262,40 +362,30 @@ class DedupIndex {
   bool in_window(std::chrono::sys_seconds t, std::chrono::sys_seconds now) const {
     return t + cfg_.window >= now;
   }
+  bool in_near_window(std::chrono::sys_seconds t, std::chrono::sys_seconds now) const {
+    return t + cfg_.near_window >= now;
+  }
+  std::size_t live() const { return entries_.size(); }
 
   DedupConfig cfg_;
   mutable std::mutex mu_;
-  // FIFO of entries in chunks of kChunk (no per-entry allocation; zeroed pages, committed as
-  // they fill, huge pages when the kernel allows): sequence number seq lives at
-  // chunks_[seq / kChunk - first_chunk_][seq % kChunk]; live seqs are [base_, end_).
-  static constexpr std::size_t kChunk = 32768;  // 4.5 MiB
-  Entry& entry_at(uint64_t seq) {
-    return static_cast<Entry*>(
-        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
-  }
-  const Entry& entry_at(uint64_t seq) const {
-    return static_cast<const Entry*>(
-        chunks_[static_cast<std::size_t>(seq / kChunk - first_chunk_)].data())[seq % kChunk];
-  }
-  std::size_t live() const { return static_cast<std::size_t>(end_ - base_); }
-  std::deque<detail::ZeroedPages> chunks_;
-  uint64_t first_chunk_ = 0;
-  uint64_t base_ = 0;
-  uint64_t end_ = 0;
-  std::deque<uint32_t> numbers_;  // figures of the entries, in entry order
-  uint64_t numbers_base_ = 0;     // absolute position of numbers_.front()
+  ChunkedFifo<Entry, 131072> entries_;   // exact tier, 4 MiB chunks
+  ChunkedFifo<NearRecord, 32768> near_;  // near tier: the newest entries, ~3.4 MiB chunks
+  std::deque<uint32_t> numbers_;         // figures of the near tier, in entry order
+  uint64_t numbers_base_ = 0;            // absolute position of numbers_.front()
   std::unordered_map<uint64_t, std::string> overflow_ids_;  // seq -> id (unusual ids only)
-  detail::SeqTable by_content_;                             // content key -> seq
-  detail::SeqTable families_;  // family -> seq of its head (latest version)
-  detail::BandTable bands_;    // LSH band key -> recent seqs
-  // Until the index first holds more than kEarlyBandEntries, the LSH table is sized for that
+  detail::KeyTable by_content_;                             // content key -> seq
+  detail::KeyTable families_;  // family -> seq of its head (latest version)
+  detail::BandTable bands_;    // LSH band key -> recent near-tier seqs
+  // Until the near tier first holds more than kEarlyBandEntries, the LSH table is sized for that
   // many and the banded MinHash rows of the entries are kept here (FIFO, from early_base_), so
   // that the full-size table can be built from them once (then they are dropped). A short-lived
-  // or small index never maps (and zeroes) a table sized for max_entries.
+  // or small index never maps (and zeroes) a table sized for near_max_entries.
   static constexpr std::size_t kEarlyBandEntries = 65536;
   std::deque<std::array<uint16_t, kLshBands * kLshRows>> early_rows_;
   uint64_t early_base_ = 0;
   bool bands_full_size_ = false;
+  uint64_t next_seq_ = 0;
   std::chrono::sys_seconds epoch_{};
   bool have_epoch_ = false;
   std::chrono::sys_seconds newest_{};

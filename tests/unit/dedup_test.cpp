@@ -1,8 +1,10 @@
 // Fingerprint and DedupIndex: normalisation, window, capacity, the compact index's tables.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <random>
+#include <stdexcept>
 
 #include "pipeline/dedup.hpp"
 #include "pipeline/fingerprint.hpp"
@@ -92,19 +94,21 @@ TEST(Sketch, EstimatesJaccardFromEightBitSlots) {
   }
 }
 
-// The open-addressing table against a reference multimap, with colliding tags (probe runs that
-// wrap around the end) and backward-shift deletions.
-TEST(SeqTable, MatchesAReferenceUnderInsertReplaceErase) {
-  detail::SeqTable t;
-  std::multimap<uint32_t, uint32_t> ref;
-  std::mt19937 rng(11);
+// The two-choice bucketed table against a reference multimap: few distinct keys (many equal
+// tags and full buckets, so the stash is used), inserts, replaces and erases.
+TEST(KeyTable, MatchesAReferenceUnderInsertReplaceErase) {
+  detail::KeyTable t(64);  // 5 buckets of 16 slots: overflows into the stash
+  std::multimap<uint64_t, uint32_t> ref;
+  std::mt19937_64 rng(11);
   uint32_t next = 1;
+  std::size_t max_stashed = 0;
   for (int step = 0; step < 20000; ++step) {
-    const uint32_t tag = 1 + rng() % 300 + (rng() % 4 == 0 ? 0xFFFFFF00u : 0u);
+    const uint64_t key = 0x1234567800000000ULL + rng() % 40;
     const int op = static_cast<int>(rng() % 3);
-    if (op == 0 || ref.empty()) {
-      t.insert(tag, next);
-      ref.emplace(tag, next++);
+    if (op == 0 || ref.size() < 100) {
+      t.insert(key, next);
+      ref.emplace(key, next);
+      next = (next + 1) & 0xFFFFFF;
     } else {
       auto it = ref.begin();
       std::advance(it, static_cast<long>(rng() % ref.size()));
@@ -113,17 +117,30 @@ TEST(SeqTable, MatchesAReferenceUnderInsertReplaceErase) {
         ref.erase(it);
       } else {
         ASSERT_TRUE(t.replace(it->first, it->second, next));
-        it->second = next++;
+        it->second = next;
+        next = (next + 1) & 0xFFFFFF;
       }
     }
     ASSERT_EQ(t.size(), ref.size());
+    max_stashed = std::max(max_stashed, t.stashed());
   }
-  for (const auto& [tag, seq] : ref) {
-    auto found = t.find(tag, [&](uint32_t s) { return s == seq; });
-    ASSERT_TRUE(found);
+  EXPECT_GT(max_stashed, 0u);
+  for (const auto& [key, seq] : ref) {
+    ASSERT_TRUE(t.find(key, [&](uint32_t s) { return s == seq; })) << key;
   }
   EXPECT_FALSE(t.find(0xABCDEFu, [](uint32_t) { return true; }));
   EXPECT_FALSE(t.erase(0xABCDEFu, 1));
+}
+
+// At the sized capacity (80 % load) almost nothing overflows into the stash.
+TEST(KeyTable, FullAtCapacityWithAlmostNoStash) {
+  constexpr std::size_t kN = 200'000;
+  detail::KeyTable t(kN);
+  std::mt19937_64 rng(5);
+  for (uint32_t i = 0; i < kN; ++i) t.insert(rng(), i);
+  EXPECT_EQ(t.size(), kN);
+  EXPECT_LT(t.stashed(), kN / 1000);
+  EXPECT_LE(t.bytes(), kN * 5 + 4096 + t.stashed() * 32);
 }
 
 std::chrono::sys_seconds at(int64_t s) { return std::chrono::sys_seconds{std::chrono::seconds{s}}; }
@@ -181,7 +198,8 @@ DedupCandidate synthetic(uint64_t i, int64_t t) {
   return c;
 }
 
-// Eviction walks the FIFO across its 32,768-entry chunks and takes every index key with it.
+// Eviction walks the FIFOs across their chunks (32,768 near records, 131,072 entries) and takes
+// every index key with it.
 TEST(DedupIndex, CapacityEvictionAcrossChunksKeepsTablesConsistent) {
   DedupIndex idx({std::chrono::seconds(1'000'000), 20'000});
   for (uint64_t i = 0; i < 70'000; ++i)
@@ -230,8 +248,25 @@ TEST(DedupIndex, NearDuplicateOfTheOldestEntryInAFullIndex) {
     found += d.verdict == Verdict::kNear && d.ref_id == synthetic(i, 0).story_id ? 1 : 0;
   }
   EXPECT_GE(found, 49);
+}
+
+// Accounted memory: 32-byte entries and ~10 B of exact/family table slots for every entry, the
+// near tier (108-byte record, 96 B of LSH slots, figures) only for the newest quarter here.
+TEST(DedupTiers, BytesPerEntryFollowTheTiers) {
+  constexpr std::size_t kN = 131'072;  // whole FIFO chunks: no slack in the figure
+  DedupConfig cfg{std::chrono::seconds(1'000'000), kN};
+  cfg.near_max_entries = kN / 4;
+  DedupIndex idx(cfg);
+  for (uint64_t i = 0; i < kN; ++i) idx.decide(synthetic(i, 10));
   const DedupStats st = idx.stats();
-  EXPECT_LT(st.bytes / st.entries, 400u) << "accounted bytes per entry";
+  ASSERT_EQ(st.entries, kN);
+  ASSERT_EQ(st.near_entries, kN / 4);
+  const double near_per_entry = static_cast<double>(st.near_bytes) / (kN / 4);
+  const double per_entry = static_cast<double>(st.bytes) / kN;
+  EXPECT_LT(near_per_entry, 108 + 96 + 5 * 4 + 8);  // 5 figures each
+  EXPECT_LT(per_entry, 32 + 11 + near_per_entry / 4 + 1);
+  EXPECT_LT(per_entry, 100.0);
+  EXPECT_EQ(st.stashed, 0u);
 }
 
 // Past 65,536 entries the LSH table is rebuilt at full size from the kept MinHash rows: what was
@@ -276,6 +311,206 @@ TEST(DedupIndex, ForgetRemovesOnlyTheOwnersEntry) {
   near.content.lo ^= 1;
   EXPECT_EQ(idx.decide(near).verdict, Verdict::kNew);  // the forgotten entry is not a candidate
   EXPECT_EQ(idx.decide(c).verdict, Verdict::kNear);    // ... but the new one is
+}
+
+// A near rewrite of `c`: other content and id, 8 of 96 MinHash slots changed (J ~ 0.9).
+DedupCandidate rewrite_of(DedupCandidate c, int64_t t, const std::string& id) {
+  c.content.lo ^= 1;
+  c.story_id = id;
+  for (std::size_t s = 0; s < 8; ++s) c.minhash[s * 12] ^= 0x5A5A;
+  c.event_time = at(t);
+  return c;
+}
+
+// Tiers: the near tier holds the newest near_max_entries entries; older ones are still found
+// as exact repeats but no longer as near-duplicates.
+TEST(DedupTiers, NearTierKeepsTheNewestEntriesByCount) {
+  DedupConfig cfg{std::chrono::seconds(1'000'000), 1000};
+  cfg.near_max_entries = 100;
+  DedupIndex idx(cfg);
+  for (uint64_t i = 0; i < 200; ++i) ASSERT_EQ(idx.decide(synthetic(i, 10)).verdict, Verdict::kNew);
+  EXPECT_EQ(idx.size(), 200u);
+  EXPECT_EQ(idx.near_size(), 100u);
+  EXPECT_EQ(idx.stats().near_entries, 100u);
+  // #100 is the oldest near-tier entry, #99 the newest that left it.
+  const Decision inside = idx.decide(rewrite_of(synthetic(100, 0), 20, "wf-aaaaaaaaaaaa0001"));
+  EXPECT_EQ(inside.verdict, Verdict::kNear);
+  EXPECT_EQ(inside.ref_id, synthetic(100, 0).story_id);
+  EXPECT_EQ(idx.decide(rewrite_of(synthetic(99, 0), 20, "wf-aaaaaaaaaaaa0002")).verdict,
+            Verdict::kNew);  // recorded: the near tier moves on by one
+  auto again = synthetic(5, 30);
+  again.story_id = "wf-aaaaaaaaaaaa0003";
+  const Decision exact = idx.decide(again);
+  EXPECT_EQ(exact.verdict, Verdict::kExact);
+  EXPECT_EQ(exact.ref_id, synthetic(5, 0).story_id);
+  EXPECT_EQ(idx.near_size(), 100u);
+  EXPECT_EQ(idx.size(), 201u);
+}
+
+TEST(DedupTiers, NearTierKeepsTheNewestEntriesByTime) {
+  DedupConfig cfg{std::chrono::seconds(10'000), 1000};
+  cfg.near_window = std::chrono::seconds(3600);
+  DedupIndex idx(cfg);
+  const auto original = synthetic(1, 0);
+  ASSERT_EQ(idx.decide(original).verdict, Verdict::kNew);
+  // At exactly near_window later it is still in the near tier.
+  EXPECT_EQ(idx.decide(rewrite_of(original, 3600, "wf-bbbbbbbbbbbb0001")).verdict, Verdict::kNear);
+  EXPECT_EQ(idx.near_size(), 1u);
+  // One second later it is not (and the rewrite is published), but exact repeats still are.
+  EXPECT_EQ(idx.decide(rewrite_of(original, 3601, "wf-bbbbbbbbbbbb0002")).verdict, Verdict::kNew);
+  EXPECT_EQ(idx.near_size(), 1u);  // only the rewrite just published
+  EXPECT_EQ(idx.size(), 2u);
+  auto repeat = original;
+  repeat.story_id = "wf-bbbbbbbbbbbb0003";
+  repeat.event_time = at(9000);
+  EXPECT_EQ(idx.decide(repeat).verdict, Verdict::kExact);
+}
+
+// Versions: an item-id family is authoritative and found over the whole window; a
+// headline+dateline family needs similar content, which only the near tier can show.
+TEST(DedupTiers, VersionsBeyondTheNearWindow) {
+  DedupConfig cfg{std::chrono::seconds(100'000), 1000};
+  cfg.near_window = std::chrono::seconds(3600);
+  {
+    DedupIndex idx(cfg);
+    auto v1 = synthetic(1, 0);
+    v1.family = 77;
+    v1.family_from_item = true;
+    ASSERT_EQ(idx.decide(v1).verdict, Verdict::kNew);
+    auto v2 = rewrite_of(v1, 50'000, "wf-cccccccccccc0001");
+    v2.version_number = 2;
+    v2.version_tagged = true;
+    const Decision d = idx.decide(v2);
+    EXPECT_EQ(d.verdict, Verdict::kVersionNew);
+    EXPECT_EQ(d.ref_id, v1.story_id);
+  }
+  {
+    DedupIndex idx(cfg);
+    auto v1 = synthetic(1, 0);
+    v1.family = 77;  // headline + dateline key
+    ASSERT_EQ(idx.decide(v1).verdict, Verdict::kNew);
+    auto early = rewrite_of(v1, 1000, "wf-cccccccccccc0002");
+    early.version_number = 1;
+    early.version_tagged = true;
+    EXPECT_EQ(idx.decide(early).verdict, Verdict::kVersionNew);  // head (early) now in the tier
+    auto late = rewrite_of(v1, 50'000, "wf-cccccccccccc0003");
+    late.content.hi ^= 7;  // UPDATE 2: other text again
+    late.version_number = 2;
+    late.version_tagged = true;
+    EXPECT_EQ(idx.decide(late).verdict, Verdict::kNew);  // the documented trade-off
+  }
+}
+
+TEST(DedupTiers, NearTierIsClampedToTheIndex) {
+  DedupConfig cfg{std::chrono::seconds(100), 10};
+  cfg.near_max_entries = 1'000'000;
+  cfg.near_window = std::chrono::seconds(1'000'000);
+  DedupIndex idx(cfg);
+  for (uint64_t i = 0; i < 30; ++i) idx.decide(synthetic(i, static_cast<int64_t>(i)));
+  EXPECT_EQ(idx.size(), 10u);
+  EXPECT_EQ(idx.near_size(), 10u);
+  idx.decide(synthetic(99, 1000));  // the window (100 s) empties both tiers
+  EXPECT_EQ(idx.size(), 1u);
+  EXPECT_EQ(idx.near_size(), 1u);
+}
+
+// A mixed stream (new, exact repeats - some right behind their original, so inside one batch -
+// near rewrites, item-id versions, older versions, kills, expiry and capacity eviction) decided
+// in batches of several sizes gives exactly the decisions of one-by-one decide() calls.
+std::vector<DedupCandidate> mixed_stream(std::size_t n) {
+  std::mt19937_64 rng(42);
+  std::vector<DedupCandidate> out;
+  int64_t t = 0;
+  uint64_t next_id = 1;
+  const auto id = [&] {
+    char buf[20];
+    std::snprintf(buf, sizeof buf, "wf-%016llx", static_cast<unsigned long long>(next_id++));
+    return std::string(buf);
+  };
+  while (out.size() < n) {
+    t += static_cast<int64_t>(rng() % 40);
+    const int kind = static_cast<int>(rng() % 10);
+    if (out.empty() || kind < 3) {
+      auto c = synthetic(rng() % 1'000'000'000, t);
+      c.story_id = id();
+      if (rng() % 3 == 0) {
+        c.family = rng() % 200 + 1;  // item ids, reused: versions
+        c.family_from_item = true;
+        c.version_number = static_cast<uint32_t>(rng() % 4);
+        c.version_tagged = c.version_number > 0;
+      }
+      c.kill = rng() % 50 == 0;
+      out.push_back(c);
+    } else {
+      auto c = out[out.size() - 1 - rng() % std::min<std::size_t>(out.size(), 400)];
+      c.story_id = id();
+      c.event_time = at(t);
+      if (kind < 6) {
+        // exact copy (kind 3 also right behind: two copies in one batch)
+        if (kind == 3) {
+          out.push_back(c);
+          c.story_id = id();
+        }
+      } else if (kind < 9) {
+        c = rewrite_of(c, t, c.story_id);
+      } else {
+        c.version_number += 1;
+        c.version_tagged = true;
+        c.content.hi ^= 3;
+      }
+      out.push_back(c);
+    }
+  }
+  out.resize(n);
+  return out;
+}
+
+TEST(DedupBatch, DecidesExactlyAsSequentialCalls) {
+  DedupConfig cfg{std::chrono::seconds(20'000), 2000};
+  cfg.near_max_entries = 700;
+  cfg.near_window = std::chrono::seconds(6000);
+  const auto stream = mixed_stream(12'000);
+  DedupIndex seq_idx(cfg);
+  std::vector<Decision> expected;
+  for (const auto& c : stream) expected.push_back(seq_idx.decide(c));
+  std::map<Verdict, int> kinds;
+  for (const auto& d : expected) ++kinds[d.verdict];
+  for (Verdict v : {Verdict::kNew, Verdict::kExact, Verdict::kNear, Verdict::kVersionNew,
+                    Verdict::kVersionStale, Verdict::kCancel}) {
+    EXPECT_GT(kinds[v], 0) << "stream lacks verdict " << static_cast<int>(v);
+  }
+  ASSERT_GT(seq_idx.stats().evictions, 0u);
+  for (std::size_t batch : {1u, 2u, 7u, 64u, 333u, 12'000u}) {
+    DedupIndex idx(cfg);
+    std::vector<Decision> got(stream.size());
+    for (std::size_t at0 = 0; at0 < stream.size(); at0 += batch) {
+      const std::size_t k = std::min(batch, stream.size() - at0);
+      idx.decide_batch(std::span(stream).subspan(at0, k), std::span(got).subspan(at0, k));
+    }
+    for (std::size_t i = 0; i < stream.size(); ++i) {
+      ASSERT_EQ(got[i].verdict, expected[i].verdict) << "batch " << batch << " item " << i;
+      ASSERT_EQ(got[i].ref_id, expected[i].ref_id) << "batch " << batch << " item " << i;
+      ASSERT_EQ(got[i].family, expected[i].family) << "batch " << batch << " item " << i;
+      ASSERT_EQ(got[i].similarity, expected[i].similarity) << "batch " << batch << " item " << i;
+    }
+    EXPECT_EQ(idx.size(), seq_idx.size());
+    EXPECT_EQ(idx.near_size(), seq_idx.near_size());
+  }
+}
+
+TEST(DedupBatch, TwoCopiesInOneBatch) {
+  DedupIndex idx({std::chrono::seconds(3600), 100});
+  auto a = synthetic(1, 10);
+  auto b = a;
+  b.story_id = "wf-0000000000000bbb";
+  std::vector<DedupCandidate> in{a, b};
+  std::vector<Decision> out(2);
+  idx.decide_batch(in, out);
+  EXPECT_EQ(out[0].verdict, Verdict::kNew);
+  EXPECT_EQ(out[1].verdict, Verdict::kExact);
+  EXPECT_EQ(out[1].ref_id, a.story_id);
+  std::vector<Decision> wrong(1);
+  EXPECT_THROW(idx.decide_batch(in, wrong), std::invalid_argument);
 }
 
 }  // namespace
