@@ -533,7 +533,8 @@ Config typed_config(Ctx& ctx, const Tree& root) {
   if (const Tree* n = top.find("dedup")) {
     Section s(ctx, *n, "dedup",
               {"window", "max_entries", "state_topic", "near_enabled", "near_threshold",
-               "version_threshold", "numbers_threshold", "restore_timeout"});
+               "version_threshold", "numbers_threshold", "restore_timeout", "near_window",
+               "near_max_entries"});
     s.read("window", c.dedup.window, read_seconds);
     s.read("max_entries", c.dedup.max_entries, read_unsigned<std::size_t>);
     s.read("state_topic", c.dedup.state_topic, read_string);
@@ -542,6 +543,8 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("version_threshold", c.dedup.version_threshold, read_fraction);
     s.read("numbers_threshold", c.dedup.numbers_threshold, read_fraction);
     s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
+    s.read("near_window", c.dedup.near_window, read_seconds);
+    s.read("near_max_entries", c.dedup.near_max_entries, read_unsigned<std::size_t>);
   }
   if (const Tree* n = top.find("delivery")) {
     Section s(ctx, *n, "delivery",
@@ -690,6 +693,8 @@ void validate(const Ctx& ctx, const Config& c) {
                                  " (the index addresses entries with 24 bits), got " +
                                  std::to_string(c.dedup.max_entries));
   if (c.dedup.near_threshold <= 0.0) bad("dedup.near_threshold", "must be greater than 0");
+  if (c.dedup.near_window.count() <= 0) bad("dedup.near_window", "must be greater than 0");
+  if (c.dedup.near_max_entries == 0) bad("dedup.near_max_entries", "must be greater than 0");
   if (!c.dedup.state_topic.empty()) {
     if (!is_valid_topic_name(c.dedup.state_topic)) {
       bad("dedup.state_topic", "not a valid Kafka topic name");
@@ -1082,6 +1087,9 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "version_threshold" << YAML::Value << c.dedup.version_threshold;
   e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.numbers_threshold;
   e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
+  e << YAML::Key << "near_window" << YAML::Value
+    << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.near_window));
+  e << YAML::Key << "near_max_entries" << YAML::Value << c.dedup.near_max_entries;
   e << YAML::EndMap;
 
   e << YAML::Key << "delivery" << YAML::Value << YAML::BeginMap;

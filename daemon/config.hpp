@@ -79,6 +79,11 @@ struct DedupConfig {
   double version_threshold = 0.3;  // looser match for tagged updates whose headline changed
   double numbers_threshold = 0.5;  // required overlap of numeric tokens (facts) for a match
   std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
+  // Near tier: near-duplicates and similarity-matched versions are found among the newest
+  // near_max_entries entries no older than near_window (clamped to max_entries and window);
+  // exact repeats and item-id versions over the whole window.
+  std::chrono::seconds near_window{24 * 3600};
+  std::size_t near_max_entries = 1'000'000;
 };
 
 // How inputs are acknowledged (see daemon/transactions.hpp and README "Delivery guarantee").

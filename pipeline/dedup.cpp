@@ -306,31 +306,6 @@ void DedupIndex::prefetch_locked(const Probe& p) const {
   }
 }
 
-void DedupIndex::prefetch_entries_locked(const Probe& p) const {
-  // Second stage of the pipeline: the table slots loaded by prefetch_locked() name the entries
-  // this story will be verified against; load those too.
-  const auto entry = [&](uint32_t s24) {
-    const uint64_t seq = seq_from24(s24);
-    if (seq < next_seq_) __builtin_prefetch(&entries_[seq]);
-  };
-  by_content_.for_each_tag_match(p.content, entry);
-  if (p.c->family != 0) families_.for_each_tag_match(p.c->family, entry);
-  if (!p.signal) return;
-  const std::size_t n_near = near_.size();
-  const auto near_base = static_cast<uint32_t>(near_.base());
-  for (uint64_t h : p.band_hashes) {
-    const uint32_t tag = band_tag(h);
-    for (uint32_t slot : bands_.bucket(h).slot) {
-      if ((slot >> 24) != tag) continue;
-      const std::size_t back = (slot - near_base) & kSeq24;
-      if (back >= n_near) continue;
-      const uint64_t seq = near_.base() + back;
-      __builtin_prefetch(&entries_[seq]);
-      __builtin_prefetch(&near_[seq]);
-    }
-  }
-}
-
 const DedupIndex::Entry* DedupIndex::entry_locked(uint64_t seq) const {
   if (seq < entries_.base() || seq >= entries_.end()) return nullptr;
   return &entries_[seq];
@@ -452,21 +427,19 @@ Decision DedupIndex::decide(const DedupCandidate& c) {
 
 void DedupIndex::decide_batch(std::span<const DedupCandidate> cands, std::span<Decision> out) {
   if (out.size() != cands.size()) throw std::invalid_argument("decide_batch: sizes differ");
-  // Stage 1 loads the table buckets of the story kTables ahead, stage 2 the entries their tags
-  // name for the story kEntries ahead; the current story is then decided exactly as decide()
-  // would (prefetches change no state, so the decisions are those of sequential calls).
-  constexpr std::size_t kTables = 8;
-  constexpr std::size_t kEntries = 4;
+  // The table buckets of the next story are requested while the current one is decided, which
+  // then runs exactly as decide() would (prefetches change no state, so the decisions are those
+  // of sequential calls). Measured on the test VM (bench/RESULTS.md): looking further ahead
+  // (2-8 stories) or also prefetching the entries their tags name was slower - each story
+  // already has ~16 independent cache-line loads in flight, so the core's outstanding-miss
+  // capacity, not the lack of overlap, is the limit.
   std::vector<Probe> probes;
   probes.reserve(cands.size());
   for (const auto& c : cands) probes.push_back(make_probe(c));
-  const std::size_t n = probes.size();
   std::lock_guard lock(mu_);
-  for (std::size_t i = 0; i < std::min(n, kTables); ++i) prefetch_locked(probes[i]);
-  for (std::size_t i = 0; i < std::min(n, kEntries); ++i) prefetch_entries_locked(probes[i]);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + kTables < n) prefetch_locked(probes[i + kTables]);
-    if (i + kEntries < n) prefetch_entries_locked(probes[i + kEntries]);
+  if (!probes.empty()) prefetch_locked(probes[0]);
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    if (i + 1 < probes.size()) prefetch_locked(probes[i + 1]);
     out[i] = decide_locked(probes[i]);
   }
 }

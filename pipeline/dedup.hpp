@@ -22,7 +22,7 @@
 // - Every table slot is verified against its entry (8-bit tags), so a tag collision can only cost
 //   a lookup, never a wrong decision. No per-entry heap allocation.
 // - decide_batch() decides exactly as decide() called on each story in order would (it only
-//   issues the memory loads of later stories early).
+//   issues the memory loads of the next story early).
 #pragma once
 
 #include <array>
@@ -181,16 +181,6 @@ class KeyTable {
     __builtin_prefetch(&buckets_[h.b1]);
     __builtin_prefetch(&buckets_[h.b2]);
   }
-  // Slots of the two buckets whose tag matches `key` (for prefetching their entries).
-  template <typename Fn>
-  void for_each_tag_match(uint64_t key, Fn&& fn) const {
-    const Home h = home(key);
-    for (uint32_t b : {h.b1, h.b2}) {
-      for (uint32_t s : buckets_[b].slot) {
-        if ((s >> 24) == h.tag) fn(s & 0xFFFFFF);
-      }
-    }
-  }
   std::size_t size() const { return count_; }
   std::size_t stashed() const { return stash_.size(); }
   std::size_t bytes() const { return n_ * sizeof(Bucket) + stash_.capacity() * 16; }
@@ -283,8 +273,9 @@ class DedupIndex {
   Decision decide(const DedupCandidate& c);
 
   // Decides cands[i] into out[i] (sizes must match) exactly as decide(cands[0]),
-  // decide(cands[1]), ... would, under one lock, loading the table slots and entries of the
-  // stories ahead while deciding the current one (software pipelining across stories).
+  // decide(cands[1]), ... would, under one lock, loading the next story's table slots while
+  // deciding the current one. Saves a lock round trip per story; not faster than decide() on
+  // the test VM (see bench/RESULTS.md).
   void decide_batch(std::span<const DedupCandidate> cands, std::span<Decision> out);
 
   // Re-applies a recorded publication (state replay): idempotent for the same story id.
@@ -340,7 +331,6 @@ class DedupIndex {
   void band_insert_locked(uint64_t band_hash, uint64_t seq);
   void grow_bands_locked();
   void prefetch_locked(const Probe& p) const;
-  void prefetch_entries_locked(const Probe& p) const;
   void insert_locked(const Probe& p, uint64_t family, bool canceled);
   void evict_locked();
   void pop_front_locked();

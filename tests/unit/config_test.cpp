@@ -75,6 +75,8 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(c.pipeline.drain_timeout, 10s);
   EXPECT_EQ(c.dedup.window, 72h);
   EXPECT_EQ(c.dedup.max_entries, 1'000'000u);
+  EXPECT_EQ(c.dedup.near_window, 24h);
+  EXPECT_EQ(c.dedup.near_max_entries, 1'000'000u);
   EXPECT_TRUE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 4);
   EXPECT_EQ(c.log.level, "info");
@@ -231,6 +233,8 @@ pipeline:
 dedup:
   window: 1h30m
   max_entries: 5
+  near_window: 45m
+  near_max_entries: 3
 embedded:
   seed_dir: /x
   echo: false
@@ -262,6 +266,8 @@ log:
   EXPECT_EQ(c.pipeline.drain_timeout, 90s);
   EXPECT_EQ(c.dedup.window, 5400s);
   EXPECT_EQ(c.dedup.max_entries, 5u);
+  EXPECT_EQ(c.dedup.near_window, 2700s);
+  EXPECT_EQ(c.dedup.near_max_entries, 3u);
   EXPECT_EQ(c.embedded.seed_dir, "/x");
   EXPECT_FALSE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 1000);
@@ -403,6 +409,9 @@ TEST(ConfigValidation, EachRuleNamesPathAndLine) {
       {"dedup:\n  window: 0\n", "test.yaml:2: dedup.window: ", "greater than 0"},
       {"dedup:\n  max_entries: 0\n", "test.yaml:2: dedup.max_entries: ", "greater than 0"},
       {"dedup:\n  max_entries: 16777215\n", "test.yaml:2: dedup.max_entries: ", "at most 16777214"},
+      {"dedup:\n  near_window: 0\n", "test.yaml:2: dedup.near_window: ", "greater than 0"},
+      {"dedup:\n  near_max_entries: 0\n",
+       "test.yaml:2: dedup.near_max_entries: ", "greater than 0"},
       {"embedded:\n  partitions: 0\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  partitions: 1001\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  seed_dir: ''\n", "test.yaml:2: embedded.seed_dir: ", "must not be empty"},
