@@ -14,13 +14,13 @@
 //   caught); durability is the caller's job (DedupState after delivery, then restore()).
 // - Two tiers (issue 7): every entry of the window is in the compact exact tier (a 32-byte
 //   record in a FIFO: 64-bit content key, packed story id, family, time, version, flags), found
-//   through two bucketed cuckoo-style tables of 4-byte slots. Only the newest entries - at most
+//   through two two-choice bucketed tables of 4-byte slots. Only the newest entries - at most
 //   near_max_entries, none older than near_window - also sit in the near tier (8-bit MinHash
 //   sketch, dateline location, figures, and LSH slots): near-duplicate, similarity-version and
 //   headline-family matches only ever pair a story with a near-tier entry; exact repeats and
 //   item-id families are caught over the whole window.
 // - Every table slot is verified against its entry (8-bit tags), so a tag collision can only cost
-//   a lookup, never a wrong decision. No per-entry heap allocation.
+//   a lookup, never a wrong decision. No per-entry heap allocation (except unusual story ids).
 // - decide_batch() decides exactly as decide() called on each story in order would (it only
 //   issues the memory loads of the next story early).
 #pragma once
