@@ -540,6 +540,7 @@ struct DaemonResult {
   Latency latency;
   double offered = 0;
   int partitions = 0;  // of the latency phase's topics
+  double state_records = -1;  // dedup-state records the daemon wrote over the backlog
   // The daemon's own end_to_end_latency_seconds (Kafka timestamp -> delivery report) over the
   // latency phase: bucket upper bounds holding p50 / p99, in ms.
   double daemon_p50_ms = -1, daemon_p99_ms = -1;
@@ -719,6 +720,8 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
   res.backlog_cpu_us =
       per_story(cpu_by_group(daemon.pid(), cpu0, daemon.thread_cpu()), pool.texts.size());
   res.hwm_kib = daemon.status_kib("VmHWM");
+  res.state_records = sample(daemon.metrics(), "wirefeed_records_published_total{topic=\"" +
+                                                   t.state + "\",kind=\"dedup_state\"}");
   return res;
 }
 
@@ -872,6 +875,9 @@ int main(int argc, char** argv) try {
         "KiB\n",
         run + 1, pt.back(), dm.back(), r.hwm_kib);
     cpu.push_back(print_cpu("  daemon CPU per story over the backlog", r.backlog_cpu_us));
+    if (r.state_records > 0)
+      std::printf("  dedup-state records written: %.0f (%.1f stories per record)\n",
+                  r.state_records, static_cast<double>(pool.texts.size()) / r.state_records);
     std::fflush(stdout);
   }
   const double ptm = median(pt), dmm = median(dm);

@@ -17,6 +17,7 @@
 #include <ostream>
 #include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -37,6 +38,12 @@ using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 using pipeline::InputMessage;
 using pipeline::OutputKind;
 
+// An input waiting for its partition's strand.
+struct Queued {
+  std::shared_ptr<const InputMessage> msg;
+  uint64_t generation = 0;
+};
+
 struct PartitionState {
   PartitionState(std::string t, int32_t p, Strand s)
       : topic(std::move(t)), partition(p), strand(std::move(s)) {}
@@ -52,6 +59,12 @@ struct PartitionState {
   // This topic's input counters, looked up once (Family::with takes a mutex).
   Counter* input_messages = nullptr;
   Counter* input_bytes = nullptr;
+  // Inputs dispatched but not yet taken by the strand: the strand takes all of them at once, so
+  // a burst of one partition costs one post (and at most one worker wake-up), not one each.
+  std::mutex queue_mu;
+  std::vector<Queued> queue;  // guarded by queue_mu
+  bool drain_posted = false;  // guarded by queue_mu: a drain is queued or running on the strand
+  std::vector<Queued> taken;  // strand only: the inputs being handled
 };
 
 // One input message whose outputs are in flight.
@@ -538,11 +551,33 @@ struct Service::Impl {
     ps->input_messages->inc();
     ps->input_bytes->inc(m->len);
     const uint64_t generation = eos ? eos_admit(*ps, m->offset, m->len) : 0;
-    boost::asio::post(ps->strand, [this, ps, generation,
-                                   msg = std::shared_ptr<const InputMessage>(std::move(msg))] {
-      handle(ps, msg, generation);
-    });
+    bool post = false;
+    {
+      std::lock_guard lock(ps->queue_mu);
+      ps->queue.push_back(Queued{std::move(msg), generation});
+      post = !std::exchange(ps->drain_posted, true);
+    }
+    if (post) boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
     if (eos) eos_tick();
+  }
+
+  // Strand: handles every input queued for the partition so far, in order; re-posts itself
+  // (behind the other strands' work) while more arrive.
+  void drain_queue(const std::shared_ptr<PartitionState>& ps) {
+    {
+      std::lock_guard lock(ps->queue_mu);
+      ps->taken.swap(ps->queue);
+    }
+    for (Queued& q : ps->taken) handle(ps, std::move(q.msg), q.generation);
+    ps->taken.clear();
+    {
+      std::lock_guard lock(ps->queue_mu);
+      if (ps->queue.empty()) {
+        ps->drain_posted = false;
+        return;
+      }
+    }
+    boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
   }
 
   void set_paused(PartitionState& ps, bool pause) {
@@ -912,9 +947,16 @@ struct Service::Impl {
 
   bool stopping() const { return stop_flag != nullptr && stop_flag->load(); }
 
-  // A record this instance produced (exactly_once: its origin header is our transactional.id).
+  // A state record this instance produced: its key starts with this process's batch key prefix
+  // (at_least_once), or its origin header is our transactional.id (exactly_once: aborted records
+  // stay visible on the mock). Its stories are in the index already (decided here), so the tail
+  // skips it rather than parsing and replaying it.
   bool own_record(const rd_kafka_message_t* m) const {
-    if (!eos) return false;
+    if (!eos) {
+      const std::string_view key(static_cast<const char*>(m->key), m->key != nullptr ? m->key_len : 0);
+      return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
+             key[state_key_prefix.size()] == '-';
+    }
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
     const void* value = nullptr;
