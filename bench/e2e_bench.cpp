@@ -15,7 +15,7 @@
 //   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
 //             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
 //             [--fetch-wait-ms MS] [--no-state-topic] [--high-water N] [--daemon PATH]
-//             [--latency-partitions P[,P...]]
+//             [--latency-partitions P[,P...]] [--daemon-set key=value ...]
 //
 // Invariants:
 // - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
@@ -83,6 +83,7 @@ struct Args {
   std::size_t high_water = 0;  // the daemon's pipeline.partition_high_water (0: its default)
   std::string daemon;
   std::vector<int> latency_partitions{8, 64};  // one latency phase per count (soak: the first)
+  std::vector<std::string> daemon_sets;        // --set overrides for the daemon (experiments)
 };
 
 int64_t now_us() {
@@ -421,6 +422,10 @@ class DaemonProcess {
           << "pipeline:\n  partition_high_water: " << a.high_water
           << "\n  partition_low_water: " << a.high_water / 2 << "\n";
     std::vector<std::string> args{binary, "--config", config_.string()};
+    for (const auto& kv : a.daemon_sets) {
+      args.push_back("--set");
+      args.push_back(kv);
+    }
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -539,7 +544,7 @@ struct DaemonResult {
   double rate = 0;
   Latency latency;
   double offered = 0;
-  int partitions = 0;  // of the latency phase's topics
+  int partitions = 0;         // of the latency phase's topics
   double state_records = -1;  // dedup-state records the daemon wrote over the backlog
   // The daemon's own end_to_end_latency_seconds (Kafka timestamp -> delivery report) over the
   // latency phase: bucket upper bounds holding p50 / p99, in ms.
@@ -694,8 +699,7 @@ void settle(const DaemonProcess& daemon) {
 }
 
 Topics topics_for(const std::string& prefix) {
-  return {prefix + ".in", prefix + ".stories", prefix + ".dups", prefix + ".dl",
-          prefix + ".state"};
+  return {prefix + ".in", prefix + ".stories", prefix + ".dups", prefix + ".dl", prefix + ".state"};
 }
 
 // (b) The daemon over the pool as a backlog: sustained rate and CPU per story.
@@ -746,9 +750,8 @@ DaemonResult latency_daemon(daemon::EmbeddedCluster& cluster, const Args& a, dou
     collect_timestamps(reader, warm.texts.size(), 120);
     settle(daemon);
   }
-  const StoryPool fresh =
-      make_stories(static_cast<std::size_t>(offered * a.latency_seconds) + 1000, a.bytes,
-                   1000 + static_cast<uint64_t>(id));
+  const StoryPool fresh = make_stories(static_cast<std::size_t>(offered * a.latency_seconds) + 1000,
+                                       a.bytes, 1000 + static_cast<uint64_t>(id));
   const std::string hist = "wirefeed_end_to_end_latency_seconds";
   const auto before = buckets(daemon.metrics(), hist);
   const auto key_of = [&](const rd_kafka_message_t& m) {
@@ -832,12 +835,13 @@ Args parse(int argc, char** argv) {
       a.state_topic = false;
     else if (k == "--daemon")
       a.daemon = next();
+    else if (k == "--daemon-set")
+      a.daemon_sets.push_back(next());
     else if (k == "--latency-partitions") {
       a.latency_partitions.clear();
       std::stringstream list(next());
       for (std::string p; std::getline(list, p, ',');) a.latency_partitions.push_back(std::stoi(p));
-    }
-    else
+    } else
       throw std::runtime_error("unknown argument " + k);
   }
   return a;

@@ -953,7 +953,8 @@ struct Service::Impl {
   // skips it rather than parsing and replaying it.
   bool own_record(const rd_kafka_message_t* m) const {
     if (!eos) {
-      const std::string_view key(static_cast<const char*>(m->key), m->key != nullptr ? m->key_len : 0);
+      const std::string_view key(static_cast<const char*>(m->key),
+                                 m->key != nullptr ? m->key_len : 0);
       return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
              key[state_key_prefix.size()] == '-';
     }

@@ -585,10 +585,10 @@ TEST(DaemonE2E, RestartRestoresBatchedAndLegacyStateRecords) {
     }
     EXPECT_EQ(states, static_cast<std::size_t>(kStories + 1));
     std::size_t batches = 0;
-    for (const auto& r : records) batches += header(r, "wirefeed-schema") == "wirefeed.v1.DedupStateBatch";
+    for (const auto& r : records)
+      batches += header(r, "wirefeed-schema") == "wirefeed.v1.DedupStateBatch";
     EXPECT_EQ(batches + 1, records.size());
-    std::printf("[ figures ] %d stories: their states in %zu batch record(s)\n", kStories,
-                batches);
+    std::printf("[ figures ] %d stories: their states in %zu batch record(s)\n", kStories, batches);
     ASSERT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
   }
   DaemonProcess d2(dir.path(), cfg);

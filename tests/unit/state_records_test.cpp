@@ -92,14 +92,13 @@ TEST_F(StateRecords, OldSingleStateRecordsStillRestore) {
     // Exactly what older daemons wrote (pipeline::encode_state), with and without its header.
     const pipeline::EncodedOutput old = pipeline::encode_state(s, "wire.dedup-state");
     EXPECT_EQ(std::string_view(old.schema), kDedupStateSchema);
-    EXPECT_EQ(restore_state_record(restored, kDedupStateSchema, old.payload.data(),
-                                   old.payload.size())
-                  .applied,
-              1u);
     EXPECT_EQ(
-        restore_state_record(restored, std::nullopt, old.payload.data(), old.payload.size())
+        restore_state_record(restored, kDedupStateSchema, old.payload.data(), old.payload.size())
             .applied,
         1u);
+    EXPECT_EQ(restore_state_record(restored, std::nullopt, old.payload.data(), old.payload.size())
+                  .applied,
+              1u);
   }
   EXPECT_EQ(restored.size(), 3u);  // replaying a state twice is idempotent
   expect_all_suppressed(restored);
