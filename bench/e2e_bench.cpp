@@ -3,15 +3,19 @@
 //   (a) pass-through: a consumer -> producer copy loop with the daemon's client settings and no
 //       processing (the I/O limit),
 //   (b) the real daemon binary (wirefeedd as a child process) over the same kind of backlog,
-//   (c) end-to-end latency of the daemon at a fixed offered load (a fraction of (b)'s rate),
-//       split: per second of sending, the daemon's own latency histogram and in-flight gauge
-//       (scraped from its /metrics), and the pass-through's latency at the same load,
+//   (c) end-to-end latency of the daemon at a fixed offered load (a fraction of (b)'s median
+//       rate), on topics of their own with --latency-partitions partitions each (a fresh daemon
+//       per partition count, so producer batching works as with a production partition count;
+//       the backlog's 64 partitions as a second figure), split: per second of sending, the
+//       daemon's own latency histogram and in-flight gauge (scraped from its /metrics), and the
+//       pass-through's latency at the same load and partition count,
 //   (d) the daemon's CPU per story by thread (/proc/PID/task) over (b) and (c),
 //   (e) optionally a soak at that load with the daemon's RSS and in-flight count sampled.
 //
 //   e2e_bench [--count N] [--bytes B] [--partitions P] [--runs R] [--load F]
 //             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
 //             [--fetch-wait-ms MS] [--no-state-topic] [--high-water N] [--daemon PATH]
+//             [--latency-partitions P[,P...]] [--daemon-set key=value ...]
 //
 // Invariants:
 // - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
@@ -78,6 +82,8 @@ struct Args {
   bool state_topic = true;     // the daemon publishes (and tails) dedup state records
   std::size_t high_water = 0;  // the daemon's pipeline.partition_high_water (0: its default)
   std::string daemon;
+  std::vector<int> latency_partitions{8, 64};  // one latency phase per count (soak: the first)
+  std::vector<std::string> daemon_sets;        // --set overrides for the daemon (experiments)
 };
 
 int64_t now_us() {
@@ -416,6 +422,10 @@ class DaemonProcess {
           << "pipeline:\n  partition_high_water: " << a.high_water
           << "\n  partition_low_water: " << a.high_water / 2 << "\n";
     std::vector<std::string> args{binary, "--config", config_.string()};
+    for (const auto& kv : a.daemon_sets) {
+      args.push_back("--set");
+      args.push_back(kv);
+    }
     std::vector<char*> argv;
     for (auto& s : args) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -534,6 +544,8 @@ struct DaemonResult {
   double rate = 0;
   Latency latency;
   double offered = 0;
+  int partitions = 0;         // of the latency phase's topics
+  double state_records = -1;  // dedup-state records the daemon wrote over the backlog
   // The daemon's own end_to_end_latency_seconds (Kafka timestamp -> delivery report) over the
   // latency phase: bucket upper bounds holding p50 / p99, in ms.
   double daemon_p50_ms = -1, daemon_p99_ms = -1;
@@ -643,37 +655,57 @@ Latency offered_load(const std::string& bootstrap, const std::string& in, int pa
 // Latency of the pass-through copy loop at `rate` stories/s offered: the same broker, clients
 // and load as the daemon's latency phase, with no processing.
 Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, double rate,
-                             const StoryPool& pool) {
-  const std::string in = "ptl.in", out = "ptl.out";
-  cluster.create_topic(in, a.partitions);
-  cluster.create_topic(out, a.partitions);
+                             int partitions, const StoryPool& pool) {
+  const std::string tag = "ptl" + std::to_string(partitions);
+  const std::string in = tag + ".in", out = tag + ".out";
+  cluster.create_topic(in, partitions);
+  cluster.create_topic(out, partitions);
   std::atomic<bool> stop{false};
-  std::thread copier(
-      [&] { copy_loop(cluster.bootstrap(), in, out, "ptl", a.fetch_wait_ms, stop); });
-  Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
+  std::thread copier([&] { copy_loop(cluster.bootstrap(), in, out, tag, a.fetch_wait_ms, stop); });
+  Reader reader(cluster.bootstrap(), {out}, partitions, RD_KAFKA_OFFSET_BEGINNING);
   // Warm-up: the group join (~3 s on the mock) must not count as latency.
   {
     sinks::KafkaHandle rk = producer(cluster.bootstrap(), false);
-    for (int p = 0; p < a.partitions; ++p)
+    for (int p = 0; p < partitions; ++p)
       produce(rk.get(), in, p, "warm", pool.texts[0].data(), pool.texts[0].size());
     flush(rk.get());
   }
-  collect_timestamps(reader, static_cast<std::size_t>(a.partitions), 60);
+  collect_timestamps(reader, static_cast<std::size_t>(partitions), 60);
   const auto key_of = [](const rd_kafka_message_t& m) {
     return std::string(static_cast<const char*>(m.key), m.key_len);
   };
-  Latency res = offered_load(cluster.bootstrap(), in, a.partitions, rate, a.latency_seconds, pool,
-                             "ptl", reader, key_of, [] {});
+  Latency res = offered_load(cluster.bootstrap(), in, partitions, rate, a.latency_seconds, pool,
+                             tag, reader, key_of, [] {});
   stop.store(true);
   copier.join();
   return res;
 }
 
+// Per-story CPU (µs) by thread group between two thread_cpu() snapshots.
+std::map<std::string, double> per_story(const std::map<std::string, double>& cpu,
+                                        std::size_t stories) {
+  std::map<std::string, double> out;
+  for (const auto& [k, v] : cpu) out[k] = v * 1e6 / static_cast<double>(stories);
+  return out;
+}
+
+// Waits (bounded) until the daemon's in-flight gauge reads 0: every output of a story, and its
+// dedup-state record, is complete; CPU is compared at such points.
+void settle(const DaemonProcess& daemon) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (sample(daemon.metrics(), "wirefeed_inflight_messages") != 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+Topics topics_for(const std::string& prefix) {
+  return {prefix + ".in", prefix + ".stories", prefix + ".dups", prefix + ".dl", prefix + ".state"};
+}
+
+// (b) The daemon over the pool as a backlog: sustained rate and CPU per story.
 DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
-                        int run, bool measure_latency) {
-  const std::string r = std::to_string(run);
-  const Topics t{"d" + r + ".in", "d" + r + ".stories", "d" + r + ".dups", "d" + r + ".dl",
-                 "d" + r + ".state"};
+                        int run) {
+  const Topics t = topics_for("d" + std::to_string(run));
   for (const auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
     cluster.create_topic(*name, a.partitions);
   backlog(cluster.bootstrap(), t.in, a.partitions, pool, "d");
@@ -682,39 +714,44 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
   DaemonProcess daemon(a.daemon, cluster.bootstrap(), t, run, a, free_port());
   Reader reader(cluster.bootstrap(), {t.stories, t.duplicates, t.dead_letter}, a.partitions,
                 RD_KAFKA_OFFSET_BEGINNING);
-  // Every output of a story (and its dedup-state record) is complete when the daemon's in-flight
-  // gauge reads 0: CPU is compared at such points.
-  const auto settle = [&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (sample(daemon.metrics(), "wirefeed_inflight_messages") != 0 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  };
-  const auto per_story = [](const std::map<std::string, double>& cpu, std::size_t stories) {
-    std::map<std::string, double> out;
-    for (const auto& [k, v] : cpu) out[k] = v * 1e6 / static_cast<double>(stories);
-    return out;
-  };
   const auto cpu0 = daemon.thread_cpu();
   const auto ts = collect_timestamps(reader, pool.texts.size(), 600);
   if (ts.size() != pool.texts.size())
     throw std::runtime_error("daemon: only " + std::to_string(ts.size()) + " of " +
                              std::to_string(pool.texts.size()) + " outputs");
   res.rate = rate_from(ts);
-  settle();
-  auto cpu1 = daemon.thread_cpu();
-  res.backlog_cpu_us = per_story(cpu_by_group(daemon.pid(), cpu0, cpu1), pool.texts.size());
-  if (!measure_latency) {
-    res.hwm_kib = daemon.status_kib("VmHWM");
-    return res;
-  }
+  settle(daemon);
+  res.backlog_cpu_us =
+      per_story(cpu_by_group(daemon.pid(), cpu0, daemon.thread_cpu()), pool.texts.size());
+  res.hwm_kib = daemon.status_kib("VmHWM");
+  res.state_records = sample(daemon.metrics(), "wirefeed_records_published_total{topic=\"" +
+                                                   t.state + "\",kind=\"dedup_state\"}");
+  return res;
+}
 
-  // (c) latency at a fixed offered load, with freshly generated (distinct) stories; the daemon's
-  // own latency histogram and in-flight gauge are scraped alongside.
-  res.offered = a.load * res.rate;
-  const StoryPool fresh =
-      make_stories(static_cast<std::size_t>(res.offered * a.latency_seconds) + 1000, a.bytes,
-                   1000 + static_cast<uint64_t>(run));
+// (c) Latency at `offered` stories/s with freshly generated (distinct) stories, on topics of
+// `partitions` partitions served by a fresh daemon (started and warmed up first: its group join
+// is not measured); the daemon's own latency histogram and in-flight gauge are scraped
+// alongside. (e) With `soak`, a soak at the same load follows.
+DaemonResult latency_daemon(daemon::EmbeddedCluster& cluster, const Args& a, double offered,
+                            int partitions, int id, bool soak) {
+  const Topics t = topics_for("lat" + std::to_string(partitions));
+  for (const auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+    cluster.create_topic(*name, partitions);
+  DaemonResult res;
+  res.offered = offered;
+  res.partitions = partitions;
+  DaemonProcess daemon(a.daemon, cluster.bootstrap(), t, id, a, free_port());
+  Reader reader(cluster.bootstrap(), {t.stories, t.duplicates, t.dead_letter}, partitions,
+                RD_KAFKA_OFFSET_BEGINNING);
+  {
+    const StoryPool warm = make_stories(static_cast<std::size_t>(partitions), a.bytes, 900 + id);
+    backlog(cluster.bootstrap(), t.in, partitions, warm, "warm");
+    collect_timestamps(reader, warm.texts.size(), 120);
+    settle(daemon);
+  }
+  const StoryPool fresh = make_stories(static_cast<std::size_t>(offered * a.latency_seconds) + 1000,
+                                       a.bytes, 1000 + static_cast<uint64_t>(id));
   const std::string hist = "wirefeed_end_to_end_latency_seconds";
   const auto before = buckets(daemon.metrics(), hist);
   const auto key_of = [&](const rd_kafka_message_t& m) {
@@ -723,26 +760,26 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
   const auto tick = [&] {
     res.daemon_inflight.push_back(sample(daemon.metrics(), "wirefeed_inflight_messages"));
   };
-  res.latency = offered_load(cluster.bootstrap(), t.in, a.partitions, res.offered,
-                             a.latency_seconds, fresh, "lat", reader, key_of, tick);
+  const auto cpu1 = daemon.thread_cpu();
+  res.latency = offered_load(cluster.bootstrap(), t.in, partitions, offered, a.latency_seconds,
+                             fresh, "lat", reader, key_of, tick);
   const auto after = buckets(daemon.metrics(), hist);
   res.daemon_p50_ms = 1000 * bucket_quantile(before, after, 0.5);
   res.daemon_p99_ms = 1000 * bucket_quantile(before, after, 0.99);
-  settle();
+  settle(daemon);
   res.latency_cpu_us = per_story(cpu_by_group(daemon.pid(), cpu1, daemon.thread_cpu()),
                                  std::max<std::size_t>(1, res.latency.sent));
 
-  // (d) soak at the same load: RSS sampled every 10 s; outputs drained as they come.
-  if (a.soak_seconds > 0) {
-    const StoryPool soak_pool = make_stories(
-        std::min<std::size_t>(static_cast<std::size_t>(res.offered * a.soak_seconds) + 1,
-                              a.dedup_max_entries + 50'000),
-        a.bytes, 2000 + static_cast<uint64_t>(run));
+  if (soak && a.soak_seconds > 0) {
+    const StoryPool soak_pool =
+        make_stories(std::min<std::size_t>(static_cast<std::size_t>(offered * a.soak_seconds) + 1,
+                                           a.dedup_max_entries + 50'000),
+                     a.bytes, 2000 + static_cast<uint64_t>(id));
     std::atomic<bool> soaking{true};
     std::size_t produced = 0, out = 0;
-    std::thread soak([&] {
-      produced = paced_producer(cluster.bootstrap(), t.in, a.partitions, res.offered,
-                                a.soak_seconds, soak_pool, "soak", nullptr);
+    std::thread soaker([&] {
+      produced = paced_producer(cluster.bootstrap(), t.in, partitions, offered, a.soak_seconds,
+                                soak_pool, "soak", nullptr);
       soaking.store(false);
     });
     const auto count = [&](const rd_kafka_message_t&) { ++out; };
@@ -755,7 +792,7 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
         next += std::chrono::seconds(10);
       }
     }
-    soak.join();
+    soaker.join();
     const auto drain = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (out < produced && std::chrono::steady_clock::now() < drain) reader.poll(50, count);
     res.soak_produced = produced;
@@ -798,7 +835,13 @@ Args parse(int argc, char** argv) {
       a.state_topic = false;
     else if (k == "--daemon")
       a.daemon = next();
-    else
+    else if (k == "--daemon-set")
+      a.daemon_sets.push_back(next());
+    else if (k == "--latency-partitions") {
+      a.latency_partitions.clear();
+      std::stringstream list(next());
+      for (std::string p; std::getline(list, p, ',');) a.latency_partitions.push_back(std::stoi(p));
+    } else
       throw std::runtime_error("unknown argument " + k);
   }
   return a;
@@ -815,8 +858,8 @@ int main(int argc, char** argv) try {
               static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()),
               a.partitions, a.runs, std::thread::hardware_concurrency());
   daemon::EmbeddedCluster cluster(1);
-  std::vector<double> pt, dm;
-  DaemonResult last;
+  std::vector<double> pt, dm, cpu;
+  long hwm_kib = 0;
   const auto print_cpu = [](const char* what, const std::map<std::string, double>& us) {
     double total = 0;
     for (const auto& [k, v] : us) total += v;
@@ -824,53 +867,70 @@ int main(int argc, char** argv) try {
     for (const auto& [k, v] : us)
       if (v >= 0.05 * total) std::printf(" %s %.1f", k.c_str(), v);
     std::printf(" )\n");
+    return total;
   };
   for (int run = 0; run < a.runs; ++run) {
     pt.push_back(pass_through(cluster, a, pool, run));
-    const bool final_run = run + 1 == a.runs;
-    DaemonResult r = run_daemon(cluster, a, pool, run, final_run);
+    DaemonResult r = run_daemon(cluster, a, pool, run);
     dm.push_back(r.rate);
+    hwm_kib = std::max(hwm_kib, r.hwm_kib);
     std::printf(
         "run %d: pass-through %.0f stories/s, daemon %.0f stories/s, daemon VmHWM %ld "
         "KiB\n",
         run + 1, pt.back(), dm.back(), r.hwm_kib);
-    print_cpu("  daemon CPU per story over the backlog", r.backlog_cpu_us);
+    cpu.push_back(print_cpu("  daemon CPU per story over the backlog", r.backlog_cpu_us));
+    if (r.state_records > 0)
+      std::printf("  dedup-state records written: %.0f (%.1f stories per record)\n",
+                  r.state_records, static_cast<double>(pool.texts.size()) / r.state_records);
     std::fflush(stdout);
-    if (final_run) last = std::move(r);
   }
   const double ptm = median(pt), dmm = median(dm);
   std::printf(
       "\nsustained (median of %d): pass-through %.0f stories/s (%.1f MB/s), daemon %.0f "
-      "stories/s (%.1f MB/s), daemon / pass-through = %.3f\n",
+      "stories/s (%.1f MB/s), daemon / pass-through = %.3f; daemon CPU per story %.1f us\n",
       a.runs, ptm,
       ptm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6, dmm,
       dmm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6,
-      ptm > 0 ? dmm / ptm : 0);
-  const auto print_latency = [&](const char* who, const Latency& lat) {
+      ptm > 0 ? dmm / ptm : 0, median(cpu));
+  std::printf("daemon peak RSS (VmHWM) over the backlog runs: %.1f MiB\n",
+              static_cast<double>(hwm_kib) / 1024.0);
+  std::fflush(stdout);
+  const auto print_latency = [&](const char* who, const DaemonResult& at, const Latency& lat) {
     const auto& l = lat.ms;
     std::printf(
         "latency of the %s at %.0f stories/s offered (%.0f%% of the daemon's sustained rate), "
-        "%zu of %zu stories: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f ms\n",
-        who, last.offered, a.load * 100, l.size(), lat.sent, percentile(l, 0.50),
+        "%d partitions, %zu of %zu stories: p50 %.1f ms, p99 %.1f ms, p999 %.1f ms, max %.1f "
+        "ms\n",
+        who, at.offered, a.load * 100, at.partitions, l.size(), lat.sent, percentile(l, 0.50),
         percentile(l, 0.99), percentile(l, 0.999), l.empty() ? 0.0 : l.back());
     std::printf("  p50/p99 ms by second sent:");
     for (const auto& [p50, p99] : lat.per_second) std::printf(" %.0f/%.0f", p50, p99);
     std::printf("\n");
   };
-  print_latency("daemon", last.latency);
-  std::printf(
-      "  the daemon's own histogram (Kafka timestamp -> delivery report) over the phase: p50 <= "
-      "%.1f ms, p99 <= %.1f ms (bucket bounds)\n  daemon in-flight messages, once a second:",
-      last.daemon_p50_ms, last.daemon_p99_ms);
-  for (double v : last.daemon_inflight) std::printf(" %.0f", v);
-  std::printf("\n");
-  print_cpu("  daemon CPU per story over the latency phase", last.latency_cpu_us);
-  std::fflush(stdout);
-  if (last.offered > 0)
-    print_latency("pass-through", pass_through_latency(cluster, a, last.offered, pool));
-  std::printf("daemon peak RSS (VmHWM): %.1f MiB\n", static_cast<double>(last.hwm_kib) / 1024.0);
-  if (!last.soak_rss_kib.empty()) {
-    std::printf("soak %d s at %.0f stories/s, RSS every 10 s (MiB):", a.soak_seconds, last.offered);
+  const double offered = a.load * dmm;
+  for (std::size_t i = 0; i < a.latency_partitions.size() && offered > 0; ++i) {
+    const int parts = a.latency_partitions[i];
+    const DaemonResult last =
+        latency_daemon(cluster, a, offered, parts, 100 + static_cast<int>(i), i == 0);
+    std::printf("\n");
+    print_latency("daemon", last, last.latency);
+    std::printf(
+        "  the daemon's own histogram (Kafka timestamp -> delivery report) over the phase: p50 "
+        "<= %.1f ms, p99 <= %.1f ms (bucket bounds)\n  daemon in-flight messages, once a "
+        "second:",
+        last.daemon_p50_ms, last.daemon_p99_ms);
+    for (double v : last.daemon_inflight) std::printf(" %.0f", v);
+    std::printf("\n");
+    print_cpu("  daemon CPU per story over the latency phase", last.latency_cpu_us);
+    std::fflush(stdout);
+    DaemonResult pt_at = last;
+    pt_at.latency = pass_through_latency(cluster, a, offered, parts, pool);
+    print_latency("pass-through", pt_at, pt_at.latency);
+    std::printf("  latency daemon peak RSS (VmHWM): %.1f MiB\n",
+                static_cast<double>(last.hwm_kib) / 1024.0);
+    std::fflush(stdout);
+    if (last.soak_rss_kib.empty()) continue;
+    std::printf("soak %d s at %.0f stories/s, RSS every 10 s (MiB):", a.soak_seconds, offered);
     for (long k : last.soak_rss_kib) std::printf(" %.0f", static_cast<double>(k) / 1024.0);
     std::printf("\nsoak: daemon in-flight messages at the same samples:");
     for (double v : last.soak_inflight) std::printf(" %.0f", v);

@@ -2,9 +2,11 @@
 # Builds the benchmarks (Release, build-bench/) and runs them in sequence:
 #   dedup_eval, dedup_scale (each size in its own process, so RSS deltas are clean),
 #   stage_bench (3 repetitions, medians), offline throughput of `wirefeed process --jsonl`,
-#   e2e_bench (embedded broker: pass-through baseline vs the daemon, latency of both at 50 % of
-#   the daemon's rate with the daemon's own histogram/in-flight beside it, CPU per story by
-#   thread, peak RSS; 3 runs; see e2e_bench.cpp for its options).
+#   e2e_bench (embedded broker: pass-through baseline vs the daemon, CPU per story by thread and
+#   dedup-state records per story over 3 backlog runs; then latency of both at 50 % of the
+#   daemon's median rate on topics of their own with 8 and with 64 partitions, a fresh daemon
+#   each, with its own histogram/in-flight beside it; peak RSS; see e2e_bench.cpp for options,
+#   e.g. --daemon PATH to compare another build, --daemon-set key=value for experiments).
 #   BENCH_SOAK=600 bench/run.sh  # also a 10-minute soak with the daemon's RSS sampled
 #   bench/run.sh            # everything (about 10 minutes on 2 cores)
 #   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~3.2 GB of RAM, ~5 min)

@@ -292,7 +292,7 @@ std::string_view build_commit() noexcept;
   GAUGE(dedup_index_families, "Story families (latest versions) in the deduplication index")       \
   GAUGE(dedup_index_bytes, "Bytes held by the deduplication index (entries, tables, sketches)")    \
   COUNTER(dedup_evictions_total, "Dedup entries evicted by window expiry or capacity")             \
-  COUNTER(dedup_state_restored_total, "Dedup state records replayed from the state topic")         \
+  COUNTER(dedup_state_restored_total, "Dedup states replayed from the state topic (per story)")    \
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \

@@ -15,7 +15,9 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <random>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -23,6 +25,7 @@
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/processor.hpp"
+#include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
 #include "pipeline/encode.hpp"
 #include "sinks/kafka_sink.hpp"
@@ -34,6 +37,12 @@ using Clock = std::chrono::steady_clock;
 using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 using pipeline::InputMessage;
 using pipeline::OutputKind;
+
+// An input waiting for its partition's strand.
+struct Queued {
+  std::shared_ptr<const InputMessage> msg;
+  uint64_t generation = 0;
+};
 
 struct PartitionState {
   PartitionState(std::string t, int32_t p, Strand s)
@@ -50,6 +59,12 @@ struct PartitionState {
   // This topic's input counters, looked up once (Family::with takes a mutex).
   Counter* input_messages = nullptr;
   Counter* input_bytes = nullptr;
+  // Inputs dispatched but not yet taken by the strand: the strand takes all of them at once, so
+  // a burst of one partition costs one post (and at most one worker wake-up), not one each.
+  std::mutex queue_mu;
+  std::vector<Queued> queue;  // guarded by queue_mu
+  bool drain_posted = false;  // guarded by queue_mu: a drain is queued or running on the strand
+  std::vector<Queued> taken;  // strand only: the inputs being handled
 };
 
 // One input message whose outputs are in flight.
@@ -66,11 +81,24 @@ struct Pending {
 // encoded record (librdkafka references its payload without a copy), so a record whose producer
 // failed can be re-sent as it was.
 struct Ticket {
-  std::shared_ptr<Pending> pending;
+  std::shared_ptr<Pending> pending;  // null for a state batch
   pipeline::EncodedOutput out;
   int attempts = 0;  // failed attempts of a dead letter so far
   int resends = 0;   // re-sends after producer failures
+  // A DedupStateBatch record: the inputs whose states it carries (each counts it as one output).
+  std::vector<std::shared_ptr<Pending>> states;
 };
+
+// A random id for this process's state batch keys (unique keys: batches must not be compacted
+// away by each other).
+std::string instance_tag() {
+  std::random_device rd;
+  const uint64_t v = (uint64_t{rd()} << 32) ^ rd();
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "states-";
+  for (int i = 60; i >= 0; i -= 4) out.push_back(kDigits[(v >> i) & 0xF]);
+  return out;
+}
 
 std::string partition_key(std::string_view topic, int32_t partition) {
   return std::string(topic) + "/" + std::to_string(partition);
@@ -188,7 +216,10 @@ struct Service::Impl {
       finish_one(*pending);  // its transaction was aborted: the input will be reprocessed
       return;
     }
-    send(std::make_unique<Ticket>(Ticket{pending, std::move(out), 0}));
+    auto ticket = std::make_unique<Ticket>();
+    ticket->pending = pending;
+    ticket->out = std::move(out);
+    send(std::move(ticket));
   }
 
   void send(std::unique_ptr<Ticket> ticket) {
@@ -203,6 +234,10 @@ struct Service::Impl {
   // A record could not be delivered: re-send it if its producer (not the record) failed, replace
   // it with a dead letter, or retry the dead letter with backoff (the partition stalls meanwhile).
   void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    if (!ticket->states.empty()) {
+      on_state_batch_failed(std::move(ticket), err);
+      return;
+    }
     if (eos) {
       eos_on_failed(std::move(ticket), err);
       return;
@@ -332,6 +367,10 @@ struct Service::Impl {
     }
     const OutputKind kind = ticket->out.kind;
     published_counter(kind, r.topic).inc();
+    if (!ticket->states.empty()) {  // a state batch: every story it carries is now complete
+      for (const auto& p : ticket->states) finish_one(*p);
+      return;
+    }
     if (ticket->attempts > 0) {
       spdlog::info("{}[{}] offset {}: dead letter delivered after {} retries",
                    ticket->pending->ps->topic, ticket->pending->ps->partition,
@@ -344,10 +383,9 @@ struct Service::Impl {
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
     if (kind == OutputKind::kStory && ticket->pending->state) {
-      auto pending = ticket->pending;
-      boost::asio::post(pending->ps->strand, [this, pending] {
-        send(pending, pipeline::encode_state(*pending->state, cfg.dedup.state_topic));
-      });
+      // I-4: its state is written now that it is delivered, batched with the states of the other
+      // stories of this round of delivery reports (flush_state_batch, same thread).
+      state_round.push_back(ticket->pending);
     }
     if (echo != nullptr && kind != OutputKind::kDedupState) {
       v1::Record rec;
@@ -356,6 +394,92 @@ struct Service::Impl {
       }
     }
     finish_one(*ticket->pending);
+  }
+
+  // ---- dedup state batches (delivery thread) --------------------------------------------------
+  // The stories delivered in one round of delivery reports (one rd_kafka_poll call) have their
+  // states written as one DedupStateBatch record right after the round: a backlog gives large
+  // batches, a trickle gives batches of one and no added wait. Each input's offset still waits
+  // for the batch record's delivery report (I-1, I-4). Delivery thread only.
+  std::vector<std::shared_ptr<Pending>> state_round;
+  std::unique_ptr<Ticket> state_blocked;  // a batch the full producer queue refused: retried first
+  const std::string state_key_prefix = instance_tag();
+  uint64_t state_batches = 0;
+
+  void flush_state_batch() {
+    if (state_round.empty() && !state_blocked) return;
+    if (state_blocked && !produce_state_batch(std::move(state_blocked))) return;
+    std::size_t i = 0;
+    while (i < state_round.size()) {
+      auto ticket = std::make_unique<Ticket>();
+      StateBatchWriter writer;
+      for (; i < state_round.size(); ++i) {
+        const auto& p = state_round[i];
+        if (eos && p->generation != txn_generation.load()) {
+          finish_one(*p);  // its transaction was aborted: the input will be reprocessed
+          continue;
+        }
+        if (!writer.fits(*p->state)) break;
+        writer.add(*p->state);
+        ticket->states.push_back(p);
+      }
+      if (writer.empty()) continue;
+      ticket->out = writer.take(cfg.dedup.state_topic,
+                                state_key_prefix + "-" + std::to_string(++state_batches));
+      if (!produce_state_batch(std::move(ticket))) {
+        // The queue is full: keep the rest for the next round (after librdkafka drained some).
+        state_round.erase(state_round.begin(),
+                          state_round.begin() + static_cast<std::ptrdiff_t>(i));
+        return;
+      }
+    }
+    state_round.clear();
+  }
+
+  // False when the producer queue is full (the ticket is kept in state_blocked).
+  bool produce_state_batch(std::unique_ptr<Ticket> ticket) {
+    const rd_kafka_resp_err_t err =
+        sink->produce(ticket->out, ticket.get(), abandon, /*may_wait=*/false);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      (void)ticket.release();  // the delivery report owns it now
+      return true;
+    }
+    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !abandon.load()) {
+      state_blocked = std::move(ticket);
+      return false;
+    }
+    on_failed(std::move(ticket), err);
+    return true;
+  }
+
+  // A state batch was not written. Its stories are delivered; without their states a restart may
+  // republish them (a repeat, never a loss), so only a producer failure is worth a re-send.
+  void on_state_batch_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
+    if (eos) {
+      for (const auto& p : ticket->states) {
+        eos_fail(*p, err);
+        finish_one(*p);
+      }
+      return;
+    }
+    if (sinks::is_producer_failure(err) && !abandon.load()) {
+      const auto backoff = std::chrono::milliseconds(
+          std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
+      if (const auto n = resend_log.note(Clock::now())) {
+        spdlog::warn(
+            "dedup state batch of {} stor(y/ies): producer failed ({}); re-sending in {} ms ({} "
+            "re-send(s) since the last such line)",
+            ticket->states.size(), rd_kafka_err2name(err), backoff.count(), *n);
+      }
+      auto timer = std::make_shared<boost::asio::steady_timer>(pool.get_executor(), backoff);
+      timer->async_wait(
+          [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
+              const boost::system::error_code&) { send(std::make_unique<Ticket>(std::move(*t))); });
+      return;
+    }
+    spdlog::warn("dedup state of {} stor(y/ies) not persisted ({})", ticket->states.size(),
+                 rd_kafka_err2str(err));
+    for (const auto& p : ticket->states) finish_one(*p);
   }
 
   void finish_one(const Pending& p) {
@@ -428,11 +552,33 @@ struct Service::Impl {
     ps->input_messages->inc();
     ps->input_bytes->inc(m->len);
     const uint64_t generation = eos ? eos_admit(*ps, m->offset, m->len) : 0;
-    boost::asio::post(ps->strand, [this, ps, generation,
-                                   msg = std::shared_ptr<const InputMessage>(std::move(msg))] {
-      handle(ps, msg, generation);
-    });
+    bool post = false;
+    {
+      std::lock_guard lock(ps->queue_mu);
+      ps->queue.push_back(Queued{std::move(msg), generation});
+      post = !std::exchange(ps->drain_posted, true);
+    }
+    if (post) boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
     if (eos) eos_tick();
+  }
+
+  // Strand: handles every input queued for the partition so far, in order; re-posts itself
+  // (behind the other strands' work) while more arrive.
+  void drain_queue(const std::shared_ptr<PartitionState>& ps) {
+    {
+      std::lock_guard lock(ps->queue_mu);
+      ps->taken.swap(ps->queue);
+    }
+    for (Queued& q : ps->taken) handle(ps, std::move(q.msg), q.generation);
+    ps->taken.clear();
+    {
+      std::lock_guard lock(ps->queue_mu);
+      if (ps->queue.empty()) {
+        ps->drain_posted = false;
+        return;
+      }
+    }
+    boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
   }
 
   void set_paused(PartitionState& ps, bool pause) {
@@ -640,7 +786,8 @@ struct Service::Impl {
         std::move(producer_props), [this](const sinks::DeliveryReport& r) { on_delivery(r); },
         [](rd_kafka_resp_err_t err, const std::string& reason) {
           spdlog::warn("producer: {}: {}", rd_kafka_err2name(err), reason);
-        });
+        },
+        [this] { flush_state_batch(); });
   }
 
   void subscribe() {
@@ -660,15 +807,24 @@ struct Service::Impl {
   std::thread state_tailer;
   std::atomic<bool> state_stop{false};
 
+  // Either record type (a single DedupState from older daemons, or a DedupStateBatch).
   void apply_state_message(const rd_kafka_message_t* m) {
-    v1::DedupState st;
-    if (m->payload == nullptr || !st.ParseFromArray(m->payload, static_cast<int>(m->len)) ||
-        !restore_state(index, st)) {
-      spdlog::warn("dedup state {}[{}]@{}: malformed record skipped", cfg.dedup.state_topic,
-                   m->partition, m->offset);
-      return;
+    std::optional<std::string_view> schema;
+    rd_kafka_headers_t* hdrs = nullptr;
+    const void* value = nullptr;
+    size_t size = 0;
+    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        rd_kafka_header_get_last(hdrs, "wirefeed-schema", &value, &size) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        value != nullptr) {
+      schema.emplace(static_cast<const char*>(value), size);
     }
-    stats.dedup_state_restored_total.inc();
+    const StateRestoreCount n = restore_state_record(index, schema, m->payload, m->len);
+    if (n.malformed > 0) {
+      spdlog::warn("dedup state {}[{}]@{}: {} malformed state(s) skipped", cfg.dedup.state_topic,
+                   m->partition, m->offset, n.malformed);
+    }
+    if (n.applied > 0) stats.dedup_state_restored_total.inc(n.applied);
   }
 
   void restore_state_topic() {
@@ -792,9 +948,17 @@ struct Service::Impl {
 
   bool stopping() const { return stop_flag != nullptr && stop_flag->load(); }
 
-  // A record this instance produced (exactly_once: its origin header is our transactional.id).
+  // A state record this instance produced: its key starts with this process's batch key prefix
+  // (at_least_once), or its origin header is our transactional.id (exactly_once: aborted records
+  // stay visible on the mock). Its stories are in the index already (decided here), so the tail
+  // skips it rather than parsing and replaying it.
   bool own_record(const rd_kafka_message_t* m) const {
-    if (!eos) return false;
+    if (!eos) {
+      const std::string_view key(static_cast<const char*>(m->key),
+                                 m->key != nullptr ? m->key_len : 0);
+      return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
+             key[state_key_prefix.size()] == '-';
+    }
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
     const void* value = nullptr;
@@ -1058,6 +1222,13 @@ struct Service::Impl {
   // Delivery side: a failed output fails the open transaction (it will abort and rewind).
   void eos_on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
     const Pending& p = *ticket->pending;
+    eos_fail(p, err);
+    if (ticket->out.kind == OutputKind::kStory && p.state) finish_one(p);  // state never sent
+    finish_one(p);
+  }
+
+  // An output of `p` failed: fail the open transaction if `p` belongs to it.
+  void eos_fail(const Pending& p, rd_kafka_resp_err_t err) {
     if (p.generation == txn_generation.load()) {
       if (!sinks::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
         txn_delivery_failures.record(p.ps->topic, p.ps->partition, p.msg->offset,
@@ -1072,8 +1243,6 @@ struct Service::Impl {
       }
       txn_failed.store(true);
     }
-    if (ticket->out.kind == OutputKind::kStory && p.state) finish_one(p);  // state never sent
-    finish_one(p);
   }
 
   // Returns false when the poll timed out with nothing to serve.

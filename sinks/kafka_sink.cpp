@@ -25,10 +25,12 @@ bool is_producer_failure(rd_kafka_resp_err_t err) {
   }
 }
 
-KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error)
+KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error,
+                     OnPollRound on_poll_round)
     : props_(std::move(props)),
       on_delivery_(std::move(on_delivery)),
-      on_error_(std::move(on_error)) {
+      on_error_(std::move(on_error)),
+      on_poll_round_(std::move(on_poll_round)) {
   if (auto it = props_.find("transactional.id"); it != props_.end()) transactional_id_ = it->second;
   props_["enable.idempotence"] = "true";
   props_.emplace("acks", "all");
@@ -85,6 +87,7 @@ void KafkaSink::poll_loop() {
   auto last_probe = std::chrono::steady_clock::time_point{};
   while (!stop_.load(std::memory_order_relaxed)) {
     rd_kafka_poll(rk_.get(), 50);
+    if (on_poll_round_) on_poll_round_();
     if (fatal_.load() && !transactional()) replace_handle();  // transactional: the owner asks
     if (recreate_requested_.exchange(false)) replace_handle();
     const auto now = std::chrono::steady_clock::now();
@@ -122,7 +125,7 @@ void KafkaSink::error_cb(rd_kafka_t*, int err, const char* reason, void* opaque)
 }
 
 rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void* opaque,
-                                       const std::atomic<bool>& abandon) {
+                                       const std::atomic<bool>& abandon, bool may_wait) {
   for (;;) {
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(3);
     rd_kafka_header_add(hdrs, "content-type", -1, pipeline::kContentTypeProtobuf, -1);
@@ -148,8 +151,8 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return err;  // headers now owned by the message
     rd_kafka_headers_destroy(hdrs);
     const bool wait =
-        err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-        (err == RD_KAFKA_RESP_ERR__FATAL && !transactional());  // until the poll thread replaced it
+        may_wait && (err == RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+                     (err == RD_KAFKA_RESP_ERR__FATAL && !transactional()));  // until replaced
     if (!wait || abandon.load(std::memory_order_relaxed)) return err;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the poll thread drains
   }

@@ -5,7 +5,11 @@
 //   OnDelivery callback is invoked exactly once per successfully enqueued record (on the sink's
 //   own poll thread), including at shutdown (flush) — or with an error when it cannot be sent.
 // - produce() applies backpressure: while librdkafka's queue is full it waits (polling is done
-//   by the poll thread), bounded by `stop` being set.
+//   by the poll thread), bounded by `stop` being set — except on the poll thread itself, which
+//   must pass may_wait = false (it would wait for itself) and retry after its next poll.
+// - OnPollRound runs on the poll thread after every rd_kafka_poll call, i.e. after each round
+//   of delivery reports: the owner can act once per round (e.g. batch what the round
+//   delivered) instead of once per record.
 // - Idempotence is on (no duplicates or reordering from producer retries).
 // - A fatal producer error (the idempotent producer cannot guarantee its sequence any more) does
 //   not wedge the sink: the poll thread replaces the librdkafka handle with a fresh one; records
@@ -54,19 +58,23 @@ class KafkaSink {
  public:
   using OnDelivery = std::function<void(const DeliveryReport&)>;
   using OnError = std::function<void(rd_kafka_resp_err_t, const std::string&)>;
+  using OnPollRound = std::function<void()>;
 
   // `props` must contain bootstrap.servers; idempotence and acks=all are forced. With
   // transactional.id in `props` the sink is transactional (call txn_init before producing).
-  KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error = {});
+  KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error = {},
+            OnPollRound on_poll_round = {});
   ~KafkaSink();
   KafkaSink(const KafkaSink&) = delete;
   KafkaSink& operator=(const KafkaSink&) = delete;
 
   // Enqueues one record. Returns NO_ERROR when enqueued (a delivery report will follow), or the
   // error that prevented enqueueing (no delivery report then). The payload is not copied:
-  // `out.payload` must stay alive and unchanged until the record's delivery report.
+  // `out.payload` must stay alive and unchanged until the record's delivery report. With
+  // `may_wait` false it never waits: a full queue (or a producer being replaced) returns its
+  // error at once (ERR__QUEUE_FULL, ERR__FATAL); the poll thread's way.
   rd_kafka_resp_err_t produce(const pipeline::EncodedOutput& out, void* opaque,
-                              const std::atomic<bool>& abandon);
+                              const std::atomic<bool>& abandon, bool may_wait = true);
 
   // Waits up to `timeout` for all outstanding records; returns true if none remain.
   bool flush(std::chrono::milliseconds timeout);
@@ -100,6 +108,7 @@ class KafkaSink {
   std::string transactional_id_;  // "" unless transactional
   OnDelivery on_delivery_;
   OnError on_error_;
+  OnPollRound on_poll_round_;
   mutable std::shared_mutex handle_mu_;  // exclusive only while rk_ is replaced
   KafkaHandle rk_;
   std::atomic<bool> fatal_{false};
