@@ -11,6 +11,7 @@
 #include <xxhash.h>
 
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <cstring>
 
@@ -48,6 +49,8 @@ uint64_t load8(const unsigned char* p) {
   std::memcpy(&w, p, sizeof w);
   return w;
 }
+
+static_assert(std::endian::native == std::endian::little, "SWAR scans read words little-endian");
 
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighs = 0x8080808080808080ULL;
@@ -347,13 +350,23 @@ bool read_string(std::string_view s, std::size_t& i, std::string* out) {
   const std::size_t n = s.size();
   std::size_t run = ++i;  // start of the bytes not yet copied
   while (true) {
-    // Skip plain bytes eight at a time: no '"', '\\' or control byte in the word.
+    // Skip plain bytes eight at a time: no '"', '\\' or control byte in the word; in a word
+    // with one, the lowest flagged byte is the first stop (the SWAR test only over-flags bytes
+    // above a real hit).
+    bool found = false;
     while (i + 8 <= n) {
       const uint64_t w = load8(p + i);
-      if ((has_byte(w, '"') | has_byte(w, '\\') | has_below(w, 0x20)) != 0) break;
+      const uint64_t stops = has_byte(w, '"') | has_byte(w, '\\') | has_below(w, 0x20);
+      if (stops != 0) {
+        i += static_cast<std::size_t>(std::countr_zero(stops)) / 8;
+        found = true;
+        break;
+      }
       i += 8;
     }
-    while (i < n && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) ++i;
+    if (!found) {
+      while (i < n && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) ++i;
+    }
     if (i >= n || p[i] < 0x20) return false;
     if (out != nullptr) out->append(s.data() + run, i - run);
     if (p[i] == '"') {

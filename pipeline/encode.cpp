@@ -6,6 +6,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -116,6 +117,8 @@ uint64_t load8(const unsigned char* p) {
   return w;
 }
 
+static_assert(std::endian::native == std::endian::little, "SWAR scans read words little-endian");
+
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
 constexpr uint64_t kHighs = 0x8080808080808080ULL;
 constexpr uint64_t has_below(uint64_t w, unsigned n) { return (w - kOnes * n) & ~w & kHighs; }
@@ -138,15 +141,24 @@ void append_escaped(std::string& out, const std::string& s) {
     if (kPlain[c]) {
       // A run of plain bytes: eight at a time while no byte needs escaping or is non-ASCII.
       const auto* run = p;
+      // In a word with a stop, its lowest flagged byte is the first one (the SWAR test only
+      // over-flags bytes above a real hit).
+      bool found = false;
       while (end - p >= 8) {
         const uint64_t w = load8(p);
-        if (((w & kHighs) | has_below(w, 0x20) | has_byte(w, '"') | has_byte(w, '\\') |
-             has_byte(w, '<') | has_byte(w, '>') | has_byte(w, 0x7f)) != 0) {
+        const uint64_t stops = (w & kHighs) | has_below(w, 0x20) | has_byte(w, '"') |
+                               has_byte(w, '\\') | has_byte(w, '<') | has_byte(w, '>') |
+                               has_byte(w, 0x7f);
+        if (stops != 0) {
+          p += std::countr_zero(stops) / 8;
+          found = true;
           break;
         }
         p += 8;
       }
-      while (p < end && kPlain[*p]) ++p;
+      if (!found) {
+        while (p < end && kPlain[*p]) ++p;
+      }
       out.append(reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run));
       continue;
     }
