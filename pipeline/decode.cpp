@@ -1,4 +1,9 @@
 // Decode stage. See decode.hpp for the invariants.
+//
+// Implementation invariants (speed, issue 7): a JSON envelope is read by scan_envelope in one
+// pass straight into the fields (no DOM, escapes decoded while copying); only what it declines
+// goes through protobuf's JSON parser, so results and error messages are the library's. The
+// binary and UTF-8 checks skip eight plain ASCII bytes at a time.
 #include "pipeline/decode.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -6,15 +11,18 @@
 #include <xxhash.h>
 
 #include <array>
+#include <bit>
 #include <cstdio>
+#include <cstring>
 
 namespace wirefeed::pipeline {
 namespace {
 
 std::string hex16(uint64_t v) {
-  std::array<char, 17> buf{};
-  std::snprintf(buf.data(), buf.size(), "%016llx", static_cast<unsigned long long>(v));
-  return std::string(buf.data(), 16);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (std::size_t i = 16; i-- > 0; v >>= 4) out[i] = kDigits[v & 0xF];
+  return out;
 }
 
 // Hash of NUL-separated parts: unambiguous for any part contents.
@@ -36,13 +44,41 @@ std::string_view trim_left(std::string_view s) {
   return s.substr(i);
 }
 
+uint64_t load8(const unsigned char* p) {
+  uint64_t w = 0;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
+static_assert(std::endian::native == std::endian::little, "SWAR scans read words little-endian");
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Non-zero when some byte of `w` is below `n` (n <= 0x80): the classic SWAR test, exact for
+// "is there any" (it never misses one; it may flag a byte next to a real hit).
+constexpr uint64_t has_below(uint64_t w, unsigned n) { return (w - kOnes * n) & ~w & kHighs; }
+constexpr uint64_t has_byte(uint64_t w, unsigned char b) { return has_below(w ^ (kOnes * b), 1); }
+
 // Share of C0 control bytes that no text format uses; wire formats (ANPA/IPTC 7901) legitimately
-// carry SOH, STX, ETX, SYN, US, RS, so those are not counted.
+// carry SOH, STX, ETX, SYN, US, RS, so those are not counted. Eight bytes at a time while none is
+// a control byte or DEL.
 bool looks_binary(std::string_view s, std::size_t& nul_at) {
   nul_at = s.find('\0');
   if (nul_at != std::string_view::npos) return true;
   std::size_t odd = 0;
-  for (unsigned char c : s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    if (i + 8 <= n) {
+      const uint64_t w = load8(p + i);
+      if ((has_below(w, 0x20) | has_byte(w, 0x7f)) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char c = p[i++];
     if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != 0x01 && c != 0x02 && c != 0x03 &&
         c != 0x16 && c != 0x1e && c != 0x1f && c != 0x0c) {
       ++odd;
@@ -130,6 +166,10 @@ std::size_t find_invalid_utf8(std::string_view s) {
   const std::size_t n = s.size();
   std::size_t i = 0;
   while (i < n) {
+    if (i + 8 <= n && (load8(p + i) & kHighs) == 0) {  // eight ASCII bytes
+      i += 8;
+      continue;
+    }
     unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
@@ -214,6 +254,22 @@ std::string format_rfc3339(std::chrono::sys_seconds t) {
   const auto day_point = floor<days>(t);
   const year_month_day ymd{day_point};
   const hh_mm_ss hms{t - day_point};
+  const int year = int{ymd.year()};
+  if (year >= 0 && year <= 9999) {  // the usual case, without snprintf
+    std::string out = "0000-00-00T00:00:00Z";
+    auto put2 = [&](std::size_t at, long v) {
+      out[at] = static_cast<char>('0' + v / 10);
+      out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    put2(0, year / 100);
+    put2(2, year % 100);
+    put2(5, static_cast<long>(unsigned{ymd.month()}));
+    put2(8, static_cast<long>(unsigned{ymd.day()}));
+    put2(11, static_cast<long>(hms.hours().count()));
+    put2(14, static_cast<long>(hms.minutes().count()));
+    put2(17, static_cast<long>(hms.seconds().count()));
+    return out;
+  }
   std::array<char, 32> buf{};
   std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ", int{ymd.year()},
                 unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<int>(hms.hours().count()),
@@ -242,6 +298,206 @@ std::string fallback_id(const InputMessage& msg) {
   if (msg.key && !msg.key->empty()) return "wf-" + hex16(hash_parts({"key", *msg.key}));
   return "wf-" + hex16(hash_parts({"tpo", msg.topic, std::to_string(msg.partition),
                                    std::to_string(msg.offset)}));
+}
+
+namespace {
+
+// --- scan_envelope: the JSON envelope without a DOM ---------------------------------------------
+
+bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool read_hex4(std::string_view s, std::size_t at, uint32_t& out) {
+  if (at + 4 > s.size()) return false;
+  out = 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    const int d = hex_digit(s[at + k]);
+    if (d < 0) return false;
+    out = (out << 4) | static_cast<uint32_t>(d);
+  }
+  return true;
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// Reads the JSON string starting at s[i] == '"' into `out` (when not null) and moves `i` past the
+// closing quote. False for anything the fast path leaves to protobuf: raw control bytes, escapes
+// other than the eight standard ones and \uXXXX, \u0000, surrogates that are not a valid pair.
+bool read_string(std::string_view s, std::size_t& i, std::string* out) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  std::size_t run = ++i;  // start of the bytes not yet copied
+  while (true) {
+    // Skip plain bytes eight at a time: no '"', '\\' or control byte in the word; in a word
+    // with one, the lowest flagged byte is the first stop (the SWAR test only over-flags bytes
+    // above a real hit).
+    bool found = false;
+    while (i + 8 <= n) {
+      const uint64_t w = load8(p + i);
+      const uint64_t stops = has_byte(w, '"') | has_byte(w, '\\') | has_below(w, 0x20);
+      if (stops != 0) {
+        i += static_cast<std::size_t>(std::countr_zero(stops)) / 8;
+        found = true;
+        break;
+      }
+      i += 8;
+    }
+    if (!found) {
+      while (i < n && p[i] != '"' && p[i] != '\\' && p[i] >= 0x20) ++i;
+    }
+    if (i >= n || p[i] < 0x20) return false;
+    if (out != nullptr) out->append(s.data() + run, i - run);
+    if (p[i] == '"') {
+      ++i;
+      return true;
+    }
+    if (i + 1 >= n) return false;  // a backslash at the end
+    const char e = s[i + 1];
+    i += 2;
+    char plain = 0;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        plain = e;
+        break;
+      case 'b':
+        plain = '\b';
+        break;
+      case 'f':
+        plain = '\f';
+        break;
+      case 'n':
+        plain = '\n';
+        break;
+      case 'r':
+        plain = '\r';
+        break;
+      case 't':
+        plain = '\t';
+        break;
+      case 'u': {
+        uint32_t cp = 0;
+        if (!read_hex4(s, i, cp) || cp == 0) return false;
+        i += 4;
+        if (cp >= 0xDC00 && cp <= 0xDFFF) return false;  // a lone low surrogate
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          uint32_t lo = 0;
+          if (i + 6 > n || s[i] != '\\' || s[i + 1] != 'u' || !read_hex4(s, i + 2, lo) ||
+              lo < 0xDC00 || lo > 0xDFFF) {
+            return false;
+          }
+          i += 6;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        if (out != nullptr) append_utf8(*out, cp);
+        run = i;
+        continue;
+      }
+      default:
+        return false;
+    }
+    if (out != nullptr) *out += plain;
+    run = i;
+  }
+}
+
+void skip_space(std::string_view s, std::size_t& i) {
+  while (i < s.size() && json_space(s[i])) ++i;
+}
+
+// Lower-cased with '_' dropped: "Received_At" and "receivedat" both give "receivedat".
+bool loose_equal(std::string_view key, std::string_view folded) {
+  std::size_t k = 0;
+  for (char c : key) {
+    if (c == '_') continue;
+    const char l = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    if (k >= folded.size() || folded[k] != l) return false;
+    ++k;
+  }
+  return k == folded.size();
+}
+
+}  // namespace
+
+bool scan_envelope(std::string_view json, EnvelopeFields& out) {
+  out = EnvelopeFields{};
+  std::size_t i = 0;
+  skip_space(json, i);
+  if (i >= json.size() || json[i] != '{') return false;
+  ++i;
+  unsigned seen = 0;  // bit per known field: a repeated key is left to protobuf
+  skip_space(json, i);
+  if (i < json.size() && json[i] == '}') {
+    ++i;
+  } else {
+    while (true) {
+      skip_space(json, i);
+      if (i >= json.size() || json[i] != '"') return false;
+      const std::size_t key_start = i + 1;
+      if (!read_string(json, i, nullptr)) return false;
+      const std::string_view key = json.substr(key_start, i - 1 - key_start);
+      if (key.find('\\') != std::string_view::npos) return false;  // escaped key: protobuf's call
+      skip_space(json, i);
+      if (i >= json.size() || json[i] != ':') return false;
+      ++i;
+      skip_space(json, i);
+      if (i >= json.size() || json[i] != '"') return false;  // only string values here
+      std::string* field = nullptr;
+      unsigned bit = 0;
+      if (key == "id") {
+        field = &out.id, bit = 1;
+      } else if (key == "source") {
+        field = &out.source, bit = 2;
+      } else if (key == "received_at" || key == "receivedAt") {
+        field = &out.received_at, bit = 4;
+      } else if (key == "content_type" || key == "contentType") {
+        field = &out.content_type, bit = 8;
+      } else if (key == "body") {
+        field = &out.body, bit = 16;
+      } else {
+        for (std::string_view known : {"id", "source", "receivedat", "contenttype", "body"}) {
+          if (loose_equal(key, known)) return false;  // a near miss: protobuf decides
+        }
+      }
+      if ((seen & bit) != 0) return false;
+      seen |= bit;
+      if (!read_string(json, i, field)) return false;
+      skip_space(json, i);
+      if (i >= json.size()) return false;
+      if (json[i] == ',') {
+        ++i;
+        continue;
+      }
+      if (json[i] != '}') return false;
+      ++i;
+      break;
+    }
+  }
+  skip_space(json, i);
+  return i == json.size();
 }
 
 DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
@@ -286,50 +542,57 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
     item.id = fallback_id(msg);
     if (auto err = decode_structured(format, value, cfg.formats, "", item)) return *err;
   } else if (trim_left(value).front() == '{') {
-    v1::Envelope env;
-    google::protobuf::util::JsonParseOptions opts;
-    opts.ignore_unknown_fields = true;  // forward compatible: newer producers may add fields
-    auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::stringpiece_internal::StringPiece(value.data(), value.size()), &env,
-        opts);
-    if (!status.ok()) {
-      return DecodeError{
-          v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
-          "JSON envelope does not parse: " + clip_for_message(std::string(status.message()))};
+    EnvelopeFields env;
+    if (!scan_envelope(value, env)) {
+      v1::Envelope parsed;
+      google::protobuf::util::JsonParseOptions opts;
+      opts.ignore_unknown_fields = true;  // forward compatible: newer producers may add fields
+      auto status = google::protobuf::util::JsonStringToMessage(
+          google::protobuf::stringpiece_internal::StringPiece(value.data(), value.size()), &parsed,
+          opts);
+      if (!status.ok()) {
+        return DecodeError{
+            v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
+            "JSON envelope does not parse: " + clip_for_message(std::string(status.message()))};
+      }
+      env = EnvelopeFields{std::move(*parsed.mutable_id()), std::move(*parsed.mutable_source()),
+                           std::move(*parsed.mutable_received_at()),
+                           std::move(*parsed.mutable_content_type()),
+                           std::move(*parsed.mutable_body())};
     }
-    if (trim_left(env.body()).empty()) {
+    if (trim_left(env.body).empty()) {
       return DecodeError{v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
                          "JSON envelope has no \"body\" (or it is empty)"};
     }
-    if (env.body().find('\0') != std::string::npos) {
+    if (env.body.find('\0') != std::string::npos) {
       return DecodeError{v1::DEAD_LETTER_REASON_BINARY, "envelope body contains a NUL character"};
     }
-    if (!env.received_at().empty()) {
+    if (!env.received_at.empty()) {
       std::chrono::sys_seconds t{};
-      if (!parse_rfc3339(env.received_at(), t)) {
+      if (!parse_rfc3339(env.received_at, t)) {
         return DecodeError{
             v1::DEAD_LETTER_REASON_MALFORMED_ENVELOPE,
-            "envelope \"received_at\" is not RFC 3339: " + clip_for_message(env.received_at())};
+            "envelope \"received_at\" is not RFC 3339: " + clip_for_message(env.received_at)};
       }
       item.received_at = t;
     }
-    item.source.set_agency(env.source());
-    item.source.set_item_id(env.id());
-    if (!env.content_type().empty()) item.source.set_content_type(env.content_type());
+    item.source.set_agency(env.source);
+    item.source.set_item_id(env.id);
+    if (!env.content_type.empty()) item.source.set_content_type(env.content_type);
     item.source.set_format("envelope+text");
-    item.id = env.id().empty() ? fallback_id(msg)
-                               : "wf-" + hex16(hash_parts({"item", env.source(), env.id()}));
+    item.id =
+        env.id.empty() ? fallback_id(msg) : "wf-" + hex16(hash_parts({"item", env.source, env.id}));
     const std::optional<formats::DocFormat> body_ct =
-        formats::format_from_content_type(env.content_type());
-    const formats::DocFormat body_format = body_ct ? *body_ct : formats::sniff_format(env.body());
+        formats::format_from_content_type(env.content_type);
+    const formats::DocFormat body_format = body_ct ? *body_ct : formats::sniff_format(env.body);
     if (body_format != formats::DocFormat::kText) {
       formats::FormatLimits limits = cfg.formats;
       limits.xml_utf8 = true;  // a JSON string is UTF-8 whatever an XML declaration says
-      if (auto err = decode_structured(body_format, env.body(), limits, "envelope+", item)) {
+      if (auto err = decode_structured(body_format, env.body, limits, "envelope+", item)) {
         return *err;
       }
     } else {
-      item.text = std::move(*env.mutable_body());
+      item.text = std::move(env.body);
     }
   } else {
     item.source.set_format("text");

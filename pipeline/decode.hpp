@@ -61,6 +61,20 @@ v1::SourceRef source_ref(const InputMessage& msg);
 // Deterministic story id for an input that could not be decoded.
 std::string fallback_id(const InputMessage& msg);
 
+// The fields of a JSON envelope (proto wirefeed.v1.Envelope), read by scan_envelope.
+struct EnvelopeFields {
+  std::string id, source, received_at, content_type, body;
+};
+
+// Single-pass reader for the common envelope: a flat JSON object whose known fields are strings
+// (double-quoted, standard escapes) and whose unknown fields hold strings. Returns false when the
+// input is anything else (or merely unusual: lone surrogates, \u0000, raw control bytes,
+// duplicate or near-miss keys, non-string values, trailing bytes); the caller then parses it with
+// protobuf's JSON mapping, whose result (or error message) is authoritative. When it returns
+// true, `out` holds exactly what protobuf's parser gives (checked by tests/unit/decode_test.cpp
+// and by tests/fuzz/fuzz_decode on every input). `json` must be valid UTF-8.
+bool scan_envelope(std::string_view json, EnvelopeFields& out);
+
 // Byte offset of the first invalid UTF-8 sequence, or npos if `s` is valid UTF-8
 // (rejects overlongs, surrogates and code points above U+10FFFF).
 std::size_t find_invalid_utf8(std::string_view s);

@@ -45,4 +45,11 @@ bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Reco
 // Record -> one line of JSON (protobuf JSON mapping, field names as in the .proto).
 std::string record_to_json(const v1::Record& record);
 
+// The same JSON appended to `out` (no newline): one reused buffer for many records.
+void append_record_json(std::string& out, const v1::Record& record);
+
+// The same JSON through the generic reflection writer only (what the direct Story writer is
+// tested against).
+std::string record_to_json_by_reflection(const v1::Record& record);
+
 }  // namespace wirefeed::pipeline

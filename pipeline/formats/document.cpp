@@ -103,16 +103,14 @@ DocFormat sniff_format(std::string_view s) {
   if (s[i] == '{') {
     // ninjs requires "uri"; the wirefeed envelope has "body" and no "uri". A cheap textual
     // check on top-level-looking keys; the decoder does the real parse.
-    const bool uri = s.find("\"uri\"") != std::string_view::npos;
-    const bool envelope_body = s.find("\"body\"") != std::string_view::npos;
-    const bool ninjs_field = s.find("\"headline") != std::string_view::npos ||
-                             s.find("\"bodies\"") != std::string_view::npos ||
-                             s.find("\"body_") != std::string_view::npos ||
-                             s.find("\"versioncreated\"") != std::string_view::npos ||
-                             s.find("\"versionCreated\"") != std::string_view::npos ||
-                             s.find("\"pubstatus\"") != std::string_view::npos ||
-                             s.find("\"pubStatus\"") != std::string_view::npos;
-    if (uri && ninjs_field && !envelope_body) return DocFormat::kNinjs;
+    // Tested in order of selectivity, each only when the previous passed (one scan for the
+    // common envelope, which has no "uri").
+    if (s.find("\"uri\"") == std::string_view::npos) return DocFormat::kText;
+    if (s.find("\"body\"") != std::string_view::npos) return DocFormat::kText;
+    for (std::string_view key : {"\"headline", "\"bodies\"", "\"body_", "\"versioncreated\"",
+                                 "\"versionCreated\"", "\"pubstatus\"", "\"pubStatus\""}) {
+      if (s.find(key) != std::string_view::npos) return DocFormat::kNinjs;
+    }
   }
   return DocFormat::kText;
 }

@@ -5,6 +5,10 @@
 // with metadata derived from the input itself (a key cut from its first bytes — possibly not
 // UTF-8 —, junk headers including a content-type, a Kafka timestamp anywhere in int64 range,
 // max_bytes below or above the size), so hostile Kafka metadata is covered as well as the value.
+// The envelope fast path (scan_envelope) is checked against protobuf's JSON parser on every
+// input it accepts: same fields, and protobuf must accept it too.
+#include <google/protobuf/util/json_util.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -94,10 +98,27 @@ void run(const pl::InputMessage& msg, const pl::DecodeConfig& cfg) {
   wirefeed::fuzz::check_story(story);
 }
 
+// Differential: whatever scan_envelope accepts, protobuf's JSON mapping parses to the same fields.
+void check_envelope_scan(std::string_view in) {
+  if (pl::find_invalid_utf8(in) != std::string_view::npos) return;  // decode rejects it first
+  pl::EnvelopeFields f;
+  if (!pl::scan_envelope(in, f)) return;
+  wirefeed::v1::Envelope env;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::stringpiece_internal::StringPiece(in.data(), in.size()), &env, opts);
+  check(status.ok(), "scan_envelope accepted what protobuf rejects", in);
+  check(env.id() == f.id && env.source() == f.source && env.received_at() == f.received_at &&
+            env.content_type() == f.content_type && env.body() == f.body,
+        "scan_envelope and protobuf read different fields", in);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);
+  check_envelope_scan(in);
 
   // 1. The value alone, as an offline file would be decoded.
   pl::InputMessage plain;

@@ -1,7 +1,12 @@
 // Decode stage: validation reasons, envelope parsing, deterministic ids, RFC 3339.
 #include "pipeline/decode.hpp"
 
+#include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace wirefeed::pipeline {
 namespace {
@@ -43,6 +48,86 @@ TEST(Decode, IdWithoutKeyComesFromCoordinatesAndDiffersPerOffset) {
   b.offset = 18;
   EXPECT_NE(fallback_id(a), fallback_id(b));
   EXPECT_EQ(fallback_id(a), fallback_id(msg("other", std::nullopt)));
+}
+
+// protobuf's reading of an envelope: the reference scan_envelope must agree with.
+std::optional<EnvelopeFields> library_envelope(std::string_view json) {
+  v1::Envelope env;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(
+           google::protobuf::stringpiece_internal::StringPiece(json.data(), json.size()), &env,
+           opts)
+           .ok()) {
+    return std::nullopt;
+  }
+  return EnvelopeFields{env.id(), env.source(), env.received_at(), env.content_type(), env.body()};
+}
+
+bool same(const EnvelopeFields& a, const EnvelopeFields& b) {
+  return a.id == b.id && a.source == b.source && a.received_at == b.received_at &&
+         a.content_type == b.content_type && a.body == b.body;
+}
+
+TEST(Decode, ScanEnvelopeReadsCommonEnvelopesLikeProtobuf) {
+  // Each of these must take the fast path and read exactly what protobuf reads.
+  const std::vector<std::string> common = {
+      R"({"id":"a1","source":"ap","received_at":"2026-03-02T00:00:01Z","body":"Head\n\nBody."})",
+      R"( { "id" : "x" , "body" : "t\"q\" \\ \/ \b\f\r\t end" } )",
+      R"({"receivedAt":"2026-03-02T00:00:01Z","contentType":"text/plain","body":"b"})",
+      R"({"body":"caf\u00e9 \u2019 \ud83d\ude00 \u00E9","extra":"ignored","n2":""})",
+      R"({"body":"non-ASCII as is: café — “quoted” 日本"})",
+      R"({})",
+      "{\"body\":\"" + std::string(5000, 'x') + "\\n" + std::string(17, 'y') + "\"}\n",
+  };
+  for (const std::string& json : common) {
+    EnvelopeFields fast;
+    ASSERT_TRUE(scan_envelope(json, fast)) << json;
+    const auto lib = library_envelope(json);
+    ASSERT_TRUE(lib.has_value()) << json;
+    EXPECT_TRUE(same(fast, *lib)) << json << "\nfast body: " << fast.body
+                                  << "\nlib body: " << lib->body;
+  }
+}
+
+TEST(Decode, ScanEnvelopeLeavesUnusualJsonToProtobuf) {
+  // Not taken by the fast path (protobuf decides, error message included).
+  const std::vector<std::string> unusual = {
+      R"({"id":1,"body":"b"})",                                // non-string value
+      R"({"body":"b","extra":{"x":1}})",                       // nested unknown value
+      R"({"body":"b","extra":null})",                          // null
+      R"({"body":"a","body":"b"})",                            // repeated key
+      R"({"body":"a","contentType":"x","content_type":"y"})",  // one field, two names
+      R"({"Body":"b"})",                                       // near-miss key
+      R"({"body":"\ud800"})",                                  // lone surrogate
+      R"({"body":"\u0000x"})",                                 // NUL
+      R"({"body":"\x41"})",                                    // non-JSON escape
+      "{\"body\":\"a\tb\"}",                                   // raw control byte
+      R"({'body':'b'})",                                       // single quotes
+      R"({"body":"b"} x)",                                     // trailing bytes
+      R"({"body":"b",})",                                      // trailing comma
+      R"({"body":"b")",                                        // unterminated
+      R"({"b\u006fdy":"b"})",                                  // escaped key
+      R"([{"body":"b"}])",                                     // not an object
+  };
+  for (const std::string& json : unusual) {
+    EnvelopeFields fast;
+    EXPECT_FALSE(scan_envelope(json, fast)) << json;
+  }
+}
+
+TEST(Decode, EnvelopeFastPathAndFallbackGiveTheSameItem) {
+  // An unknown nested field forces protobuf's parser; the item must not depend on the path.
+  const auto a =
+      decode(msg(R"({"id":"q","source":"afp","body":"Headline\n\nText."})"), DecodeConfig{});
+  const auto b = decode(msg(R"({"id":"q","source":"afp","body":"Headline\n\nText.","x":[1]})"),
+                        DecodeConfig{});
+  ASSERT_TRUE(std::holds_alternative<DecodedItem>(a));
+  ASSERT_TRUE(std::holds_alternative<DecodedItem>(b));
+  EXPECT_EQ(std::get<DecodedItem>(a).text, std::get<DecodedItem>(b).text);
+  EXPECT_EQ(std::get<DecodedItem>(a).id, std::get<DecodedItem>(b).id);
+  EXPECT_EQ(std::get<DecodedItem>(a).source.SerializeAsString(),
+            std::get<DecodedItem>(b).source.SerializeAsString());
 }
 
 TEST(Decode, EnvelopeFieldsWin) {
@@ -153,6 +238,14 @@ TEST(Rfc3339, ParsesAndFormats) {
   EXPECT_FALSE(parse_rfc3339("2023-02-30T00:00:00Z", t));
   EXPECT_FALSE(parse_rfc3339("2023-11-12 18:00", t));
   EXPECT_FALSE(parse_rfc3339("2023-11-12T18:00:00", t));
+  using namespace std::chrono;
+  EXPECT_EQ(format_rfc3339(sys_days{year{0} / 1 / 1}), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(format_rfc3339(sys_days{year{987} / 6 / 5} + hours{9} + minutes{8} + seconds{7}),
+            "0987-06-05T09:08:07Z");
+  EXPECT_EQ(format_rfc3339(sys_days{year{9999} / 12 / 31} + hours{23} + minutes{59} + seconds{59}),
+            "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_rfc3339(sys_days{year{-1} / 1 / 1}), "-001-01-01T00:00:00Z");  // via snprintf
+  EXPECT_EQ(format_rfc3339(sys_days{year{10000} / 1 / 1}), "10000-01-01T00:00:00Z");
 }
 
 }  // namespace

@@ -118,5 +118,79 @@ TEST(RecordToJson, MatchesTheLibraryOnNumbersAndBytes) {
   EXPECT_EQ(record_to_json(v1::Record{}), library_json(v1::Record{}));
 }
 
+namespace pb = google::protobuf;
+
+// Sets every field of `m` (recursively; two entries per repeated field) to a value that is not
+// the default, so a field the direct Story writer misses or misnames shows in the comparison.
+void fill_every_field(pb::Message& m, const std::string& text, int seed) {
+  const pb::Descriptor* d = m.GetDescriptor();
+  const pb::Reflection* r = m.GetReflection();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const pb::FieldDescriptor* f = d->field(i);
+    if (f->real_containing_oneof() != nullptr) continue;  // Record's kind: set by the caller
+    const int n = f->is_repeated() ? 2 : 1;
+    for (int k = 0; k < n; ++k) {
+      const int v = seed + i * 7 + k + 1;
+      const std::string s = text + " " + std::string(f->name()) + std::to_string(k);
+      switch (f->cpp_type()) {
+        case pb::FieldDescriptor::CPPTYPE_STRING:
+          f->is_repeated() ? r->AddString(&m, f, s) : r->SetString(&m, f, s);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_INT32:
+          f->is_repeated() ? r->AddInt32(&m, f, -v) : r->SetInt32(&m, f, -v);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_INT64:
+          f->is_repeated() ? r->AddInt64(&m, f, -(int64_t{1} << 40) - v)
+                           : r->SetInt64(&m, f, -(int64_t{1} << 40) - v);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_UINT32:
+          f->is_repeated() ? r->AddUInt32(&m, f, 4'000'000'000u + static_cast<uint32_t>(v))
+                           : r->SetUInt32(&m, f, 4'000'000'000u + static_cast<uint32_t>(v));
+          break;
+        case pb::FieldDescriptor::CPPTYPE_UINT64:
+          f->is_repeated() ? r->AddUInt64(&m, f, ~uint64_t{0} - static_cast<uint64_t>(v))
+                           : r->SetUInt64(&m, f, ~uint64_t{0} - static_cast<uint64_t>(v));
+          break;
+        case pb::FieldDescriptor::CPPTYPE_BOOL:
+          f->is_repeated() ? r->AddBool(&m, f, true) : r->SetBool(&m, f, true);
+          break;
+        case pb::FieldDescriptor::CPPTYPE_ENUM: {
+          const int value = f->enum_type()->value(f->enum_type()->value_count() - 1)->number();
+          f->is_repeated() ? r->AddEnumValue(&m, f, value) : r->SetEnumValue(&m, f, value);
+          break;
+        }
+        case pb::FieldDescriptor::CPPTYPE_MESSAGE:
+          fill_every_field(f->is_repeated() ? *r->AddMessage(&m, f) : *r->MutableMessage(&m, f),
+                           text, v);
+          break;
+        default:
+          ADD_FAILURE() << "no test value for " << f->full_name();
+      }
+    }
+  }
+}
+
+TEST(RecordToJson, DirectStoryWriterPrintsEveryFieldLikeTheLibrary) {
+  for (const std::string& text : {std::string("plain"), all_ascii(),
+                                  std::string("caf\xc3\xa9 \xe2\x80\xa8 \xf0\x9f\x93\xb0")}) {
+    v1::Record r;
+    fill_every_field(*r.mutable_story(), text, 3);
+    const std::string direct = record_to_json(r);
+    EXPECT_EQ(direct, library_json(r)) << text;
+    EXPECT_EQ(direct, record_to_json_by_reflection(r));
+    std::string appended = "prefix";
+    append_record_json(appended, r);
+    EXPECT_EQ(appended, "prefix" + direct);
+  }
+  // Unset sub-messages are left out; an unknown enum value prints as its number.
+  v1::Record sparse;
+  sparse.mutable_story()->set_id("wf-1");
+  sparse.mutable_story()->add_contributors()->set_role(static_cast<v1::ContributorRole>(77));
+  EXPECT_EQ(record_to_json(sparse), library_json(sparse));
+  v1::Record empty_story;
+  empty_story.mutable_story();
+  EXPECT_EQ(record_to_json(empty_story), library_json(empty_story));
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline
