@@ -873,8 +873,10 @@ std::string table_row(string_view row) {
 
 bool is_name_word(string_view w) {
   if (w.empty()) return false;
-  for (string_view p : kNameParticles) {
-    if (w == p) return true;
+  if (is_lower(w[0])) {  // the particles are lower-case words
+    for (string_view p : kNameParticles) {
+      if (w == p) return true;
+    }
   }
   if (!is_upper(w[0]) && !is_non_ascii(w[0])) {
     // Lower-case particle glued to a capitalised name: "al-Mughrabi", "d'Estaing".
@@ -890,10 +892,20 @@ bool is_name_word(string_view w) {
 // A person's name as sent: 1..5 capitalised words, no digits or sentence punctuation.
 bool is_person_name(string_view s) {
   if (s.empty() || s.size() > 60) return false;
-  const auto words = split_words(s);
-  if (words.empty() || words.size() > 5) return false;
-  if (!is_upper(words[0][0]) && !is_non_ascii(words[0][0])) return false;
-  return std::all_of(words.begin(), words.end(), is_name_word);
+  // Words tested as they are found: the first failing test decides.
+  size_t words = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_blank(s[i])) ++i;
+    const size_t b = i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
+    if (i == b) break;
+    const string_view w = s.substr(b, i - b);
+    if (++words > 5) return false;
+    if (words == 1 && !is_upper(w[0]) && !is_non_ascii(w[0])) return false;
+    if (!is_name_word(w)) return false;
+  }
+  return words > 0;
 }
 
 std::optional<ContributorRole> match_role(const CleanRules& R, string_view s, size_t& len,
@@ -1041,16 +1053,27 @@ LineKind classify_line(const CleanRules& R, string_view t, bool byline_possible)
   return LineKind::kJoin;
 }
 
-void join_line(std::string& cur, string_view t) {
+// Appends the trimmed, non-empty line `t` to the paragraph `cur`. Returns false when the space
+// put between them is one normalize_ws would drop (after '(', before ')', or before '.' or ','
+// not followed by a letter or digit): with ws_normal lines, the paragraph stays ws_normal
+// exactly when every join returns true.
+bool join_line(std::string& cur, string_view t) {
   if (cur.empty()) {
     cur.assign(t);
-    return;
+    return true;
   }
   // "military-to-\nmilitary": keep the hyphen, no space.
   const bool hyphen =
       cur.size() >= 2 && cur.back() == '-' && is_alpha(cur[cur.size() - 2]) && is_alpha(t[0]);
-  if (!hyphen) cur += ' ';
+  if (hyphen) {
+    cur.append(t);
+    return true;
+  }
+  const bool kept = cur.back() != '(' && t[0] != ')' &&
+                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])));
+  cur += ' ';
   cur.append(t);
+  return kept;
 }
 
 // =============================================================================================
@@ -1689,14 +1712,13 @@ bool is_word_cp(char32_t cp) {
   return cp != 0xD7 && cp != 0xF7 && cp != 0xFFFD;
 }
 
-// A word of at most 8 bytes packed into an integer (first byte highest; words hold no NUL
-// byte, so the packing is unique), so a stop-word lookup is one hash probe and integer
-// compares, no string compares. Built a byte at a time as a word is scanned.
+// A word of at most 8 bytes packed into an integer (bytes little-endian, zero-padded: words
+// hold no NUL byte, so the packing is unique), so a stop-word lookup is one hash probe and
+// integer compares, no string compares.
 constexpr size_t kMaxStopWordBytes = 8;
-constexpr uint64_t pack_byte(uint64_t key, unsigned char b) { return (key << 8) | b; }
 constexpr uint64_t pack_word(const char* w, size_t len) {
   uint64_t k = 0;
-  for (size_t i = 0; i < len; ++i) k = pack_byte(k, static_cast<unsigned char>(w[i]));
+  for (size_t i = 0; i < len; ++i) k |= uint64_t{static_cast<unsigned char>(w[i])} << (8 * i);
   return k;
 }
 
@@ -1814,11 +1836,40 @@ bool has_word_char(string_view p, size_t b, size_t e) {
   return false;
 }
 
+// 0x80 in the bytes of `x` that kWordByte keeps: ASCII letters and every non-ASCII byte.
+constexpr uint64_t word_byte_mask(uint64_t x) {
+  // Setting 0x20 maps 'A'..'Z' onto 'a'..'z' and no other ASCII byte into that range.
+  return byte_range_mask(x | (0x20 * kOneBytes), 'a', 'z') | (x & kHighBits);
+}
+
+// End of the run of word bytes (kWordByte != 0) that starts at `i`; eight bytes at a time.
+size_t word_end(string_view p, size_t i) {
+  for (; i + 8 <= p.size(); i += 8) {
+    const uint64_t other = ~word_byte_mask(load8(p.data() + i)) & kHighBits;
+    if (other != 0) return i + static_cast<size_t>(std::countr_zero(other)) / 8;
+  }
+  while (i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0) ++i;
+  return i;
+}
+
+// pack_word of the lowered run of word bytes p[b, b + len), len <= 8.
+uint64_t packed_lowered(string_view p, size_t b, size_t len) {
+  uint64_t x = 0;
+  if (b + 8 <= p.size()) {
+    x = load8(p.data() + b) & (len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1);
+  } else {
+    std::memcpy(&x, p.data() + b, len);
+  }
+  // Inside a run every ASCII byte is a letter: setting 0x20 lowers it; other bytes are kept.
+  return x | (((~x & kHighBits) >> 2) & (len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1));
+}
+
 // One pass over `p` for both metrics. Returns its word count: blank-separated tokens holding a
 // word character. Adds the language score of its words to `hits`: a word here is a run of
 // letters (any non-ASCII byte counts as a letter), lowered; words of 1..8 bytes are looked up in
 // the stop-word table, and a few distinctive letters add a little (score_letter).
 uint32_t scan_words(string_view p, LanguageHits& hits) {
+  for (size_t c = p.find('\xC3'); c != npos; c = p.find('\xC3', c + 1)) score_letter(p, c, hits);
   uint32_t words = 0;
   bool token_counted = false;  // the current blank-separated token has been counted
   size_t i = 0;
@@ -1833,22 +1884,15 @@ uint32_t scan_words(string_view p, LanguageHits& hits) {
       ++i;
       continue;
     }
-    // A run of letters: lowered and packed as it is read.
     const size_t start = i;
-    uint64_t key = 0;
-    for (; i < p.size(); ++i) {
-      const unsigned char w = kWordByte[static_cast<unsigned char>(p[i])];
-      if (w == 0) break;
-      if (w == 0xC3) score_letter(p, i, hits);
-      key = pack_byte(key, w);
-    }
+    i = word_end(p, i);
     if (!token_counted && has_word_char(p, start, i)) token_counted = true, ++words;
     const size_t len = i - start;
     if (len > kMaxStopWordBytes) continue;  // longer than any stop word
     if ((kStopFirstByLength[len] & first_letter_bit(kWordByte[c])) == 0) {
       continue;  // no stop word of this length starts with this letter
     }
-    const StopWordSlot* slot = find_stopword(key);
+    const StopWordSlot* slot = find_stopword(packed_lowered(p, start, len));
     if (slot == nullptr) continue;  // most words
     for (unsigned m = slot->langs; m != 0; m &= m - 1) {
       hits[static_cast<size_t>(std::countr_zero(m))] += slot->points;
@@ -1883,6 +1927,7 @@ constexpr size_t kMaxHeadlineBytes = 400;
 struct RawParagraph {
   std::string text;
   bool table = false;
+  bool ws_normal = false;  // ws_normal(text), known from its lines and joins
 };
 
 // Iterates the '\n'-separated lines of a text without materialising them.
@@ -2210,10 +2255,12 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   // ---- paragraphs ------------------------------------------------------------------------------
   std::vector<RawParagraph> raw;
   std::string cur;
+  bool cur_ws_normal = true;  // ws_normal(cur): every line and every join so far
   const LineRule* dropping_list = nullptr;
   auto flush = [&] {
-    if (!cur.empty()) raw.push_back({std::move(cur), false});
+    if (!cur.empty()) raw.push_back({std::move(cur), false, cur_ws_normal});
     cur.clear();
+    cur_ws_normal = true;
   };
   // Rows of the column-aligned block being read: each row is kept as sent (never re-flowed),
   // minus the indentation common to the whole block.
@@ -2222,7 +2269,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (table.empty()) return;
     size_t indent = npos;
     for (string_view row : table) indent = std::min(indent, leading_blanks(row));
-    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true});
+    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true, false});
     table.clear();
   };
   for (LineReader lr(text, body_start); lr.next(line);) {
@@ -2247,7 +2294,10 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       if (r->drops_list) dropping_list = r;
       continue;
     }
-    const ColumnShape shape = column_shape(t);
+    // One scan of the line for the paragraph's blank check; column gaps need a tab or two
+    // blanks, which a ws_normal line does not hold.
+    const bool line_ws_normal = ws_normal(t);
+    const ColumnShape shape = line_ws_normal ? ColumnShape{} : column_shape(t);
     if (shape.table_row || (table.empty() && shape.heading && [&] {
           LineReader peek = lr;
           string_view next;
@@ -2260,7 +2310,8 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     flush_table();
     const LineKind kind = classify_line(R, t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
-    join_line(cur, t);
+    const bool join_ws_normal = join_line(cur, t);
+    cur_ws_normal = cur_ws_normal && line_ws_normal && join_ws_normal;
     if (kind == LineKind::kStandalone) flush();
   }
   flush();
@@ -2275,7 +2326,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       content_seen = true;
       continue;
     }
-    std::string p = ws_normal(rp.text) ? std::move(rp.text) : normalize_ws(rp.text);
+    std::string p = rp.ws_normal ? std::move(rp.text) : normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(env, p);
     if (!env.rules.set.tail_tokens.empty()) out.boilerplate_removed += strip_tail_token(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
