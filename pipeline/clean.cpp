@@ -5,15 +5,18 @@
 //   2. normalize_chars   UTF-8 sanitising (invalid bytes -> U+FFFD), CP1252 mojibake repair,
 //                        control-character stripping, CR/LF and exotic-space normalisation.
 //   3. line pass         headline, boilerplate lines, paragraph assembly (blank lines, indents,
-//                        hard-wrap joining, table lines).
+//                        hard-wrap joining, table lines); each line's blank check is done
+//                        here, so a paragraph is known to be ws_normal without a second scan.
 //   4. paragraph pass    editor notes, AP bylines, captions, dateline, sign-offs.
-//   5. metrics           language guess and word count.
+//   5. metrics           language guess and word count, one scan per paragraph (scan_words).
 //
 // Speed (issue 7): fast paths never change a result. Scans that look for rare bytes (quote
-// marks, column gaps, control characters, blanks to collapse) test eight bytes at a time and
-// fall back to the byte-wise rule where a block holds a candidate; text that is already normal
-// is moved or copied, not rebuilt; word lists live inline (ViewList); stop words are one probe
-// in a constexpr table. bench/RESULTS.md ("clean_story instruction counts") has the figures.
+// marks, column gaps, control characters, blanks to collapse, word ends) test eight bytes at a
+// time and fall back to the byte-wise rule where a block holds a candidate; text that is already
+// normal is moved or copied, not rebuilt; word lists live inline (ViewList); stop words are one
+// probe in a constexpr table; substring rules use compiled searches (SubstringSearch); a costly
+// test runs only after a cheap necessary condition holds. bench/RESULTS.md ("clean_story
+// instruction counts", "clean_story, second pass") has the figures.
 #include "pipeline/clean.hpp"
 
 #include "pipeline/clean_nfc_table.hpp"
