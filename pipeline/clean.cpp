@@ -5,15 +5,18 @@
 //   2. normalize_chars   UTF-8 sanitising (invalid bytes -> U+FFFD), CP1252 mojibake repair,
 //                        control-character stripping, CR/LF and exotic-space normalisation.
 //   3. line pass         headline, boilerplate lines, paragraph assembly (blank lines, indents,
-//                        hard-wrap joining, table lines).
+//                        hard-wrap joining, table lines); each line's blank check is done
+//                        here, so a paragraph is known to be ws_normal without a second scan.
 //   4. paragraph pass    editor notes, AP bylines, captions, dateline, sign-offs.
-//   5. metrics           language guess and word count.
+//   5. metrics           language guess and word count, one scan per paragraph (scan_words).
 //
 // Speed (issue 7): fast paths never change a result. Scans that look for rare bytes (quote
-// marks, column gaps, control characters, blanks to collapse) test eight bytes at a time and
-// fall back to the byte-wise rule where a block holds a candidate; text that is already normal
-// is moved or copied, not rebuilt; word lists live inline (ViewList); stop words are one probe
-// in a constexpr table. bench/RESULTS.md ("clean_story instruction counts") has the figures.
+// marks, column gaps, control characters, blanks to collapse, word ends) test eight bytes at a
+// time and fall back to the byte-wise rule where a block holds a candidate; text that is already
+// normal is moved or copied, not rebuilt; word lists live inline (ViewList); stop words are one
+// probe in a constexpr table; substring rules use compiled searches (SubstringSearch); a costly
+// test runs only after a cheap necessary condition holds. bench/RESULTS.md ("clean_story
+// instruction counts", "clean_story, second pass") has the figures.
 #include "pipeline/clean.hpp"
 
 #include "pipeline/clean_nfc_table.hpp"
@@ -207,6 +210,14 @@ constexpr uint64_t any_zero_byte(uint64_t v) { return (v - kOneBytes) & ~v & kHi
 // 0x80 in exactly the bytes of `v` that are zero.
 constexpr uint64_t zero_byte_mask(uint64_t v) {
   return ~(((v & ~kHighBits) + ~kHighBits) | v) & kHighBits;
+}
+
+// 0x80 in exactly the bytes of `v` in lo..hi (ASCII bounds, lo <= hi < 0x80).
+constexpr uint64_t byte_range_mask(uint64_t v, unsigned char lo, unsigned char hi) {
+  const uint64_t low7 = v & ~kHighBits;
+  const uint64_t at_least_lo = low7 + (0x80u - lo) * kOneBytes;  // high bit: byte >= lo
+  const uint64_t above_hi = low7 + (0x7Fu - hi) * kOneBytes;     // high bit: byte > hi
+  return at_least_lo & ~above_hi & ~v & kHighBits;
 }
 
 // s.find_first_of(set, pos) for a set of a few bytes, without a library call per byte.
@@ -598,9 +609,13 @@ bool ws_normal(string_view s) {
   for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
     const uint64_t x = load8(s.data() + i);
     if (any_zero_byte(x ^ ('\t' * kOneBytes)) != 0) return false;
-    for (uint64_t spaces = zero_byte_mask(x ^ (' ' * kOneBytes)); spaces != 0;
-         spaces &= spaces - 1) {
-      if (!space_kept(i + static_cast<size_t>(std::countr_zero(spaces)) / 8)) return false;
+    // Only a space before one of 0x20..0x2E (which holds ' ' ')' ',' '.') or after '(' needs
+    // the byte-wise test.
+    const uint64_t spaces = zero_byte_mask(x ^ (' ' * kOneBytes));
+    const uint64_t next = byte_range_mask(load8(s.data() + i + 1), ' ', '.');
+    const uint64_t after_paren = zero_byte_mask(load8(s.data() + i - 1) ^ ('(' * kOneBytes));
+    for (uint64_t c = spaces & (next | after_paren); c != 0; c &= c - 1) {
+      if (!space_kept(i + static_cast<size_t>(std::countr_zero(c)) / 8)) return false;
     }
   }
   for (; i + 1 < n; ++i) {
@@ -643,10 +658,11 @@ std::string normalize_ws(string_view s) {
 // Removes link hints glued to the link text ("statementopens a new tab"). Returns spans removed.
 uint32_t strip_glued_link_hints(const Env& env, std::string& p) {
   uint32_t removed = 0;
-  if (find_any(p, env.rules.glued_first_bytes) == npos) return 0;
-  for (const SpanRule& rule : env.rules.set.glued_spans) {
+  const auto& spans = env.rules.set.glued_spans;
+  for (size_t g = 0; g < spans.size(); ++g) {
+    const SpanRule& rule = spans[g];
     const string_view hint = rule.text;
-    if (p.find(hint) == npos) continue;
+    if (!env.rules.glued_search[g].found_in(p)) continue;
     std::string out;
     out.reserve(p.size());
     size_t i = 0;
@@ -758,8 +774,9 @@ const LineRule* match_boilerplate(const CleanRules& R, string_view t) {
     if (t.size() <= r.max_len && iends_with(t, r.text) && t.find(". ") == npos) return &r;
   }
   if (t.size() <= R.contains_max_len) {
-    for (uint32_t k : R.contains) {
-      if (t.size() <= lines[k].max_len && t.find(lines[k].text) != npos) return &lines[k];
+    for (size_t c = 0; c < R.contains.size(); ++c) {
+      const LineRule& r = lines[R.contains[c]];
+      if (t.size() <= r.max_len && R.contains_search[c].found_in(t)) return &r;
     }
   }
   if (!R.initials.empty() && is_lower(t[0]) && is_desk_initials(t)) {
@@ -828,19 +845,22 @@ int column_gaps(string_view t, bool& digit) {
   return gaps;
 }
 
-// Column-aligned figures: at least two column gaps and at least one digit.
-bool is_table_line(string_view t) {
+// How a line's columns look: a row of column-aligned figures (at least two column gaps and at
+// least one digit), or a table's heading row ("Metal     Last    Change", "   Wk ended    Prev
+// wk": column gaps but no figures; one gap is enough, the label column's heading is often blank;
+// only a heading when a row of figures follows it).
+struct ColumnShape {
+  bool table_row = false;
+  bool heading = false;
+};
+
+ColumnShape column_shape(string_view t) {
   bool digit = false;
-  return column_gaps(t, digit) >= 2 && digit;
+  const int gaps = column_gaps(t, digit);  // one scan for both tests
+  return {gaps >= 2 && digit, t.size() <= 200 && gaps >= 1};
 }
 
-// A table's heading row ("Metal     Last    Change", "   Wk ended    Prev wk"): column gaps but
-// no figures (one gap is enough: the label column's heading is often blank). Only a heading
-// when a row of figures follows it.
-bool is_column_heading(string_view t) {
-  bool digit = false;
-  return t.size() <= 200 && column_gaps(t, digit) >= 1;
-}
+bool is_table_line(string_view t) { return column_shape(t).table_row; }
 
 size_t leading_blanks(string_view s) {
   size_t n = 0;
@@ -856,8 +876,10 @@ std::string table_row(string_view row) {
 
 bool is_name_word(string_view w) {
   if (w.empty()) return false;
-  for (string_view p : kNameParticles) {
-    if (w == p) return true;
+  if (is_lower(w[0])) {  // the particles are lower-case words
+    for (string_view p : kNameParticles) {
+      if (w == p) return true;
+    }
   }
   if (!is_upper(w[0]) && !is_non_ascii(w[0])) {
     // Lower-case particle glued to a capitalised name: "al-Mughrabi", "d'Estaing".
@@ -873,10 +895,20 @@ bool is_name_word(string_view w) {
 // A person's name as sent: 1..5 capitalised words, no digits or sentence punctuation.
 bool is_person_name(string_view s) {
   if (s.empty() || s.size() > 60) return false;
-  const auto words = split_words(s);
-  if (words.empty() || words.size() > 5) return false;
-  if (!is_upper(words[0][0]) && !is_non_ascii(words[0][0])) return false;
-  return std::all_of(words.begin(), words.end(), is_name_word);
+  // Words tested as they are found: the first failing test decides.
+  size_t words = 0;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && is_blank(s[i])) ++i;
+    const size_t b = i;
+    while (i < s.size() && !is_blank(s[i])) ++i;
+    if (i == b) break;
+    const string_view w = s.substr(b, i - b);
+    if (++words > 5) return false;
+    if (words == 1 && !is_upper(w[0]) && !is_non_ascii(w[0])) return false;
+    if (!is_name_word(w)) return false;
+  }
+  return words > 0;
 }
 
 std::optional<ContributorRole> match_role(const CleanRules& R, string_view s, size_t& len,
@@ -892,6 +924,16 @@ std::optional<ContributorRole> match_role(const CleanRules& R, string_view s, si
     }
   }
   return std::nullopt;
+}
+
+// True when a role phrase is a prefix of `s` (ASCII case-insensitive), whatever follows it: a
+// necessary condition for match_role on `s` or on any prefix of it.
+bool opens_with_role_phrase(const CleanRules& R, string_view s) {
+  if (s.empty()) return false;
+  for (uint32_t k : R.role_by_byte[static_cast<unsigned char>(s[0])]) {
+    if (istarts_with(s, R.set.roles[k].phrase)) return true;
+  }
+  return false;
 }
 
 bool starts_with_advisory(const CleanRules& R, string_view p) {
@@ -1014,16 +1056,27 @@ LineKind classify_line(const CleanRules& R, string_view t, bool byline_possible)
   return LineKind::kJoin;
 }
 
-void join_line(std::string& cur, string_view t) {
+// Appends the trimmed, non-empty line `t` to the paragraph `cur`. Returns false when the space
+// put between them is one normalize_ws would drop (after '(', before ')', or before '.' or ','
+// not followed by a letter or digit): with ws_normal lines, the paragraph stays ws_normal
+// exactly when every join returns true.
+bool join_line(std::string& cur, string_view t) {
   if (cur.empty()) {
     cur.assign(t);
-    return;
+    return true;
   }
   // "military-to-\nmilitary": keep the hyphen, no space.
   const bool hyphen =
       cur.size() >= 2 && cur.back() == '-' && is_alpha(cur[cur.size() - 2]) && is_alpha(t[0]);
-  if (!hyphen) cur += ' ';
+  if (hyphen) {
+    cur.append(t);
+    return true;
+  }
+  const bool kept = cur.back() != '(' && t[0] != ')' &&
+                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])));
+  cur += ' ';
   cur.append(t);
+  return kept;
 }
 
 // =============================================================================================
@@ -1459,8 +1512,8 @@ bool parse_signoff(const CleanRules& R, string_view p, std::vector<Contributor>&
     if (!rest.empty() && !(rest.substr(0, std::min<size_t>(rest.size(), 2)) == "((")) return false;
     p = trim(p.substr(1, close - 1));
   }
-  // Cutting the end below never changes the first byte: no role phrase starts with it, no sign-off.
-  if (p.empty() || R.role_by_byte[static_cast<unsigned char>(p[0])].empty()) return false;
+  // Cutting the end below keeps a prefix of `p`: unless a role phrase opens `p`, no sign-off.
+  if (!opens_with_role_phrase(R, p)) return false;
   // "(Bericht von A, redigiert von B. Bei Rückfragen ... newsroom@...)": a contact trailer after
   // the sign-off sentence goes with it.
   if (const size_t dot = p.find(". "); dot != npos && p.find('@', dot) != npos) {
@@ -1526,6 +1579,36 @@ bool is_sentence_end(char c) {
   return c == '.' || c == '!' || c == '?' || c == '"' || c == ')' || c == '\x9D';  // ...”
 }
 
+// Offsets (from `from`) of the positions f in [from, t.size()) where a word starts: f == 0 or
+// t[f - 1] == ' '. In order; spaces found eight bytes at a time. At most 80 positions.
+struct WordStarts {
+  std::array<uint8_t, 80> offset;
+  size_t count = 0;
+};
+
+WordStarts word_starts(string_view t, size_t from) {
+  WordStarts out;
+  auto add = [&](size_t f) {
+    if (f < t.size()) out.offset[out.count++] = static_cast<uint8_t>(f - from);
+  };
+  size_t i = from;  // next byte that may be the space before a word
+  if (from == 0) {
+    add(0);
+  } else {
+    i = from - 1;
+  }
+  for (; i + 8 <= t.size(); i += 8) {
+    for (uint64_t sp = zero_byte_mask(load8(t.data() + i) ^ (' ' * kOneBytes)); sp != 0;
+         sp &= sp - 1) {
+      add(i + static_cast<size_t>(std::countr_zero(sp)) / 8 + 1);
+    }
+  }
+  for (; i < t.size(); ++i) {
+    if (t[i] == ' ') add(i + 1);
+  }
+  return out;
+}
+
 struct CaptionMatch {
   Caption caption;
   uint32_t chrome_removed;
@@ -1569,10 +1652,12 @@ std::optional<CaptionMatch> parse_caption(const CleanRules& R, string_view p) {
     }
   }
   if (start == npos) {
-    // A credit is at most 80 bytes at the end: only that tail is scanned, latest match wins.
+    // A credit is at most 80 bytes at the end: only the words starting in that tail are tried,
+    // latest match wins.
     const size_t from = t.size() > 80 ? t.size() - 80 : 0;
-    for (size_t f = t.size(); f-- > from && start == npos;) {
-      if (f > 0 && t[f - 1] != ' ') continue;
+    const WordStarts starts = word_starts(t, from);
+    for (size_t w = starts.count; w-- > 0 && start == npos;) {
+      const size_t f = from + starts.offset[w];
       for (uint32_t k : R.credit_by_byte[static_cast<unsigned char>(t[f])]) {
         const CreditRule& c = R.set.caption_credits[k];
         if (t.compare(f, c.marker.size(), c.marker) != 0) continue;
@@ -1630,33 +1715,6 @@ bool is_word_cp(char32_t cp) {
   return cp != 0xD7 && cp != 0xF7 && cp != 0xFFFD;
 }
 
-uint32_t count_words(const std::vector<std::string>& paragraphs) {
-  uint32_t n = 0;
-  for (const auto& p : paragraphs) {
-    bool in_token = false;
-    bool counted = false;
-    size_t i = 0;
-    while (i < p.size()) {
-      const char c = p[i];
-      if (is_blank(c)) {
-        in_token = false;
-        ++i;
-        continue;
-      }
-      if (!in_token) in_token = true, counted = false;
-      if (!is_non_ascii(c)) {  // ASCII: no decoding needed
-        ++i;
-        if (!counted && is_alnum(c)) counted = true, ++n;
-        continue;
-      }
-      const Decoded d = decode_utf8(p, i);
-      i += d.len;
-      if (!counted && is_word_cp(d.cp)) counted = true, ++n;
-    }
-  }
-  return n;
-}
-
 // A word of at most 8 bytes packed into an integer (bytes little-endian, zero-padded: words
 // hold no NUL byte, so the packing is unique), so a stop-word lookup is one hash probe and
 // integer compares, no string compares.
@@ -1671,10 +1729,13 @@ constexpr size_t stopword_slot(uint64_t key) {
   return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 55);  // 512 slots
 }
 
-// kStopWords as an open-addressing table (512 slots, linear probing; key 0 = empty).
+// kStopWords as an open-addressing table (512 slots, linear probing; key 0 = empty). `points`:
+// each function word gives 12 points, shared between the languages that use it (12 = lcm of
+// 1..4).
 struct StopWordSlot {
   uint64_t key;
   uint8_t langs;
+  uint8_t points;
 };
 constexpr auto kStopWordTable = [] {
   std::array<StopWordSlot, 512> t{};
@@ -1685,6 +1746,9 @@ constexpr auto kStopWordTable = [] {
     while (t[i].key != 0 && t[i].key != key) i = (i + 1) % t.size();
     t[i].key = key;
     t[i].langs |= w.langs;  // a word listed twice belongs to both entries' languages
+  }
+  for (StopWordSlot& slot : t) {
+    if (slot.key != 0) slot.points = static_cast<uint8_t>(12 / std::popcount(slot.langs));
   }
   return t;
 }();
@@ -1704,10 +1768,11 @@ constexpr auto kStopFirstByLength = [] {
   return t;
 }();
 
-uint8_t stopword_langs(uint64_t key) {
+// The table slot of a stop word, or nullptr.
+const StopWordSlot* find_stopword(uint64_t key) {
   for (size_t i = stopword_slot(key);; i = (i + 1) % kStopWordTable.size()) {
-    if (kStopWordTable[i].key == key) return kStopWordTable[i].langs;
-    if (kStopWordTable[i].key == 0) return 0;
+    if (kStopWordTable[i].key == key) return &kStopWordTable[i];
+    if (kStopWordTable[i].key == 0) return nullptr;
   }
 }
 
@@ -1760,38 +1825,83 @@ constexpr auto kWordByte = [] {
   return t;
 }();
 
-// Adds the language score of `p` to `hits`. Words are runs of letters (any non-ASCII byte
-// counts as a letter), lowered; words of 1..8 bytes are looked up. Each function word gives 12
-// points, shared between the languages that use it (12 = lcm of 1..4); a few distinctive
-// letters add a little.
-void add_language_hits(string_view p, LanguageHits& hits) {
+// True when p[b, e) holds a word character: an ASCII letter or digit, or a non-ASCII letter
+// (is_word_cp; each character decoded at its lead byte).
+bool has_word_char(string_view p, size_t b, size_t e) {
+  for (size_t i = b; i < e; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c < 0x80) {
+      if (is_alnum(static_cast<char>(c))) return true;
+    } else if ((c & 0xC0u) != 0x80u && is_word_cp(decode_utf8(p, i).cp)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// 0x80 in the bytes of `x` that kWordByte keeps: ASCII letters and every non-ASCII byte.
+constexpr uint64_t word_byte_mask(uint64_t x) {
+  // Setting 0x20 maps 'A'..'Z' onto 'a'..'z' and no other ASCII byte into that range.
+  return byte_range_mask(x | (0x20 * kOneBytes), 'a', 'z') | (x & kHighBits);
+}
+
+// End of the run of word bytes (kWordByte != 0) that starts at `i`; eight bytes at a time.
+size_t word_end(string_view p, size_t i) {
+  for (; i + 8 <= p.size(); i += 8) {
+    const uint64_t other = ~word_byte_mask(load8(p.data() + i)) & kHighBits;
+    if (other != 0) return i + static_cast<size_t>(std::countr_zero(other)) / 8;
+  }
+  while (i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0) ++i;
+  return i;
+}
+
+// pack_word of the lowered run of word bytes p[b, b + len), len <= 8.
+uint64_t packed_lowered(string_view p, size_t b, size_t len) {
+  uint64_t x = 0;
+  if (b + 8 <= p.size()) {
+    x = load8(p.data() + b) & (len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1);
+  } else {
+    std::memcpy(&x, p.data() + b, len);
+  }
+  // Inside a run every ASCII byte is a letter: setting 0x20 lowers it; other bytes are kept.
+  return x | (((~x & kHighBits) >> 2) & (len == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * len)) - 1));
+}
+
+// One pass over `p` for both metrics. Returns its word count: blank-separated tokens holding a
+// word character. Adds the language score of its words to `hits`: a word here is a run of
+// letters (any non-ASCII byte counts as a letter), lowered; words of 1..8 bytes are looked up in
+// the stop-word table, and a few distinctive letters add a little (score_letter).
+uint32_t scan_words(string_view p, LanguageHits& hits) {
+  for (size_t c = p.find('\xC3'); c != npos; c = p.find('\xC3', c + 1)) score_letter(p, c, hits);
+  uint32_t words = 0;
+  bool token_counted = false;  // the current blank-separated token has been counted
   size_t i = 0;
   while (i < p.size()) {
-    if (kWordByte[static_cast<unsigned char>(p[i])] == 0) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (kWordByte[c] == 0) {  // ASCII, not a letter
+      if (is_blank(static_cast<char>(c))) {
+        token_counted = false;
+      } else if (!token_counted && is_digit(static_cast<char>(c))) {
+        token_counted = true, ++words;
+      }
       ++i;
       continue;
     }
     const size_t start = i;
-    for (; i < p.size() && kWordByte[static_cast<unsigned char>(p[i])] != 0; ++i) {
-      if (p[i] == '\xC3') score_letter(p, i, hits);
-    }
+    i = word_end(p, i);
+    if (!token_counted && has_word_char(p, start, i)) token_counted = true, ++words;
     const size_t len = i - start;
     if (len > kMaxStopWordBytes) continue;  // longer than any stop word
-    if ((kStopFirstByLength[len] &
-         first_letter_bit(kWordByte[static_cast<unsigned char>(p[start])])) == 0) {
+    if ((kStopFirstByLength[len] & first_letter_bit(kWordByte[c])) == 0) {
       continue;  // no stop word of this length starts with this letter
     }
-    uint64_t key = 0;  // as pack_word() on the lowered word
-    for (size_t k = 0; k < len; ++k) {
-      key |= uint64_t{kWordByte[static_cast<unsigned char>(p[start + k])]} << (8 * k);
-    }
-    const uint8_t m = stopword_langs(key);
-    if (m == 0) continue;  // most words
-    const auto n = static_cast<uint32_t>(std::popcount(m));
-    for (size_t k = 0; k < hits.size(); ++k) {
-      if ((m >> k) & 1u) hits[k] += 12 / n;
+    const StopWordSlot* slot = find_stopword(packed_lowered(p, start, len));
+    if (slot == nullptr) continue;  // most words
+    for (unsigned m = slot->langs; m != 0; m &= m - 1) {
+      hits[static_cast<size_t>(std::countr_zero(m))] += slot->points;
     }
   }
+  return words;
 }
 
 // The best language must have the equivalent of 2.5 distinctive words and lead the runner-up
@@ -1820,6 +1930,7 @@ constexpr size_t kMaxHeadlineBytes = 400;
 struct RawParagraph {
   std::string text;
   bool table = false;
+  bool ws_normal = false;  // ws_normal(text), known from its lines and joins
 };
 
 // Iterates the '\n'-separated lines of a text without materialising them.
@@ -2147,10 +2258,12 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   // ---- paragraphs ------------------------------------------------------------------------------
   std::vector<RawParagraph> raw;
   std::string cur;
+  bool cur_ws_normal = true;  // ws_normal(cur): every line and every join so far
   const LineRule* dropping_list = nullptr;
   auto flush = [&] {
-    if (!cur.empty()) raw.push_back({std::move(cur), false});
+    if (!cur.empty()) raw.push_back({std::move(cur), false, cur_ws_normal});
     cur.clear();
+    cur_ws_normal = true;
   };
   // Rows of the column-aligned block being read: each row is kept as sent (never re-flowed),
   // minus the indentation common to the whole block.
@@ -2159,7 +2272,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     if (table.empty()) return;
     size_t indent = npos;
     for (string_view row : table) indent = std::min(indent, leading_blanks(row));
-    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true});
+    for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true, false});
     table.clear();
   };
   for (LineReader lr(text, body_start); lr.next(line);) {
@@ -2184,7 +2297,11 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       if (r->drops_list) dropping_list = r;
       continue;
     }
-    if (is_table_line(t) || (table.empty() && is_column_heading(t) && [&] {
+    // One scan of the line for the paragraph's blank check; column gaps need a tab or two
+    // blanks, which a ws_normal line does not hold.
+    const bool line_ws_normal = ws_normal(t);
+    const ColumnShape shape = line_ws_normal ? ColumnShape{} : column_shape(t);
+    if (shape.table_row || (table.empty() && shape.heading && [&] {
           LineReader peek = lr;
           string_view next;
           return peek.next(next) && is_table_line(trim(next));
@@ -2196,7 +2313,8 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
     flush_table();
     const LineKind kind = classify_line(R, t, raw.size() <= 3 && cur.empty());
     if (kind != LineKind::kJoin || is_blank(line[0])) flush();
-    join_line(cur, t);
+    const bool join_ws_normal = join_line(cur, t);
+    cur_ws_normal = cur_ws_normal && line_ws_normal && join_ws_normal;
     if (kind == LineKind::kStandalone) flush();
   }
   flush();
@@ -2211,7 +2329,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       content_seen = true;
       continue;
     }
-    std::string p = ws_normal(rp.text) ? std::move(rp.text) : normalize_ws(rp.text);
+    std::string p = rp.ws_normal ? std::move(rp.text) : normalize_ws(rp.text);
     out.boilerplate_removed += strip_glued_link_hints(env, p);
     if (!env.rules.set.tail_tokens.empty()) out.boilerplate_removed += strip_tail_token(env, p);
     // Editor's notes, possibly followed by the story text on the same line.
@@ -2278,13 +2396,12 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   }
 
   extract_quotes(env, out);
-  out.word_count = count_words(out.paragraphs);
   LanguageHits hits{};
-  for (const auto& p : out.paragraphs) add_language_hits(p, hits);
+  for (const auto& p : out.paragraphs) out.word_count += scan_words(p, hits);
   out.language = pick_language(hits);
   if (out.language.empty() && !out.headline.empty()) {
     // Too little body to tell (a brief, an alert): the headline counts too.
-    add_language_hits(out.headline, hits);
+    scan_words(out.headline, hits);
     out.language = pick_language(hits);
   }
   return out;

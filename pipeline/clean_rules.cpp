@@ -328,6 +328,7 @@ void compile(CleanRules& r) {
         break;
       case LineMatch::kContains:
         r.contains.push_back(i);
+        r.contains_search.emplace_back(l.text);
         r.contains_max_len = std::max(r.contains_max_len, l.max_len);
         break;
     }
@@ -367,12 +368,33 @@ void compile(CleanRules& r) {
   r.regions = s.regions;
   std::sort(r.regions.begin(), r.regions.end());
   r.advisory_verbs = s.advisory_verbs;
-  for (const auto& g : s.glued_spans) {
-    if (r.glued_first_bytes.find(g.text[0]) == std::string::npos) r.glued_first_bytes += g.text[0];
-  }
+  for (const auto& g : s.glued_spans) r.glued_search.emplace_back(g.text);
 }
 
 }  // namespace
+
+SubstringSearch::SubstringSearch(std::string text) : needle(std::move(text)) {
+  const std::size_t m = needle.size();
+  skip.fill(static_cast<uint8_t>(std::min<std::size_t>(m, 255)));
+  // A byte at needle[j] (j < m - 1) under the window's end: shift so that it lines up.
+  for (std::size_t j = 0; j + 1 < m; ++j) {
+    skip[static_cast<unsigned char>(needle[j])] =
+        static_cast<uint8_t>(std::min<std::size_t>(m - 1 - j, 255));
+  }
+}
+
+bool SubstringSearch::found_in(std::string_view s) const {
+  const std::size_t m = needle.size();
+  const char last = needle[m - 1];
+  for (std::size_t pos = 0; pos + m <= s.size();) {
+    const char c = s[pos + m - 1];
+    if (c == last && s.compare(pos, m - 1, std::string_view(needle).substr(0, m - 1)) == 0) {
+      return true;
+    }
+    pos += skip[static_cast<unsigned char>(c)];
+  }
+  return false;
+}
 
 std::string fold_case(std::string_view s) {
   std::string out(s);

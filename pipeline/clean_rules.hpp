@@ -80,6 +80,16 @@ struct RoleRule {
   ContributorRole role = ContributorRole::kReporter;
 };
 
+// A compiled "does this text hold `needle`" test (Boyer-Moore-Horspool): it looks at the byte
+// under the end of the needle and skips up to the needle's length (at most 255) when that byte
+// cannot end a match, so a line is read a few bytes per needle length, not byte by byte.
+struct SubstringSearch {
+  std::string needle;  // non-empty
+  std::array<uint8_t, 256> skip{};
+  explicit SubstringSearch(std::string text);
+  bool found_in(std::string_view s) const;
+};
+
 // The merged rule set as written (before compilation), in file order.
 struct RuleSet {
   std::vector<LineRule> lines;
@@ -107,8 +117,9 @@ struct CleanRules {
   std::array<std::vector<uint32_t>, 256> prefix_by_byte;  // first byte -> line rules
   std::array<std::vector<uint32_t>, 256> suffix_by_byte;  // folded last byte -> line rules
   std::array<std::vector<uint32_t>, 256> wrapped_by_byte;
-  std::vector<uint32_t> initials;  // kInitials rules
-  std::vector<uint32_t> contains;  // kContains rules
+  std::vector<uint32_t> initials;                // kInitials rules
+  std::vector<uint32_t> contains;                // kContains rules
+  std::vector<SubstringSearch> contains_search;  // parallel to `contains`
   std::size_t contains_max_len = 0;
   std::array<std::vector<uint32_t>, 256> credit_by_byte;  // first byte -> caption_credits
   std::array<std::vector<uint32_t>, 256> tag_by_byte;     // first byte -> headline_tags
@@ -119,7 +130,7 @@ struct CleanRules {
   std::vector<std::string> speech_verbs;  // sorted
   std::vector<std::string> regions;       // sorted
   std::vector<std::string> advisory_verbs;
-  std::string glued_first_bytes;  // first byte of each glued span (for a memchr-free prefilter)
+  std::vector<SubstringSearch> glued_search;  // parallel to set.glued_spans
 };
 
 // The rules compiled from the embedded cleaning.yaml; built once, on first use.
