@@ -408,7 +408,15 @@ struct Service::Impl {
 
   void flush_state_batch() {
     if (state_round.empty() && !state_blocked) return;
-    if (state_blocked && !produce_state_batch(std::move(state_blocked))) return;
+    if (state_blocked && eos) {
+      // Rebuilt below rather than re-sent as it is: states of an attempt aborted while the queue
+      // was full must not be committed by the next transaction (I-4).
+      state_round.insert(state_round.begin(), state_blocked->states.begin(),
+                         state_blocked->states.end());
+      state_blocked.reset();
+    } else if (state_blocked && !produce_state_batch(std::move(state_blocked))) {
+      return;
+    }
     std::size_t i = 0;
     while (i < state_round.size()) {
       auto ticket = std::make_unique<Ticket>();
@@ -457,7 +465,8 @@ struct Service::Impl {
   void on_state_batch_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
     if (eos) {
       for (const auto& p : ticket->states) {
-        eos_fail(*p, err);
+        // The stories are fine: a state-topic problem must not turn them into dead letters.
+        eos_fail(*p, err, /*record_poison=*/false);
         finish_one(*p);
       }
       return;
@@ -883,8 +892,11 @@ struct Service::Impl {
     const double secs = std::chrono::duration<double>(Clock::now() - started).count();
     stats.dedup_restore_duration_seconds.observe(secs);
     if (!caught_up()) {
-      spdlog::warn("dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records",
-                   secs, n);
+      spdlog::warn(
+          "dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records read, the "
+          "newest states not restored; give '{}' time retention of dedup.window (batch keys are "
+          "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
+          secs, n, topic);
     }
     const auto st = index.stats();
     spdlog::info("dedup state: replayed {} record(s) from '{}' in {:.3f}s; index holds {} stories",
@@ -1227,10 +1239,11 @@ struct Service::Impl {
     finish_one(p);
   }
 
-  // An output of `p` failed: fail the open transaction if `p` belongs to it.
-  void eos_fail(const Pending& p, rd_kafka_resp_err_t err) {
+  // An output of `p` failed: fail the open transaction if `p` belongs to it. `record_poison`
+  // false: the output was a shared state batch, never counted towards a poison dead letter.
+  void eos_fail(const Pending& p, rd_kafka_resp_err_t err, bool record_poison = true) {
     if (p.generation == txn_generation.load()) {
-      if (!sinks::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
+      if (record_poison && !sinks::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
         txn_delivery_failures.record(p.ps->topic, p.ps->partition, p.msg->offset,
                                      rd_kafka_err2str(err));
       }
