@@ -513,5 +513,139 @@ TEST(DedupBatch, TwoCopiesInOneBatch) {
   EXPECT_THROW(idx.decide_batch(in, wrong), std::invalid_argument);
 }
 
+// --- Review of the two-tier index (issue 7 follow-up) ---
+
+// An item-id version of `c`: other content and id, same MinHash (so also near).
+DedupCandidate version_of(DedupCandidate c, uint32_t n, int64_t t, const std::string& id) {
+  c = rewrite_of(std::move(c), t, id);
+  c.content.hi ^= n;
+  c.version_number = n;
+  c.version_tagged = true;
+  return c;
+}
+
+// forget() of a family's head (a VersionNew or a kill whose delivery failed, or an aborted
+// transaction) must give the family back its previous head: the redelivered copy then
+// supersedes / cancels the story that really is out, instead of starting a family of its own.
+TEST(DedupReview, ForgetOfAVersionGivesTheFamilyBackItsPreviousHead) {
+  DedupIndex idx({std::chrono::seconds(100'000), 1000});
+  auto v1 = synthetic(1, 10);
+  v1.family = 77;
+  v1.family_from_item = true;
+  ASSERT_EQ(idx.decide(v1).verdict, Verdict::kNew);
+  const auto v2 = version_of(v1, 2, 20, "wf-dddddddddddd0002");
+  ASSERT_EQ(idx.decide(v2).verdict, Verdict::kVersionNew);
+  idx.forget(v2.content, v2.story_id);  // v2 was never delivered
+  const Decision again = idx.decide(v2);
+  EXPECT_EQ(again.verdict, Verdict::kVersionNew);
+  EXPECT_EQ(again.ref_id, v1.story_id);
+  EXPECT_EQ(again.family, 77u);
+  // And an older version is still stale against the redelivered head.
+  auto stale = version_of(v1, 1, 30, "wf-dddddddddddd0001");
+  EXPECT_EQ(idx.decide(stale).verdict, Verdict::kVersionStale);
+}
+
+TEST(DedupReview, ForgetOfAKillKeepsTheKilledStoryAsTheHead) {
+  DedupIndex idx({std::chrono::seconds(100'000), 1000});
+  auto story = synthetic(1, 10);
+  story.family = 77;
+  story.family_from_item = true;
+  ASSERT_EQ(idx.decide(story).verdict, Verdict::kNew);
+  auto kill = version_of(story, 0, 20, "wf-dddddddddddd00cc");
+  kill.kill = true;
+  ASSERT_EQ(idx.decide(kill).verdict, Verdict::kCancel);
+  idx.forget(kill.content, kill.story_id);
+  const Decision again = idx.decide(kill);  // the kill delivered again
+  EXPECT_EQ(again.verdict, Verdict::kCancel);
+  EXPECT_EQ(again.ref_id, story.story_id);
+}
+
+// Aborted transaction: the batch's stories are forgotten newest first; the older versions
+// published before the transaction stay the family's head, in order.
+TEST(DedupReview, RollbackOfSeveralVersionsInReverseOrder) {
+  DedupIndex idx({std::chrono::seconds(100'000), 1000});
+  auto v1 = synthetic(1, 10);
+  v1.family = 77;
+  v1.family_from_item = true;
+  ASSERT_EQ(idx.decide(v1).verdict, Verdict::kNew);
+  const auto v2 = version_of(v1, 2, 20, "wf-dddddddddddd0002");
+  const auto v3 = version_of(v1, 3, 30, "wf-dddddddddddd0003");
+  ASSERT_EQ(idx.decide(v2).verdict, Verdict::kVersionNew);
+  ASSERT_EQ(idx.decide(v3).verdict, Verdict::kVersionNew);
+  idx.forget(v3.content, v3.story_id);
+  idx.forget(v2.content, v2.story_id);
+  Decision d = idx.decide(v2);
+  EXPECT_EQ(d.verdict, Verdict::kVersionNew);
+  EXPECT_EQ(d.ref_id, v1.story_id);
+  d = idx.decide(v3);
+  EXPECT_EQ(d.verdict, Verdict::kVersionNew);
+  EXPECT_EQ(d.ref_id, v2.story_id);
+}
+
+// A long-running daemon inserts far more than max_entries: entry numbers wrap around their 24
+// bits in every table. After more than 2^24 insertions the index still decides exactly, near,
+// item-id versions and kills right, and stale slots never name a reused entry number.
+TEST(DedupReview, EntryNumbersWrapAroundTwentyFourBits) {
+  constexpr std::size_t kCap = 64;
+  DedupConfig cfg{std::chrono::seconds(1'000'000'000), kCap};
+  cfg.near_max_entries = 32;
+  DedupIndex idx(cfg);
+  const uint64_t total = (uint64_t{1} << 24) + 3 * kCap + 7;
+  DedupCandidate c;
+  c.minhash.fill(0xFFFF);  // exact-only filler: cheap
+  auto base = synthetic(424242, 10);
+  base.family_from_item = true;
+  std::string head_id;
+  uint64_t versions = 0;
+  for (uint64_t i = 0; i < total; ++i) {
+    if (i % 50 == 0) {  // item-id families of 40 versions each, across every wrap
+      const auto n = static_cast<uint32_t>(versions % 40);
+      auto v = version_of(base, n, 10, "");
+      v.family = 0xF00D0000 + versions / 40;
+      v.content.lo = versions;
+      v.story_id = "wf-ffff" + std::string(12 - std::to_string(versions).size(), '0') +
+                   std::to_string(versions);
+      const Decision d = idx.decide(v);
+      ASSERT_EQ(d.verdict, n == 0 ? Verdict::kNew : Verdict::kVersionNew) << i;
+      if (n != 0) {
+        ASSERT_EQ(d.ref_id, head_id) << i;
+      }
+      head_id = v.story_id;
+      ++versions;
+      continue;
+    }
+    c.content = {i, ~i};
+    c.family = i * 0x9E3779B97F4A7C15ULL;
+    c.family_from_item = true;
+    c.event_time = at(10);
+    ASSERT_EQ(idx.decide(c).verdict, Verdict::kNew) << i;
+  }
+  EXPECT_EQ(idx.size(), kCap);
+  EXPECT_LE(idx.stats().families, kCap);
+  EXPECT_EQ(idx.stats().stashed, 0u);
+  // Held: the newest kCap; evicted ones (whose 24-bit numbers are reused) are new again.
+  for (uint64_t back = 1; back <= 2 * kCap; ++back) {
+    const uint64_t i = total - back;
+    if (i % 50 == 0) continue;
+    DedupCandidate q = c;
+    q.content = {i, ~i};
+    q.family = 0;
+    q.story_id = "wf-eeeeeeeeeeeeeeee";
+    const bool held = back < kCap - 1;  // (minus the family versions held among them)
+    const Decision d = idx.decide(q);
+    if (held) {
+      EXPECT_EQ(d.verdict, Verdict::kExact) << back;
+    }
+    if (back > kCap) {
+      EXPECT_EQ(d.verdict, Verdict::kNew) << back;
+    }
+  }
+  // Near tier after the wrap: a rewrite of a fresh story is near, a random story is new.
+  const auto fresh = synthetic(777, 20);
+  ASSERT_EQ(idx.decide(fresh).verdict, Verdict::kNew);
+  EXPECT_EQ(idx.decide(rewrite_of(fresh, 21, "wf-aaaaaaaaaaaa0077")).verdict, Verdict::kNear);
+  EXPECT_EQ(idx.decide(synthetic(778, 22)).verdict, Verdict::kNew);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline
