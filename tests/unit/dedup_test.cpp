@@ -663,5 +663,39 @@ TEST(DedupReview, DISABLED_OneFutureDatedStoryDoesNotFlushTheIndex) {
   EXPECT_EQ(idx.decide(synthetic(3, 1'000'030)).verdict, Verdict::kExact);
 }
 
+// forget() of an entry already evicted (its 24-bit number possibly reused) or only in the exact
+// tier touches nothing else; restore() of a state older than the near window is exact-only.
+TEST(DedupReview, ForgetAndRestoreAcrossTheTierBoundary) {
+  DedupConfig cfg{std::chrono::seconds(100'000), 4};
+  cfg.near_max_entries = 2;
+  cfg.near_window = std::chrono::seconds(100);
+  DedupIndex idx(cfg);
+  std::vector<DedupCandidate> s;
+  for (uint64_t i = 0; i < 6; ++i) {
+    s.push_back(synthetic(i, static_cast<int64_t>(10 + i)));
+    ASSERT_EQ(idx.decide(s.back()).verdict, Verdict::kNew);
+  }
+  idx.forget(s[0].content, s[0].story_id);  // evicted: a no-op
+  idx.forget(s[2].content, s[2].story_id);  // exact tier only
+  EXPECT_EQ(idx.size(), 4u);
+  auto copy = s[3];
+  copy.story_id = "wf-0000000000000abc";
+  EXPECT_EQ(idx.decide(copy).verdict, Verdict::kExact);
+  copy = s[2];
+  copy.story_id = "wf-0000000000000abd";
+  EXPECT_EQ(idx.decide(copy).verdict, Verdict::kNew);  // forgotten: published again
+  // A restored state older than the near window: its exact repeat is caught, a rewrite is not.
+  DedupIndex fresh(cfg);
+  ASSERT_EQ(fresh.decide(synthetic(50, 10'000)).verdict, Verdict::kNew);
+  const auto old = synthetic(51, 5'000);
+  fresh.restore(old, false);
+  EXPECT_EQ(fresh.size(), 2u);
+  copy = old;
+  copy.story_id = "wf-0000000000000abe";
+  copy.event_time = at(10'001);
+  EXPECT_EQ(fresh.decide(copy).verdict, Verdict::kExact);
+  EXPECT_EQ(fresh.decide(rewrite_of(old, 10'002, "wf-0000000000000abf")).verdict, Verdict::kNew);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline
