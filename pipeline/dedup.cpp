@@ -602,7 +602,10 @@ void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
       const bool keep_head =
           !canceled && (e.version_number < f.version_number ||
                         (e.version_number == f.version_number && c.event_time < time_of(f)));
-      if (!keep_head) families_.replace(family, static_cast<uint32_t>(*h) & kSeq24, seq24);
+      if (!keep_head) {
+        families_.replace(family, static_cast<uint32_t>(*h) & kSeq24, seq24);
+        e.flags |= kTookHead;
+      }
     } else if (!h) {
       families_.insert(family, seq24);
     }
@@ -619,9 +622,37 @@ void DedupIndex::forget(const ContentHash& content, const std::string& story_id)
   Entry& e = entries_[*seq];
   const auto seq24 = static_cast<uint32_t>(*seq) & kSeq24;
   by_content_.erase(e.content, seq24);
-  if (e.family != 0) families_.erase(e.family, seq24);
   // The entry stays in the FIFO as an unreachable tombstone until it is evicted in order.
   e.flags |= kForgotten;
+  // A forgotten head that had replaced an earlier one gives the family back to it: the copy
+  // delivered again must supersede (or cancel) what really is out, not start a new family or
+  // be suppressed as a near-duplicate of the previous version.
+  if (e.family != 0 && families_.erase(e.family, seq24) && (e.flags & kTookHead)) {
+    restore_family_head_locked(e.family);
+  }
+}
+
+void DedupIndex::restore_family_head_locked(uint64_t family) {
+  // Rare (a version or kill whose delivery failed): one pass over the exact tier collects the
+  // family's live entries (O(entries), ~10 ms per million), then insert_locked()'s head rule is
+  // replayed on them in order.
+  std::vector<uint64_t> members;
+  for (uint64_t seq = entries_.end(); seq > entries_.base();) {
+    --seq;
+    const Entry& e = entries_[seq];
+    if (e.family == family && !(e.flags & kForgotten)) members.push_back(seq);
+  }
+  if (members.empty()) return;
+  uint64_t head = members.back();  // the oldest
+  for (auto it = members.rbegin() + 1; it != members.rend(); ++it) {
+    const Entry& e = entries_[*it];
+    const Entry& f = entries_[head];
+    const bool keep_head =
+        !(e.flags & kCanceled) && (e.version_number < f.version_number ||
+                                   (e.version_number == f.version_number && e.time < f.time));
+    if (!keep_head) head = *it;
+  }
+  families_.insert(family, static_cast<uint32_t>(head) & kSeq24);
 }
 
 void DedupIndex::pop_near_front_locked() {

@@ -298,6 +298,7 @@ class DedupIndex {
     kCanceled = 2,     // a kill: its family is canceled
     kIdOverflow = 4,   // story id not "wf-" + 16 hex digits: kept in overflow_ids_
     kForgotten = 8,    // forget()'s tombstone: unreachable, waits for its turn to be evicted
+    kTookHead = 16,    // replaced an earlier head of its family (forget() gives it back)
   };
   struct Entry {           // exact tier: 32 bytes
     uint64_t content = 0;  // the exact key: ContentHash folded to 64 bits
@@ -335,6 +336,7 @@ class DedupIndex {
   void evict_locked();
   void pop_front_locked();
   void pop_near_front_locked();
+  void restore_family_head_locked(uint64_t family);
   const Entry* entry_locked(uint64_t seq) const;
   const NearRecord* near_locked(uint64_t seq) const;
   uint64_t seq_from24(uint32_t s24) const;
