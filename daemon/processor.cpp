@@ -121,7 +121,22 @@ std::string hex16(uint64_t v) {
   return out;
 }
 
+// How far an envelope's received_at may run ahead of the Kafka timestamp of its message before
+// the dedup clock stops trusting it (clock skew between hosts is minutes, not days).
+constexpr std::chrono::hours kMaxEnvelopeLead{24};
+
+// The dedup clock of one input: its received_at, but never more than kMaxEnvelopeLead after the
+// Kafka timestamp. The index expires entries relative to the newest event time it has seen, so a
+// single envelope dated decades ahead would otherwise expire every entry (dedup off).
+std::chrono::sys_seconds dedup_event_time(const pipeline::DecodedItem& item,
+                                          const pipeline::InputMessage& msg) {
+  if (!msg.timestamp) return item.received_at;
+  const auto limit = std::chrono::floor<std::chrono::seconds>(*msg.timestamp) + kMaxEnvelopeLead;
+  return std::min(item.received_at, std::chrono::sys_seconds(limit));
+}
+
 pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
+                                         const pipeline::InputMessage& msg,
                                          const pipeline::CleanStory& c,
                                          const pipeline::StoryFingerprint& fp) {
   pipeline::DedupCandidate d;
@@ -144,7 +159,7 @@ pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
                      has_tag(c, "CORRECTION");
   d.correction = has_tag(c, "CORRECTED") || has_tag(c, "REFILE") || has_tag(c, "CORRECTION");
   d.kill = is_kill(c);
-  d.event_time = item.received_at;
+  d.event_time = dedup_event_time(item, msg);
   return d;
 }
 
@@ -252,7 +267,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
     const pipeline::StoryFingerprint fp = pipeline::fingerprint(clean);
     result.timings.fingerprint = seconds_since(t);
 
-    pipeline::DedupCandidate cand = dedup_candidate(item, clean, fp);
+    pipeline::DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
     if (item.doc) apply_structured(*item.doc, cand);
     const pipeline::Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);

@@ -59,6 +59,24 @@ TEST(Processor, SecondCopyIsAnExactDuplicateOfTheFirst) {
   EXPECT_EQ(second.records[0].duplicate().source().offset(), 2);
 }
 
+// The dedup clock trusts an envelope's received_at only up to a day after the Kafka timestamp:
+// one envelope dated decades ahead must not expire the whole index (it used to: every entry fell
+// out of the window and the next copy of a published story was published again).
+TEST(Processor, FarFutureEnvelopeDoesNotExpireTheIndex) {
+  pipeline::DedupIndex idx({std::chrono::hours(72), 100});
+  Processor p(config(), idx);
+  auto first = p.process(input(testing::sample_story(), "a"));
+  ASSERT_TRUE(first.records[0].has_story());
+  auto future = p.process(input(
+      R"({"id":"z1","source":"ap","received_at":"2096-01-01T00:00:00Z","body":"Port strike ends\n\nROTTERDAM (AP) - Dock workers in Rotterdam ended a three-day strike on Tuesday after a pay deal."})",
+      "z", 2));
+  ASSERT_TRUE(future.records[0].has_story());
+  EXPECT_EQ(future.records[0].story().source().received_at(), "2096-01-01T00:00:00Z");  // as sent
+  auto again = p.process(input(testing::sample_story(), "c", 3));
+  ASSERT_TRUE(again.records[0].has_duplicate()) << pipeline::record_to_json(again.records[0]);
+  EXPECT_EQ(again.records[0].duplicate().duplicate_of(), first.records[0].story().id());
+}
+
 TEST(Processor, DeterministicForSameInput) {
   pipeline::DedupIndex a({}), b({});
   auto ra = Processor(config(), a).process(input(testing::sample_story(), "x"));
