@@ -21,6 +21,8 @@
 
 #include "pipeline/clean_nfc_table.hpp"
 #include "pipeline/clean_rules.hpp"
+#include "pipeline/swar.hpp"
+#include "pipeline/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -35,6 +37,8 @@
 
 namespace wirefeed::pipeline {
 namespace {
+
+using namespace swar;
 
 using std::string_view;
 constexpr size_t npos = string_view::npos;
@@ -194,32 +198,6 @@ bool iends_with(string_view s, string_view p) {
   return s.size() >= p.size() && iequals(s.substr(s.size() - p.size()), p);
 }
 
-// SWAR helpers: eight bytes tested at once in a 64-bit word.
-constexpr uint64_t kOneBytes = 0x0101010101010101ULL;
-constexpr uint64_t kHighBits = 0x8080808080808080ULL;
-
-uint64_t load8(const char* p) {
-  uint64_t x = 0;
-  std::memcpy(&x, p, 8);
-  return x;
-}
-
-// Non-zero when some byte of `v` is zero.
-constexpr uint64_t any_zero_byte(uint64_t v) { return (v - kOneBytes) & ~v & kHighBits; }
-
-// 0x80 in exactly the bytes of `v` that are zero.
-constexpr uint64_t zero_byte_mask(uint64_t v) {
-  return ~(((v & ~kHighBits) + ~kHighBits) | v) & kHighBits;
-}
-
-// 0x80 in exactly the bytes of `v` in lo..hi (ASCII bounds, lo <= hi < 0x80).
-constexpr uint64_t byte_range_mask(uint64_t v, unsigned char lo, unsigned char hi) {
-  const uint64_t low7 = v & ~kHighBits;
-  const uint64_t at_least_lo = low7 + (0x80u - lo) * kOneBytes;  // high bit: byte >= lo
-  const uint64_t above_hi = low7 + (0x7Fu - hi) * kOneBytes;     // high bit: byte > hi
-  return at_least_lo & ~above_hi & ~v & kHighBits;
-}
-
 // s.find_first_of(set, pos) for a set of a few bytes, without a library call per byte.
 size_t find_any(string_view s, string_view set, size_t pos = 0) {
   if (set.size() == 1) return s.find(set[0], pos);  // memchr
@@ -368,24 +346,6 @@ Decoded decode_utf8(string_view s, size_t i) {
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {0xFFFD, 1, false};
   return {cp, need + 1, true};
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // The Windows-1252 byte that decodes to `cp`, or -1.

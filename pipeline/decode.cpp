@@ -10,6 +10,9 @@
 #define XXH_INLINE_ALL  // header-only xxHash: inlined, and exposes XXH3_state_t
 #include <xxhash.h>
 
+#include "pipeline/swar.hpp"
+#include "pipeline/utf8.hpp"
+
 #include <array>
 #include <bit>
 #include <cstdio>
@@ -17,6 +20,8 @@
 
 namespace wirefeed::pipeline {
 namespace {
+
+using namespace swar;
 
 std::string hex16(uint64_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -43,22 +48,6 @@ std::string_view trim_left(std::string_view s) {
   while (i < s.size() && is_space(s[i])) ++i;
   return s.substr(i);
 }
-
-uint64_t load8(const unsigned char* p) {
-  uint64_t w = 0;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-static_assert(std::endian::native == std::endian::little, "SWAR scans read words little-endian");
-
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighs = 0x8080808080808080ULL;
-
-// Non-zero when some byte of `w` is below `n` (n <= 0x80): the classic SWAR test, exact for
-// "is there any" (it never misses one; it may flag a byte next to a real hit).
-constexpr uint64_t has_below(uint64_t w, unsigned n) { return (w - kOnes * n) & ~w & kHighs; }
-constexpr uint64_t has_byte(uint64_t w, unsigned char b) { return has_below(w ^ (kOnes * b), 1); }
 
 // Share of C0 control bytes that no text format uses; wire formats (ANPA/IPTC 7901) legitimately
 // carry SOH, STX, ETX, SYN, US, RS, so those are not counted. Eight bytes at a time while none is
@@ -166,7 +155,7 @@ std::size_t find_invalid_utf8(std::string_view s) {
   const std::size_t n = s.size();
   std::size_t i = 0;
   while (i < n) {
-    if (i + 8 <= n && (load8(p + i) & kHighs) == 0) {  // eight ASCII bytes
+    if (i + 8 <= n && (load8(p + i) & kHighBits) == 0) {  // eight ASCII bytes
       i += 8;
       continue;
     }
@@ -322,24 +311,6 @@ bool read_hex4(std::string_view s, std::size_t at, uint32_t& out) {
     out = (out << 4) | static_cast<uint32_t>(d);
   }
   return true;
-}
-
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Reads the JSON string starting at s[i] == '"' into `out` (when not null) and moves `i` past the

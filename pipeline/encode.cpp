@@ -14,6 +14,8 @@
 #include <cstring>
 #include <utility>
 
+#include "pipeline/swar.hpp"
+
 namespace wirefeed::pipeline {
 namespace {
 
@@ -102,6 +104,7 @@ bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Reco
 namespace {
 
 namespace pb = google::protobuf;
+using namespace swar;
 
 // The JSON writer below reproduces protobuf's JSON mapping as printed by
 // util::MessageToJsonString with preserve_proto_field_names + always_print_primitive_fields
@@ -110,19 +113,6 @@ namespace pb = google::protobuf;
 // SimpleDtoa). It walks the message by reflection in one pass and appends to one string: the
 // library's converter builds an object tree per record and was ~20 % of `wirefeed process`.
 // tests/unit/encode_test.cpp checks it byte for byte against the library on varied records.
-
-uint64_t load8(const unsigned char* p) {
-  uint64_t w = 0;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
-
-static_assert(std::endian::native == std::endian::little, "SWAR scans read words little-endian");
-
-constexpr uint64_t kOnes = 0x0101010101010101ULL;
-constexpr uint64_t kHighs = 0x8080808080808080ULL;
-constexpr uint64_t has_below(uint64_t w, unsigned n) { return (w - kOnes * n) & ~w & kHighs; }
-constexpr uint64_t has_byte(uint64_t w, unsigned char b) { return has_below(w ^ (kOnes * b), 1); }
 
 // True for the ASCII bytes copied as they are (printable, not '"', '\\', '<', '>').
 constexpr std::array<bool, 256> kPlain = [] {
@@ -146,7 +136,7 @@ void append_escaped(std::string& out, const std::string& s) {
       bool found = false;
       while (end - p >= 8) {
         const uint64_t w = load8(p);
-        const uint64_t stops = (w & kHighs) | has_below(w, 0x20) | has_byte(w, '"') |
+        const uint64_t stops = (w & kHighBits) | has_below(w, 0x20) | has_byte(w, '"') |
                                has_byte(w, '\\') | has_byte(w, '<') | has_byte(w, '>') |
                                has_byte(w, 0x7f);
         if (stops != 0) {
