@@ -125,7 +125,10 @@ double sketch_similarity(const Sketch& a, const Sketch& b) {
     d |= d >> 2;
     if constexpr (kSketchBits == 8) {
       d |= d >> 4;
-      differ += static_cast<std::size_t>(std::popcount(d & 0x0101010101010101ULL));
+      // One flag bit per byte: the multiply sums the eight bytes into the top one (at most 8, no
+      // carry), without std::popcount, which is a libgcc call on the baseline x86-64 target.
+      constexpr uint64_t kByteLsb = 0x0101010101010101ULL;
+      differ += static_cast<std::size_t>(((d & kByteLsb) * kByteLsb) >> 56);
     } else {
       differ += static_cast<std::size_t>(std::popcount(d & 0x1111111111111111ULL));
     }
