@@ -108,6 +108,7 @@ TEST(Decode, ScanEnvelopeLeavesUnusualJsonToProtobuf) {
       R"({"body":"b",})",                                      // trailing comma
       R"({"body":"b")",                                        // unterminated
       R"({"b\u006fdy":"b"})",                                  // escaped key
+      R"({"":"x","body":"b"})",                                // empty key (protobuf rejects it)
       R"([{"body":"b"}])",                                     // not an object
   };
   for (const std::string& json : unusual) {
