@@ -26,6 +26,7 @@
 #include <type_traits>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 namespace wirefeed::pipeline {
 namespace {
@@ -164,6 +165,13 @@ ZeroedPages& ZeroedPages::operator=(ZeroedPages&& o) noexcept {
 
 ZeroedPages::~ZeroedPages() {
   if (p_ != nullptr) ::munmap(p_, n_);
+}
+
+void ZeroedPages::commit() {
+  auto* bytes = static_cast<volatile unsigned char*>(p_);
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  // Rewrites the byte it read: a write fault commits the page, and a live table keeps its data.
+  for (std::size_t at = 0; at < n_; at += page) bytes[at] = bytes[at];
 }
 
 KeyTable::KeyTable(std::size_t capacity)
@@ -713,6 +721,13 @@ void DedupIndex::set_thresholds(bool near_enabled, double near, double version, 
   cfg_.near_threshold = near;
   cfg_.version_threshold = version;
   cfg_.numbers_threshold = numbers;
+}
+
+void DedupIndex::commit_tables() {
+  std::lock_guard lock(mu_);
+  by_content_.commit();
+  families_.commit();
+  bands_.commit();
 }
 
 DedupStats DedupIndex::stats() const {

@@ -6,6 +6,8 @@
 #include <random>
 #include <stdexcept>
 
+#include <unistd.h>
+
 #include "pipeline/dedup.hpp"
 #include "pipeline/fingerprint.hpp"
 
@@ -248,6 +250,47 @@ TEST(DedupIndex, NearDuplicateOfTheOldestEntryInAFullIndex) {
     found += d.verdict == Verdict::kNear && d.ref_id == synthetic(i, 0).story_id ? 1 : 0;
   }
   EXPECT_GE(found, 49);
+}
+
+long resident_bytes() {
+  long size = 0, resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return -1;
+  const int n = std::fscanf(f, "%ld %ld", &size, &resident);
+  std::fclose(f);
+  return n == 2 ? resident * ::sysconf(_SC_PAGESIZE) : -1;
+}
+
+// commit_tables() commits the table pages of a fresh index at once, and rewriting a page keeps
+// what a live index holds in it.
+TEST(DedupIndex, CommitTablesCommitsPagesAndKeepsEntries) {
+  constexpr std::size_t kN = 100'000;
+  DedupIndex idx({std::chrono::seconds(1'000'000), kN});
+  const long before = resident_bytes();
+  idx.commit_tables();
+  const long after = resident_bytes();
+  ASSERT_GT(before, 0);
+  EXPECT_GE(after - before, 6'000'000);  // the LSH table starts at 65,536 entries x 96 B
+
+  constexpr uint64_t kStored = 3'000;
+  for (uint64_t i = 0; i < kStored; ++i) {
+    ASSERT_EQ(idx.decide(synthetic(i, 10)).verdict, Verdict::kNew);
+  }
+  idx.commit_tables();
+  for (uint64_t i = 0; i < kStored; ++i) {
+    auto repeat = synthetic(i, 20);
+    repeat.story_id = "wf-eeeeeeeeeeeeeeee";
+    const Decision d = idx.decide(repeat);
+    ASSERT_EQ(d.verdict, Verdict::kExact) << i;
+    EXPECT_EQ(d.ref_id, synthetic(i, 10).story_id);
+  }
+  auto rewrite = synthetic(7, 30);
+  rewrite.content.lo ^= 1;
+  rewrite.story_id = "wf-ffffffffffffffff";
+  for (std::size_t s = 0; s < 8; ++s) rewrite.minhash[s * 12] ^= 0x5A5A;
+  const Decision d = idx.decide(rewrite);
+  EXPECT_EQ(d.verdict, Verdict::kNear);
+  EXPECT_EQ(d.ref_id, synthetic(7, 10).story_id);
 }
 
 // Accounted memory: 32-byte entries and ~10 B of exact/family table slots for every entry, the
