@@ -293,10 +293,11 @@ class DedupIndex {
   std::size_t near_size() const;  // entries in the near tier
   DedupStats stats() const;
 
-  // Commits every page of the key and LSH tables now (~110 MB for 1M entries). Otherwise they
-  // are committed as new stories touch them at random, so while a fresh index fills, a new story
-  // can pay several page faults (a 2 MiB huge page is zeroed on its first touch). Benchmarks
-  // call it to time the steady state; the daemon does not (RSS grows with the index instead).
+  // Commits every page of the key tables and of the LSH table as it is now (~16 MB for 1M
+  // entries: the LSH table starts at kEarlyBandEntries and is rebuilt at full size past them).
+  // Otherwise pages are committed as new stories touch them at random, so while a fresh index
+  // fills, a new story can pay page faults (a 2 MiB huge page is zeroed on its first touch).
+  // Benchmarks call it to time the steady state; the daemon does not (RSS grows with the index).
   void commit_tables();
 
   // Live reload: replaces the decision thresholds (window and capacity stay as constructed).
