@@ -16,6 +16,8 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "pipeline/text/ascii.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -77,9 +79,8 @@ std::optional<uint64_t> pack_id(const std::string& id) {
 }
 
 std::string unpack_id(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "wf-0000000000000000";
-  for (std::size_t i = 18; i >= 3; --i, v >>= 4) out[i] = kDigits[v & 0xF];
+  for (std::size_t i = 18; i >= 3; --i, v >>= 4) out[i] = text::kHexDigits[v & 0xF];
   return out;
 }
 

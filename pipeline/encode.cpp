@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "pipeline/swar.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -122,7 +123,6 @@ constexpr std::array<bool, 256> kPlain = [] {
 }();
 
 void append_escaped(std::string& out, const std::string& s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
@@ -177,8 +177,8 @@ void append_escaped(std::string& out, const std::string& s) {
       default:
         if (c < 0x20 || c == '<' || c == '>' || c == 0x7f) {
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
+          out += text::kHexDigits[c >> 4];
+          out += text::kHexDigits[c & 0xf];
         } else {
           // Multi-byte UTF-8: copied as is, except U+2028/U+2029 (escaped by protobuf) and
           // the invisible format characters protobuf escapes (U+00AD, U+0600-0603, U+06DD,
