@@ -2,12 +2,16 @@
 // DedupState records written by older daemons; both restore, with or without their headers.
 #include <gtest/gtest.h>
 
-#include "daemon/processor.hpp"
 #include "daemon/state_records.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/processor.hpp"
 
 namespace wirefeed::daemon {
 namespace {
+
+using pipeline::Processor;
+using pipeline::ProcessorConfig;
+using pipeline::ProcessResult;
 
 // Three different stories through the real Processor, and the states it hands back.
 class StateRecords : public ::testing::Test {
