@@ -77,16 +77,6 @@ EncodedOutput encode(const v1::Record& record, const OutputTopics& topics) {
   return out;
 }
 
-EncodedOutput encode_state(const v1::DedupState& state, const std::string& topic) {
-  EncodedOutput out;
-  out.kind = OutputKind::kDedupState;
-  out.topic = topic;
-  out.key = state.content_hash();
-  out.payload = serialize_message(state);
-  out.schema = "wirefeed.v1.DedupState";
-  return out;
-}
-
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out) {
   const int n = static_cast<int>(size);
   switch (kind) {
