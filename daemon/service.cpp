@@ -27,6 +27,7 @@
 #include "daemon/processor.hpp"
 #include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
+#include "kafka/headers.hpp"
 #include "pipeline/encode.hpp"
 #include "sinks/kafka_sink.hpp"
 #include "sources/kafka_source.hpp"
@@ -766,16 +767,7 @@ struct Service::Impl final : sources::SourceHandler {
 
   // Either record type (a single DedupState from older daemons, or a DedupStateBatch).
   void apply_state_message(const rd_kafka_message_t* m) {
-    std::optional<std::string_view> schema;
-    rd_kafka_headers_t* hdrs = nullptr;
-    const void* value = nullptr;
-    size_t size = 0;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(hdrs, "wirefeed-schema", &value, &size) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR &&
-        value != nullptr) {
-      schema.emplace(static_cast<const char*>(value), size);
-    }
+    const std::optional<std::string_view> schema = kafka::last_header(m, kafka::kSchemaHeader);
     const StateRestoreCount n = restore_state_record(index, schema, m->payload, m->len);
     if (n.malformed > 0) {
       spdlog::warn("dedup state {}[{}]@{}: {} malformed state(s) skipped", cfg.dedup.state_topic,
@@ -919,16 +911,8 @@ struct Service::Impl final : sources::SourceHandler {
       return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
              key[state_key_prefix.size()] == '-';
     }
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
-    const void* value = nullptr;
-    size_t size = 0;
-    if (rd_kafka_header_get_last(hdrs, kafka::kOriginHeader, &value, &size) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        value == nullptr) {
-      return false;
-    }
-    return std::string_view(static_cast<const char*>(value), size) == txn_id;
+    const auto origin = kafka::last_header(m, kafka::kOriginHeader);
+    return origin && *origin == txn_id;
   }
 
   // One transaction API call, retried (bounded) while librdkafka says it is retriable.
