@@ -269,6 +269,9 @@ std::string_view build_commit() noexcept;
                  ("topic"))                                                                        \
   COUNTER(offsets_stored_total, "Consumer offsets stored after successful delivery")               \
   COUNTER(offset_store_errors_total, "Consumer offset store failures")                             \
+  COUNTER(input_offsets_already_seen_total,                                                        \
+          "Consumed messages dropped because their offset was not above the partition's last "     \
+          "tracked one (a redelivery inside one assignment; not expected)")                        \
   COUNTER_FAMILY(rebalances_total, "Consumer group rebalances, by type (assign|revoke)", ("type")) \
   GAUGE(partitions_assigned, "Partitions currently assigned to this consumer")                     \
   GAUGE(partitions_paused, "Assigned partitions currently paused for backpressure")                \

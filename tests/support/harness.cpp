@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "pipeline/decode.hpp"
-#include "sinks/kafka.hpp"
+#include "kafka/client.hpp"
 
 namespace wirefeed::testing {
 
@@ -143,11 +143,11 @@ void count_dr(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
 void produce_all(const std::string& bootstrap, const std::string& topic,
                  const std::vector<Produced>& msgs) {
   DeliveryCount counts;
-  sinks::ConfHandle conf = sinks::make_conf(
+  kafka::ConfHandle conf = kafka::make_conf(
       {{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "5"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &count_dr);
   rd_kafka_conf_set_opaque(conf.get(), &counts);
-  sinks::KafkaHandle rk = sinks::make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  kafka::KafkaHandle rk = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf));
   for (const auto& m : msgs) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -175,12 +175,12 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
                                  int partitions, std::size_t min_count,
                                  std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds settle) {
-  sinks::KafkaHandle rk =
-      sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+  kafka::KafkaHandle rk =
+      kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf({{"bootstrap.servers", bootstrap},
                                                               {"group.id", "wirefeed-test-reader"},
                                                               {"enable.auto.commit", "false"},
                                                               {"fetch.wait.max.ms", "20"}}));
-  sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
   for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
@@ -206,7 +206,7 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto last_msg = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() < deadline) {
-    sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
+    kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
     const auto now = std::chrono::steady_clock::now();
     if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (out.size() >= min_count && at_end() && now - last_msg >= settle) break;
@@ -240,9 +240,9 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
 
 int64_t committed_offset(const std::string& bootstrap, const std::string& group,
                          const std::string& topic, int32_t partition) {
-  sinks::KafkaHandle rk = sinks::make_client(
-      RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", group}}));
-  sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+  kafka::KafkaHandle rk = kafka::make_client(
+      RD_KAFKA_CONSUMER, kafka::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", group}}));
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
   const rd_kafka_resp_err_t err = rd_kafka_committed(rk.get(), list.get(), 10000);
   const int64_t off = err == RD_KAFKA_RESP_ERR_NO_ERROR ? list->elems[0].offset : -2;
