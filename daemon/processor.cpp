@@ -135,6 +135,13 @@ std::chrono::sys_seconds dedup_event_time(const pipeline::DecodedItem& item,
   return std::min(item.received_at, std::chrono::sys_seconds(limit));
 }
 
+// The source a story's page chrome is learned for: its agency or feed, else its topic.
+std::string chrome_source(const pipeline::DecodedItem& item) {
+  if (!item.source.agency().empty()) return item.source.agency();
+  if (!item.source.topic().empty()) return item.source.topic();
+  return "default";
+}
+
 pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
                                          const pipeline::InputMessage& msg,
                                          const pipeline::CleanStory& c,
@@ -252,8 +259,25 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
     auto& item = std::get<pipeline::DecodedItem>(decoded);
 
     const std::shared_ptr<const pipeline::CleanRules> rules = clean_rules_.load();
-    pipeline::CleanStory clean =
-        pipeline::clean_story(item.text, {reference_time(item), rules.get(), explain});
+    pipeline::CleanStory clean;
+    if (learner_ == nullptr) {
+      clean = pipeline::clean_story(item.text, {reference_time(item), rules.get(), explain});
+    } else {
+      // Clean with what the source has learned, then let the story teach; when it completes a
+      // line, clean it again so the line goes from this story too.
+      const std::string source = chrome_source(item);
+      const std::size_t explained = explain != nullptr ? explain->size() : 0;
+      pipeline::ChromeSighting sighting;
+      auto learned = learner_->learned(source);
+      clean = pipeline::clean_story(
+          item.text, {reference_time(item), rules.get(), explain, learned.get(), &sighting});
+      if (learner_->observe(source, sighting, dedup_event_time(item, msg))) {
+        if (explain != nullptr) explain->resize(explained);
+        learned = learner_->learned(source);
+        clean = pipeline::clean_story(
+            item.text, {reference_time(item), rules.get(), explain, learned.get(), nullptr});
+      }
+    }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;

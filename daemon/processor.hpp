@@ -4,7 +4,8 @@
 // Invariants:
 // - Every input yields at least one record: a Story, a DuplicateNotice or a DeadLetter.
 // - Never throws: a stage failure becomes a DeadLetter (INTERNAL_ERROR) for that input only.
-// - Deterministic for the same input bytes + metadata + dedup index state (I-7); timings are
+// - Deterministic for the same input bytes + metadata + dedup index state + learned chrome
+//   (I-7); timings are
 //   measured but never influence the records.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "pipeline/clean.hpp"
+#include "pipeline/clean/chrome_learner.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup.hpp"
 #include "pipeline/input.hpp"
@@ -70,6 +72,10 @@ class Processor {
     clean_rules_.store(std::move(rules));
   }
 
+  // Learns page chrome per source from the stories processed from now on and removes what it
+  // learned (nullptr = no learning). The learner must outlive the Processor.
+  void set_chrome_learner(pipeline::ChromeLearner* learner) { learner_ = learner; }
+
   // A DeadLetter record for `msg` (also used when delivery of its outputs fails).
   v1::Record dead_letter(const pipeline::InputMessage& msg, v1::DeadLetterReason reason,
                          const std::string& message) const;
@@ -78,6 +84,7 @@ class Processor {
   ProcessorConfig cfg_;
   pipeline::DedupIndex& index_;
   std::atomic<std::shared_ptr<const pipeline::CleanRules>> clean_rules_;
+  pipeline::ChromeLearner* learner_ = nullptr;
 };
 
 }  // namespace wirefeed::daemon

@@ -19,6 +19,7 @@
 // instruction counts", "clean_story, second pass") has the figures.
 #include "pipeline/clean.hpp"
 
+#include "pipeline/clean/chrome_lines.hpp"
 #include "pipeline/clean_nfc_table.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/swar.hpp"
@@ -563,7 +564,8 @@ bool ws_normal(string_view s) {
   auto space_kept = [&](size_t i) {  // s[i] == ' ', 0 < i < n - 1
     const char next = s[i + 1];
     if (is_blank(next) || next == ')' || s[i - 1] == '(') return false;
-    return !((next == '.' || next == ',') && (i + 2 >= n || !is_alnum(s[i + 2])));
+    return !((next == '.' || next == ',') && (i + 2 >= n || !is_alnum(s[i + 2])) &&
+             !(next == '.' && i + 2 < n && s[i + 2] == '.'));  // an ellipsis keeps its space
   };
   size_t i = 1;
   for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
@@ -604,7 +606,8 @@ std::string normalize_ws(string_view s) {
       bool drop = o[-1] == '(' || c == ')';
       if (!drop && is_tight_punct(c)) {
         // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
-        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1]));
+        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1])) &&
+               !(c == '.' && i + 1 < s.size() && s[i + 1] == '.');  // "shares ... but"
       }
       if (!drop) *o++ = ' ';
       pending = false;
@@ -1033,7 +1036,8 @@ bool join_line(std::string& cur, string_view t) {
     return true;
   }
   const bool kept = cur.back() != '(' && t[0] != ')' &&
-                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])));
+                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])) &&
+                      !(t[0] == '.' && t.size() >= 2 && t[1] == '.'));
   cur += ' ';
   cur.append(t);
   return kept;
@@ -2190,6 +2194,21 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   // ---- headline: first non-empty, non-boilerplate line ---------------------------------------
   size_t body_start = text.size() + 1;
   string_view line;
+  ChromeLinePass chrome(ctx.learned, ctx.sighting);
+  // Page chrome judged by shape or learned: a short line standing alone (nothing or a blank
+  // line after it; the caller knows what came before).
+  auto chrome_removed = [&](const LineReader& lr, string_view t, bool structural, bool record) {
+    if (t.size() > kChromeCandidateMaxBytes) return false;
+    LineReader peek = lr;
+    string_view next;
+    if (peek.next(next) && !trim(next).empty()) return false;
+    const auto v = chrome.judge(t, structural, record);
+    if (!v) return false;
+    ++out.boilerplate_removed;
+    if (env.explain != nullptr)
+      env.explain->push_back({chrome.rule(*v), "removed", std::string(t), v->stories});
+    return true;
+  };
   for (LineReader lr(text);;) {
     const size_t line_start = lr.position();
     if (!lr.next(line)) break;
@@ -2200,6 +2219,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       env.note(r->id, "removed", t);
       continue;
     }
+    if (chrome_removed(lr, t, false, false)) continue;
     const std::string h = normalize_ws(t);
     if (h.size() > kMaxHeadlineBytes || parse_dateline(R, h, ctx) || parse_byline(h, nullptr) ||
         starts_with_advisory(R, h)) {
@@ -2257,6 +2277,11 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       if (r->drops_list) dropping_list = r;
       continue;
     }
+    chrome.see(t);
+    if (cur.empty() && table.empty() &&
+        chrome_removed(lr, t, classify_line(R, t, true) != LineKind::kJoin, true)) {
+      continue;
+    }
     // One scan of the line for the paragraph's blank check; column gaps need a tab or two
     // blanks, which a ws_normal line does not hold.
     const bool line_ws_normal = ws_normal(t);
@@ -2279,6 +2304,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   }
   flush();
   flush_table();
+  chrome.finish();
 
   // ---- paragraph roles ---------------------------------------------------------------------
   bool content_seen = false;

@@ -39,13 +39,14 @@ using namespace wirefeed;
 constexpr const char* kUsage =
     "usage:\n"
     "  wirefeed process [--jsonl] [--received-at RFC3339] [--max-bytes N] [--rules FILE]\n"
-    "                   [--explain] [FILE|DIR|-]...\n"
+    "                   [--explain] [--no-learn] [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
-    "      extracted (field, rule id, text).\n"
+    "      extracted (field, rule id, text; a learned line with its story count).\n"
+    "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
     "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
 
@@ -142,6 +143,7 @@ int cmd_process(const std::vector<std::string>& args) {
   std::vector<fs::path> inputs;
   bool use_stdin = false;
   bool explain = false;
+  bool learn = true;
   std::string rules_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -156,6 +158,8 @@ int cmd_process(const std::vector<std::string>& args) {
       max_bytes = std::stoull(args[++i]);
     } else if (a == "--explain") {
       explain = true;
+    } else if (a == "--no-learn") {
+      learn = false;
     } else if (a == "--rules" && i + 1 < args.size()) {
       rules_file = args[++i];
     } else if (a == "-") {
@@ -177,6 +181,9 @@ int cmd_process(const std::vector<std::string>& args) {
   daemon::ProcessorConfig pcfg;
   pcfg.decode = pipeline::DecodeConfig{max_bytes, received_at};
   daemon::Processor processor(pcfg, index);
+  // Learns page chrome from the inputs in order, as the daemon does from its stream.
+  pipeline::ChromeLearner learner;
+  if (learn) processor.set_chrome_learner(&learner);
   if (!rules_file.empty()) {
     try {
       processor.set_clean_rules(pipeline::load_clean_rules(rules_file));
@@ -210,7 +217,9 @@ int cmd_process(const std::vector<std::string>& args) {
         out.buf.append("#   ").append(e.field);
         out.buf.append(e.field.size() < 14 ? 14 - e.field.size() : 1, ' ').append(e.rule);
         out.buf.append(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ');
-        out.buf.append(1, '"').append(text).append("\"\n");
+        out.buf.append(1, '"').append(text).append(1, '"');
+        if (e.count > 0) out.buf.append(" (").append(std::to_string(e.count)).append(" stories)");
+        out.buf.append(1, '\n');
       }
     }
     out.flush_if_full();
