@@ -2264,7 +2264,8 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       // at the first line that is not a link entry, not at a blank line.
       continue;
     }
-    if (dropping_list != nullptr && looks_like_list_item(t)) {
+    // A photo caption after a list header is the next page element, not a link entry.
+    if (dropping_list != nullptr && looks_like_list_item(t) && !parse_caption(R, t)) {
       ++out.boilerplate_removed;
       env.note(dropping_list->id, "removed", t);
       continue;

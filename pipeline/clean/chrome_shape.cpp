@@ -71,6 +71,7 @@ constexpr auto kVocab = [] {
     {"article", F}, {"articles", F}, {"story", F}, {"stories", F}, {"news", F},
     {"site", F}, {"website", F}, {"below", F}, {"above", F}, {"ago", F}, {"options", F},
     {"of", F}, {"de", F}, {"von", F}, {"van", F}, {"s", F}, {"editor", F}, {"editors", F}, {"time", F}, {"about", F},
+    {"later", F},
     // French
     {"partager", I}, {"partagez", I}, {"abonnez", I}, {"abonner", I}, {"abonnement", I},
     {"suivez", I}, {"suivre", I}, {"lire", I}, {"lisez", I}, {"\xC3\xA9" "couter", I},
@@ -112,7 +113,8 @@ constexpr auto kVocab = [] {
     {"sponsorizzato", I}, {"contenuto", I}, {"contenuti", I}, {"accedi", I},
     {"registrati", I}, {"chiudi", I}, {"impostazioni", I}, {"letti", I},
     {"il", F}, {"lo", F}, {"i", F}, {"gli", F}, {"e", F}, {"per", F}, {"su", F},
-    {"ci", F}, {"anche", F}, {"pi\xC3\xB9", F}, {"della", F}, {"di", F},
+    {"ci", F}, {"anche", F}, {"pi\xC3\xB9", F}, {"della", F}, {"di", F}, {"alla", F}, {"al", F},
+    {"alle", F}, {"nel", F}, {"nella", F}, {"sul", F},
     // Portuguese
     {"compartilhar", I}, {"compartilhe", I}, {"partilhar", I}, {"siga", I}, {"assine", I},
     {"assinar", I}, {"inscreva", I}, {"leia", I}, {"ler", I}, {"ouvir", I},
@@ -120,7 +122,7 @@ constexpr auto kVocab = [] {
     {"conte\xC3\xBA" "do", I}, {"leitura", I}, {"lidas", I}, {"entrar", I}, {"fechar", I},
     {"baixe", I},
     {"do", F}, {"da", F}, {"dos", F}, {"das", F}, {"as", F}, {"os", F}, {"no", F},
-    {"na", F}, {"em", F}, {"nosso", F}, {"mais", F}, {"tempo", F},
+    {"na", F}, {"em", F}, {"nosso", F}, {"mais", F}, {"tempo", F}, {"tamb\xC3\xA9m", F},
     // Dutch
     {"delen", I}, {"deel", I}, {"volg", I}, {"volgen", I}, {"abonneer", I},
     {"abonneren", I}, {"aanmelden", I}, {"inloggen", I}, {"lees", I}, {"lezen", I},
@@ -128,7 +130,7 @@ constexpr auto kVocab = [] {
     {"advertentie", I}, {"gesponsord", I}, {"inhoud", I}, {"nieuwsbrief", I},
     {"instellingen", I}, {"leestijd", I}, {"sluiten", I}, {"gelezen", I},
     {"het", F}, {"een", F}, {"op", F}, {"voor", F}, {"met", F}, {"ons", F}, {"onze", F},
-    {"meer", F}, {"ook", F},
+    {"meer", F}, {"ook", F}, {"dit", F}, {"deze", F},
     // Media (every language)
     {"image", M}, {"images", M}, {"photo", M}, {"photos", M}, {"picture", M},
     {"pictures", M}, {"video", M}, {"videos", M}, {"gallery", M}, {"slide", M},
@@ -366,7 +368,6 @@ ChromeShape chrome_shape(string_view line) {
   std::size_t n = 0;
   if (!tokenize(line, tk, n) || n == 0) return ChromeShape::kNone;
   if (gallery_counter(tk, n)) return ChromeShape::kGallery;
-  if (breadcrumb(tk, n, line)) return ChromeShape::kBreadcrumb;
 
   int interface = 0;
   int unknown = 0;
@@ -460,6 +461,7 @@ ChromeShape chrome_shape(string_view line) {
     return ChromeShape::kSocial;
   }
   if (unknown == 1 && capital_unknown && interface >= 2) return ChromeShape::kInterface;
+  if (breadcrumb(tk, n, line)) return ChromeShape::kBreadcrumb;
   return ChromeShape::kNone;
 }
 
