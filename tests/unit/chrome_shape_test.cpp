@@ -126,3 +126,33 @@ TEST(TextAsSent, AnEllipsisKeepsTheSpaceBeforeIt) {
 
 }  // namespace
 }  // namespace wirefeed::pipeline
+
+namespace wirefeed::pipeline {
+namespace {
+
+TEST(WireDatelines, LowerCaseMonthAfterAnAllCapsPlace) {
+  const CleanStory s =
+      clean_story("PLANT SALE\n\nDENVER, april 7 - Acme Mills said it sold its plant.\n",
+                  CleanContext{std::chrono::sys_seconds{std::chrono::seconds{544'000'000}}});
+  EXPECT_EQ(s.dateline.location, "DENVER");
+  ASSERT_EQ(s.paragraphs.size(), 1u);
+  EXPECT_EQ(s.paragraphs[0], "Acme Mills said it sold its plant.");
+}
+
+TEST(WireDatelines, NoiseAroundThePlaceIsStillADateline) {
+  for (std::string_view raw : {"**** PORTO ALEGRE, May 4 - The mill said it closed.",
+                               "c    TULSA, May 4 - The mill said it closed.",
+                               "TUL}SA, May 4 - The mill said it closed."}) {
+    const CleanStory s = clean_story("MILL CLOSES\n\n" + std::string(raw) + "\n", CleanContext{});
+    ASSERT_EQ(s.paragraphs.size(), 1u) << raw;
+    EXPECT_EQ(s.paragraphs[0], "The mill said it closed.") << raw;
+    EXPECT_FALSE(s.dateline.location.empty()) << raw;
+  }
+  // A lower-case word before a capitalised place is prose, not noise.
+  const CleanStory p =
+      clean_story("MILL\n\nthe Mill, May 4 - was closed, it said.\n", CleanContext{});
+  EXPECT_TRUE(p.dateline.location.empty());
+}
+
+}  // namespace
+}  // namespace wirefeed::pipeline
