@@ -66,12 +66,19 @@ constexpr auto kVocab = [] {
     {"in", F}, {"at", F}, {"for", F}, {"by", F}, {"with", F}, {"from", F}, {"and", F},
     {"or", F}, {"up", F}, {"out", F}, {"off", F}, {"here", F}, {"now", F}, {"us", F},
     {"our", F}, {"your", F}, {"you", F}, {"me", F}, {"my", F}, {"it", F}, {"all", F},
-    {"more", F}, {"most", F}, {"full", F}, {"main", F}, {"next", F}, {"top", F},
+    {"more", F}, {"most", F}, {"full", F}, {"main", F},
     {"back", F}, {"new", F}, {"free", F}, {"also", F}, {"via", F}, {"page", F},
     {"article", F}, {"articles", F}, {"story", F}, {"stories", F}, {"news", F},
     {"site", F}, {"website", F}, {"below", F}, {"above", F}, {"ago", F}, {"options", F},
     {"of", F}, {"de", F}, {"von", F}, {"van", F}, {"s", F}, {"editor", F}, {"editors", F}, {"time", F}, {"about", F},
-    {"later", F},
+    {"later", F}, {"use", F}, {"get", F}, {"might", F}, {"may", F}, {"like", F},
+    {"updates", F}, {"personal", F}, {"information", F}, {"do", F}, {"not", F}, {"have", F},
+    {"got", F}, {"text", F},
+    {"live", I}, {"suggested", I}, {"gift", I}, {"add", I}, {"keep", I}, {"send", I},
+    {"see", I}, {"next", I}, {"top", I}, {"breaking", I}, {"sections", I}, {"section", I},
+    {"choices", I}, {"paid", I}, {"partner", I}, {"continues", I}, {"conversation", I},
+    {"tip", I}, {"tips", I}, {"write", I}, {"caption", I}, {"credit", I}, {"toggle", I},
+    {"open", I}, {"size", I}, {"font", I}, {"google", N},
     // French
     {"partager", I}, {"partagez", I}, {"abonnez", I}, {"abonner", I}, {"abonnement", I},
     {"suivez", I}, {"suivre", I}, {"lire", I}, {"lisez", I}, {"\xC3\xA9" "couter", I},
@@ -359,6 +366,26 @@ bool breadcrumb(const std::array<Token, kMaxTokens>& tk, std::size_t n, string_v
   return seps >= 2 && words >= 1 && words <= 3;
 }
 
+// True when the word next to the figure at `i` (before or after it, across separators) is an
+// interface word or a medium: the figure counts comments, replies or photos.
+bool counts_interface_thing(const std::array<Token, kMaxTokens>& tk, std::size_t n, std::size_t i) {
+  auto interface_word = [&](const Token& t) {
+    if (t.kind != TokenKind::kWord || t.lowered_len == 0) return false;
+    const WordClass c = classify(t.folded());
+    return c == WordClass::kInterface || c == WordClass::kMedium;
+  };
+  for (std::size_t j = i + 1; j < n; ++j) {
+    if (tk[j].kind == TokenKind::kSeparator) continue;
+    if (interface_word(tk[j])) return true;
+    break;
+  }
+  for (std::size_t j = i; j-- > 0;) {
+    if (tk[j].kind == TokenKind::kSeparator) continue;
+    return interface_word(tk[j]);
+  }
+  return false;
+}
+
 }  // namespace
 
 ChromeShape chrome_shape(string_view line) {
@@ -399,6 +426,8 @@ ChromeShape chrome_shape(string_view line) {
           duration = true;
           continue;
         }
+        // A count of interface things: "Comments (12)", "12 comments", "Gallery: 8 photos".
+        if (counts_interface_thing(tk, n, i)) continue;
         return ChromeShape::kNone;
       }
       case TokenKind::kWord:
