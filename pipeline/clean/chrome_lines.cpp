@@ -41,7 +41,8 @@ void ChromeLinePass::see(std::string_view t) {
 
 std::optional<ChromeVerdict> ChromeLinePass::judge(std::string_view t, bool structural,
                                                    bool record) {
-  if (const ChromeShape s = chrome_shape(t); s != ChromeShape::kNone) return ChromeVerdict{s, 0};
+  if (const ChromeShape s = chrome_shape(t, !record); s != ChromeShape::kNone)
+    return ChromeVerdict{s, 0};
   if (structural || !chrome_candidate(t)) return std::nullopt;
   if (record && sighting_ != nullptr) sighting_->lines.emplace_back(t);
   if (learned_ != nullptr) {

@@ -38,7 +38,8 @@ class ChromeLinePass {
   void see(std::string_view t);
 
   // A standalone trimmed line no rule matched; `structural`: a byline, sign-off or note (never
-  // learned chrome); `record`: a candidate for the learner (not the headline's line).
+  // learned chrome); `record`: a candidate for the learner (false for the line a headline may
+  // stand on, which is judged strictly by shape).
   std::optional<ChromeVerdict> judge(std::string_view t, bool structural, bool record);
 
   // Writes the story's signature and templated flag into the sighting.

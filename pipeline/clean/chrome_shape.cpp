@@ -66,7 +66,7 @@ constexpr auto kVocab = [] {
     {"in", F}, {"at", F}, {"for", F}, {"by", F}, {"with", F}, {"from", F}, {"and", F},
     {"or", F}, {"up", F}, {"out", F}, {"off", F}, {"here", F}, {"now", F}, {"us", F},
     {"our", F}, {"your", F}, {"you", F}, {"me", F}, {"my", F}, {"it", F}, {"all", F},
-    {"more", F}, {"most", F}, {"full", F}, {"main", F},
+    {"more", F}, {"most", F}, {"full", F}, {"main", F}, {"next", F}, {"top", F},
     {"back", F}, {"new", F}, {"free", F}, {"also", F}, {"via", F}, {"page", F},
     {"article", F}, {"articles", F}, {"story", F}, {"stories", F}, {"news", F},
     {"site", F}, {"website", F}, {"below", F}, {"above", F}, {"ago", F}, {"options", F},
@@ -75,7 +75,7 @@ constexpr auto kVocab = [] {
     {"updates", F}, {"personal", F}, {"information", F}, {"do", F}, {"not", F}, {"have", F},
     {"got", F}, {"text", F},
     {"live", I}, {"suggested", I}, {"gift", I}, {"add", I}, {"keep", I}, {"send", I},
-    {"see", I}, {"next", I}, {"top", I}, {"breaking", I}, {"sections", I}, {"section", I},
+    {"see", I}, {"breaking", I}, {"sections", I}, {"section", I},
     {"choices", I}, {"paid", I}, {"partner", I}, {"continues", I}, {"conversation", I},
     {"tip", I}, {"tips", I}, {"write", I}, {"caption", I}, {"credit", I}, {"toggle", I},
     {"open", I}, {"size", I}, {"font", I}, {"google", N},
@@ -388,7 +388,7 @@ bool counts_interface_thing(const std::array<Token, kMaxTokens>& tk, std::size_t
 
 }  // namespace
 
-ChromeShape chrome_shape(string_view line) {
+ChromeShape chrome_shape(string_view line, bool strict) {
   if (line.empty() || line.size() > kChromeShapeMaxBytes) return ChromeShape::kNone;
   if (is_quote_or_sentence_end(line)) return ChromeShape::kNone;
   std::array<Token, kMaxTokens> tk;
@@ -485,11 +485,11 @@ ChromeShape chrome_shape(string_view line) {
     if (topics_ok && after) return ChromeShape::kTopicLabel;
   }
   if (duration && unknown == 0) return ChromeShape::kReadingTime;
-  if (unknown == 0 && interface >= 1) return ChromeShape::kInterface;
+  if (unknown == 0 && interface >= (strict ? 2 : 1)) return ChromeShape::kInterface;
   if (unknown == 0 && (networks + handles >= 2 || (handles >= 1 && networks >= 1))) {
     return ChromeShape::kSocial;
   }
-  if (unknown == 1 && capital_unknown && interface >= 2) return ChromeShape::kInterface;
+  if (!strict && unknown == 1 && capital_unknown && interface >= 2) return ChromeShape::kInterface;
   if (breadcrumb(tk, n, line)) return ChromeShape::kBreadcrumb;
   return ChromeShape::kNone;
 }

@@ -32,8 +32,9 @@ enum class ChromeShape : uint8_t {
 
 constexpr std::size_t kChromeShapeMaxBytes = 100;
 
-// The shape of one trimmed line, kNone when it is not chrome by shape.
-ChromeShape chrome_shape(std::string_view line);
+// The shape of one trimmed line, kNone when it is not chrome by shape. `strict` (the line a
+// headline may stand on): an interface line needs two interface words and nothing else.
+ChromeShape chrome_shape(std::string_view line, bool strict = false);
 
 // "interface", "gallery", ... (for --explain: "shape:interface").
 std::string_view chrome_shape_name(ChromeShape s);
