@@ -2217,11 +2217,15 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
   ChromeLinePass chrome(ctx.learned, ctx.sighting);
   // Page chrome judged by shape or learned: a short line standing alone (nothing or a blank
   // line after it; the caller knows what came before).
-  auto chrome_removed = [&](const LineReader& lr, string_view t, bool structural, bool record) {
+  // `record`: a body line (a candidate for learning); a byline, sign-off or note never is.
+  auto chrome_removed = [&](const LineReader& lr, string_view t, bool record) {
     if (t.size() > kChromeCandidateMaxBytes) return false;
-    LineReader peek = lr;
-    string_view next;
-    if (peek.next(next) && !trim(next).empty()) return false;
+    // Standalone: the next line is blank or there is none (its blanks only are read).
+    size_t q = lr.position();
+    while (q < text.size() && is_blank(text[q])) ++q;
+    if (q < text.size() && text[q] != '\n') return false;
+    const bool learning = ctx.learned != nullptr || ctx.sighting != nullptr;
+    const bool structural = record && learning && classify_line(R, t, true) != LineKind::kJoin;
     const auto v = chrome.judge(t, structural, record);
     if (!v) return false;
     ++out.boilerplate_removed;
@@ -2239,7 +2243,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       env.note(r->id, "removed", t);
       continue;
     }
-    if (chrome_removed(lr, t, false, false)) continue;
+    if (chrome_removed(lr, t, false)) continue;
     const std::string h = normalize_ws(t);
     if (h.size() > kMaxHeadlineBytes || parse_dateline(R, h, ctx) || parse_byline(h, nullptr) ||
         starts_with_advisory(R, h)) {
@@ -2299,8 +2303,7 @@ CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx) {
       continue;
     }
     chrome.see(t);
-    if (cur.empty() && table.empty() &&
-        chrome_removed(lr, t, classify_line(R, t, true) != LineKind::kJoin, true)) {
+    if (cur.empty() && table.empty() && chrome_removed(lr, t, true)) {
       continue;
     }
     // One scan of the line for the paragraph's blank check; column gaps need a tab or two

@@ -170,10 +170,46 @@ constexpr auto kVocab = [] {
 // Connectors of a gallery counter: "2 of 5", "2 von 5", "2 de 5", "2 di 5", "2 sur 5", "2 van 5".
 constexpr auto kOfWords = std::to_array<string_view>({"of", "von", "de", "di", "sur", "van"});
 
+// A word of at most 16 bytes packed into two integers (bytes little-endian, zero-padded; words
+// hold no NUL byte), so a lookup is a binary search over integer pairs, no string compares.
+struct PackedWord {
+  uint64_t lo = 0;
+  uint64_t hi = 0;
+  constexpr auto operator<=>(const PackedWord&) const = default;
+};
+
+constexpr PackedWord pack(string_view w) {
+  PackedWord p;
+  for (std::size_t i = 0; i < w.size() && i < 16; ++i) {
+    const uint64_t b = static_cast<unsigned char>(w[i]);
+    if (i < 8) {
+      p.lo |= b << (8 * i);
+    } else {
+      p.hi |= b << (8 * (i - 8));
+    }
+  }
+  return p;
+}
+
+struct PackedVocab {
+  PackedWord key;
+  WordClass cls;
+};
+
+constexpr auto kPackedVocab = [] {
+  std::array<PackedVocab, kVocab.size()> t{};
+  for (std::size_t i = 0; i < kVocab.size(); ++i) t[i] = {pack(kVocab[i].word), kVocab[i].cls};
+  std::ranges::sort(t, {}, &PackedVocab::key);
+  return t;
+}();
+static_assert(std::ranges::all_of(kVocab, [](const VocabWord& v) { return v.word.size() <= 16; }),
+              "vocabulary words are packed into 16 bytes");
+
 WordClass classify(string_view lowered) {
-  const auto it = std::ranges::lower_bound(kVocab, lowered, {}, &VocabWord::word);
-  if (it != kVocab.end() && it->word == lowered) return it->cls;
-  return WordClass::kUnknown;
+  if (lowered.size() > 16) return WordClass::kUnknown;
+  const PackedWord key = pack(lowered);
+  const auto it = std::ranges::lower_bound(kPackedVocab, key, {}, &PackedVocab::key);
+  return it != kPackedVocab.end() && it->key == key ? it->cls : WordClass::kUnknown;
 }
 
 constexpr bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -181,14 +217,15 @@ constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 enum class TokenKind : uint8_t { kWord, kNumber, kHandle, kSeparator };
 
+// Filled by tokenize (no default initialisers: a line's token array is not zeroed first).
 struct Token {
-  TokenKind kind = TokenKind::kSeparator;
+  TokenKind kind;
   string_view text;
-  std::array<char, 24> lowered{};  // kWord: folded text (empty when longer)
-  uint8_t lowered_len = 0;
-  bool capital = false;
-  uint32_t number = 0;
-  char sep = 0;  // kSeparator: its first byte
+  std::array<char, 24> lowered;  // kWord: folded text (empty when longer)
+  uint8_t lowered_len;
+  bool capital;
+  uint32_t number;
+  char sep;  // kSeparator: its first byte
   string_view folded() const { return {lowered.data(), lowered_len}; }
 };
 
@@ -251,7 +288,11 @@ bool tokenize(string_view s, std::array<Token, kMaxTokens>& out, std::size_t& n)
     }
     if (n == kMaxTokens) return false;
     Token& t = out[n++];
-    t = Token{};
+    t.kind = TokenKind::kSeparator;
+    t.lowered_len = 0;
+    t.capital = false;
+    t.number = 0;
+    t.sep = 0;
     const std::size_t b = i;
     if (is_digit(c)) {
       uint64_t v = 0;
@@ -460,6 +501,11 @@ ChromeShape chrome_shape(string_view line, bool strict) {
       case WordClass::kUnknown:
         ++unknown;
         capital_unknown = capital_unknown && t.capital;
+        // Two other words: only a breadcrumb or a topic label may still be chrome.
+        if (unknown >= 2 && !label_colon &&
+            line.find_first_of("|>:\xE2\xC2") == string_view::npos) {
+          return ChromeShape::kNone;
+        }
         break;
     }
     if (words > 10) return ChromeShape::kNone;
