@@ -427,16 +427,65 @@ bool counts_interface_thing(const std::array<Token, kMaxTokens>& tk, std::size_t
   return false;
 }
 
+// True when the line opens with two ASCII words outside the vocabulary, separated by one blank,
+// and holds no separator of a breadcrumb or label: no shape can make it chrome.
+bool opens_with_two_other_words(string_view line) {
+  std::size_t i = 0;
+  for (int word = 0; word < 2; ++word) {
+    const std::size_t b = i;
+    std::array<char, 16> w{};
+    while (i < line.size() && is_ascii_letter(line[i])) {
+      if (i - b < w.size()) w[i - b] = static_cast<char>(line[i] | 0x20);
+      ++i;
+    }
+    const std::size_t len = i - b;
+    if (len == 0) return false;
+    if (len <= w.size() && classify(string_view(w.data(), len)) != WordClass::kUnknown) {
+      return false;
+    }
+    if (word == 0) {
+      if (i >= line.size() || line[i] != ' ') return false;
+      ++i;
+    } else if (i < line.size() && line[i] != ' ') {
+      return false;  // "Word:" or "Word's": leave it to the full test
+    }
+  }
+  for (const char c : line) {
+    if (c == '|' || c == '>' || c == ':' || c == '\xE2' || c == '\xC2') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 ChromeShape chrome_shape(string_view line, bool strict) {
   if (line.empty() || line.size() > kChromeShapeMaxBytes) return ChromeShape::kNone;
+  // Cheap necessary conditions first: a full stop ends a sentence unless it closes a duration
+  // abbreviation ("Lesezeit: 3 Min."), and a line of prose opens with two other words.
+  if (line.back() == '.') {
+    std::size_t b = line.size() - 1;
+    while (b > 0 && is_ascii_letter(line[b - 1])) --b;
+    std::array<char, 8> w{};
+    const std::size_t len = line.size() - 1 - b;
+    if (len == 0 || len > w.size()) return ChromeShape::kNone;
+    for (std::size_t i = 0; i < len; ++i) w[i] = static_cast<char>(line[b + i] | 0x20);
+    if (classify(string_view(w.data(), len)) != WordClass::kDuration) return ChromeShape::kNone;
+  }
+  if (opens_with_two_other_words(line)) return ChromeShape::kNone;
   if (is_quote_or_sentence_end(line)) return ChromeShape::kNone;
   std::array<Token, kMaxTokens> tk;
   std::size_t n = 0;
   if (!tokenize(line, tk, n) || n == 0) return ChromeShape::kNone;
   if (gallery_counter(tk, n)) return ChromeShape::kGallery;
 
+  // Separators of a breadcrumb or a label ('|', '>', ':', and the lead bytes of › » • ·).
+  bool may_be_list = false;
+  for (const char c : line) {
+    if (c == '|' || c == '>' || c == ':' || c == '\xE2' || c == '\xC2') {
+      may_be_list = true;
+      break;
+    }
+  }
   int interface = 0;
   int unknown = 0;
   int networks = 0;
@@ -502,10 +551,7 @@ ChromeShape chrome_shape(string_view line, bool strict) {
         ++unknown;
         capital_unknown = capital_unknown && t.capital;
         // Two other words: only a breadcrumb or a topic label may still be chrome.
-        if (unknown >= 2 && !label_colon &&
-            line.find_first_of("|>:\xE2\xC2") == string_view::npos) {
-          return ChromeShape::kNone;
-        }
+        if (unknown >= 2 && !label_colon && !may_be_list) return ChromeShape::kNone;
         break;
     }
     if (words > 10) return ChromeShape::kNone;
