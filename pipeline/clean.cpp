@@ -1386,9 +1386,11 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
     unsigned day = 0;
     unsigned year = 0;
     // An all-caps location may be followed by a lower-case month ("NEW YORK, march 2 -").
-    if (!parse_date(R, p, i, month, day, year, true) &&
-        !(all_caps(p.substr(0, c)) && parse_date(R, p, i, month, day, year, false))) {
-      continue;
+    if (!parse_date(R, p, i, month, day, year, true)) {
+      if (i >= p.size() || !is_lower(p[i]) || !all_caps(p.substr(0, c)) ||
+          !parse_date(R, p, i, month, day, year, false)) {
+        continue;
+      }
     }
     std::string agency;
     size_t j = i;

@@ -550,8 +550,11 @@ ChromeShape chrome_shape(string_view line, bool strict) {
       case WordClass::kUnknown:
         ++unknown;
         capital_unknown = capital_unknown && t.capital;
-        // Two other words: only a breadcrumb or a topic label may still be chrome.
-        if (unknown >= 2 && !label_colon && !may_be_list) return ChromeShape::kNone;
+        // Two other words (one when strict): only a breadcrumb or a topic label may still be
+        // chrome.
+        if (unknown >= (strict ? 1 : 2) && !label_colon && !may_be_list) {
+          return ChromeShape::kNone;
+        }
         break;
     }
     if (words > 10) return ChromeShape::kNone;
