@@ -115,6 +115,7 @@ struct Service::Impl {
                                     c.dedup.near_threshold, c.dedup.version_threshold,
                                     c.dedup.numbers_threshold, c.dedup.near_window,
                                     c.dedup.near_max_entries}),
+        chrome(pipeline::ChromeLearnerConfig{}),
         processor(ProcessorConfig{pipeline::DecodeConfig{c.input.max_bytes, {}},
                                   c.output.dead_letter_max_bytes},
                   index),
@@ -124,6 +125,7 @@ struct Service::Impl {
         eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
         txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
     processor.set_clean_rules(c.clean.rules);
+    processor.set_chrome_learner(&chrome);
     cache_published_counters();
     create_clients();
   }
@@ -132,6 +134,8 @@ struct Service::Impl {
   Stats& stats;
   std::ostream* echo;
   pipeline::DedupIndex index;
+  // Page chrome learned per source from the stream (declared before the processor that uses it).
+  pipeline::ChromeLearner chrome;
   Processor processor;
   pipeline::OutputTopics topics;
   boost::asio::thread_pool pool;
