@@ -47,6 +47,10 @@ constexpr const char* kUsage =
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
     "      extracted (field, rule id, text; a learned line with its story count).\n"
     "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
+    "  wirefeed chrome SOURCE [process options] [FILE|DIR|-]...\n"
+    "      Learn page chrome from the inputs in order, as `process` does, and list the lines\n"
+    "      tracked for SOURCE (the envelope source or agency): learned, seen, or blocked\n"
+    "      (figures vary: templated copy), with the number of distinct stories.\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
     "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
 
@@ -136,7 +140,9 @@ void collect(const fs::path& p, std::vector<fs::path>& out) {
   }
 }
 
-int cmd_process(const std::vector<std::string>& args) {
+// `list_chrome`: the source whose learned page chrome `wirefeed chrome` lists instead of printing
+// records ("" for `process`).
+int cmd_process(const std::vector<std::string>& args, const std::string& list_chrome = {}) {
   bool jsonl = false;
   std::size_t max_bytes = 10u << 20;
   auto received_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -199,6 +205,7 @@ int cmd_process(const std::vector<std::string>& args) {
   auto emit = [&](const pipeline::InputMessage& msg) {
     spans.clear();
     for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
+      if (!list_chrome.empty()) continue;
       pipeline::append_record_json(out.buf, rec);
       out.buf += '\n';
     }
@@ -257,6 +264,14 @@ int cmd_process(const std::vector<std::string>& args) {
       return 1;
     }
   }
+  if (!list_chrome.empty()) {
+    // One line per tracked line: state, distinct stories, text. An operator promotes a learned
+    // line into the rules file (or vetoes one there) from this list.
+    for (const pipeline::ChromeLine& l : learner.lines(list_chrome)) {
+      out.buf.append(l.learned ? "learned  " : l.blocked ? "blocked  " : "seen     ");
+      out.buf.append(std::to_string(l.stories)).append(1, '\t').append(l.text).append(1, '\n');
+    }
+  }
   out.flush();
   std::fflush(stdout);
   return 0;
@@ -309,6 +324,9 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "process") return cmd_process(rest);
     if (cmd == "decode") return cmd_decode(rest);
+    if (cmd == "chrome" && !rest.empty()) {
+      return cmd_process({rest.begin() + 1, rest.end()}, rest.front());
+    }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::cout << kUsage;
       return 0;

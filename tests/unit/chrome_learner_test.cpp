@@ -110,14 +110,16 @@ TEST(ChromeLearner, CleanStoryOffersStandaloneShortLinesAndRemovesLearnedOnes) {
     ChromeSighting s;
     CleanContext ctx;
     ctx.sighting = &s;
-    ctx.learned = l.learned("wire").get();
+    const auto learned = l.learned("wire");  // the snapshot must outlive the cleaning
+    ctx.learned = learned.get();
     clean_story(story(lead), ctx);
     ASSERT_EQ(s.lines, std::vector<std::string>{"Northwind Daily Digest"});
     l.observe("wire", s, kT0);
   }
   std::vector<ExplainEntry> ex;
   CleanContext ctx;
-  ctx.learned = l.learned("wire").get();
+  const auto learned = l.learned("wire");
+  ctx.learned = learned.get();
   ctx.explain = &ex;
   const CleanStory c = clean_story(story("Rents"), ctx);
   ASSERT_EQ(c.paragraphs.size(), 2u);
