@@ -13,6 +13,7 @@
 
 #include "daemon/processor.hpp"
 #include "pipeline/formats/text_util.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -39,7 +40,7 @@ std::string slurp(const fs::path& p) {
 
 const json* field(const json& j, std::string_view key) {
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (pipeline::formats::iequals(it.key(), key)) return &it.value();
+    if (pipeline::text::iequals(it.key(), key)) return &it.value();
   }
   return nullptr;
 }
