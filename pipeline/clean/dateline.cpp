@@ -59,10 +59,6 @@ unsigned parse_year(string_view s, size_t& i) {
   return y;
 }
 
-// "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
-// "Nov 12", "Sept. 3", "November 12", "12 November", "27 novembre", "3. März",
-// "5 de diciembre", "1er décembre", each with an optional year. Sets month/day/year (0 if
-// absent), advances i.
 // Wire noise around an all-caps location ("****SANTO DOMINGO", "c    CHICAGO", "ME}LBOURNE"):
 // the place is what remains without the noise bytes and a stray lower-case letter before it.
 bool looks_like_noisy_place(string_view loc) {
@@ -77,6 +73,10 @@ bool looks_like_noisy_place(string_view loc) {
   return looks_like_place(k);
 }
 
+// "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
+// "Nov 12", "Sept. 3", "November 12", "12 November", "27 novembre", "3. März",
+// "5 de diciembre", "1er décembre", each with an optional year. Sets month/day/year (0 if
+// absent), advances i.
 bool parse_date(const CleanRules& R, string_view s, size_t& i, unsigned& month, unsigned& day,
                 unsigned& year, bool capital_month = true) {
   size_t j = i;
