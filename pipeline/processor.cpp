@@ -133,8 +133,17 @@ std::chrono::sys_seconds dedup_event_time(const DecodedItem& item, const InputMe
   return std::min(item.received_at, std::chrono::sys_seconds(limit));
 }
 
-DedupCandidate dedup_candidate(const DecodedItem& item, const InputMessage& msg,
-                               const CleanStory& c, const StoryFingerprint& fp) {
+// The source a story's page chrome is learned for: its agency or feed, else its topic.
+std::string chrome_source(const DecodedItem& item) {
+  if (!item.source.agency().empty()) return item.source.agency();
+  if (!item.source.topic().empty()) return item.source.topic();
+  return "default";
+}
+
+DedupCandidate dedup_candidate(const DecodedItem& item,
+                                         const InputMessage& msg,
+                                         const CleanStory& c,
+                                         const StoryFingerprint& fp) {
   DedupCandidate d;
   d.story_id = item.id;
   d.content = fp.content;
@@ -228,8 +237,10 @@ v1::Record Processor::dead_letter(const InputMessage& msg, v1::DeadLetterReason 
   return rec;
 }
 
-Pipeline::Pipeline(const PipelineSettings& s) : index(s.dedup), processor(s.processor, index) {
+Pipeline::Pipeline(const PipelineSettings& s)
+    : index(s.dedup), chrome(s.chrome), processor(s.processor, index) {
   processor.set_clean_rules(s.clean_rules);
+  if (s.learn_chrome) processor.set_chrome_learner(&chrome);
 }
 
 std::unique_ptr<Pipeline> make_pipeline(const PipelineSettings& s) {
@@ -252,7 +263,25 @@ ProcessResult Processor::process(const InputMessage& msg,
     auto& item = std::get<DecodedItem>(decoded);
 
     const std::shared_ptr<const CleanRules> rules = clean_rules_.load();
-    CleanStory clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
+    CleanStory clean;
+    if (learner_ == nullptr) {
+      clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
+    } else {
+      // Clean with what the source has learned, then let the story teach; when it completes a
+      // line, clean it again so the line goes from this story too.
+      const std::string source = chrome_source(item);
+      const std::size_t explained = explain != nullptr ? explain->size() : 0;
+      ChromeSighting sighting;
+      auto learned = learner_->learned(source);
+      clean = clean_story(
+          item.text, {reference_time(item), rules.get(), explain, learned.get(), &sighting});
+      if (learner_->observe(source, sighting, dedup_event_time(item, msg))) {
+        if (explain != nullptr) explain->resize(explained);
+        learned = learner_->learned(source);
+        clean = clean_story(
+            item.text, {reference_time(item), rules.get(), explain, learned.get(), nullptr});
+      }
+    }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
