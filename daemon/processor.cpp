@@ -7,7 +7,9 @@
 
 #include "daemon/structured.hpp"
 #include "pipeline/clean.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/fingerprint.hpp"
+#include "pipeline/story_evidence.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -143,7 +145,8 @@ pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
   d.story_id = item.id;
   d.content = fp.content;
   d.minhash = fp.minhash;
-  d.numbers = fp.numbers;
+  d.numbers = pipeline::story_evidence(c);
+  d.tokens = fp.tokens;
   d.location = pipeline::normalized_text_hash(c.dateline.location);
   if (!item.source.item_id().empty()) {
     // The source's own item id is the family (ninjs uri / NewsML guid semantics).
@@ -269,7 +272,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
 
     pipeline::DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
     if (item.doc) apply_structured(*item.doc, cand);
-    const pipeline::Decision d = index_.decide(cand);
+    pipeline::Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
     result.verdict = d.verdict;
 
@@ -285,6 +288,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
       notice->set_similarity(d.similarity);
       notice->set_headline(clean.headline);
       *notice->mutable_source() = std::move(item.source);
+      pipeline::add_dedup_evidence(d, *notice);
     } else {
       fill_story(*rec.mutable_story(), item, clean, fp);
       if (item.doc) apply_structured(*item.doc, *rec.mutable_story());
@@ -292,10 +296,12 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);
       version->set_canceled(d.verdict == pipeline::Verdict::kCancel);
+      pipeline::add_related(d, *rec.mutable_story());
       result.state = dedup_state(cand, d);
       result.published = ProcessResult::Published{cand.content, cand.story_id};
     }
     result.records.push_back(std::move(rec));
+    result.decision = std::move(d);
   } catch (const std::exception& e) {
     result.records.clear();
     result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_INTERNAL_ERROR,

@@ -43,6 +43,8 @@ struct ProcessResult {
   };
   std::optional<Published> published;
   pipeline::Verdict verdict = pipeline::Verdict::kNew;
+  // The dedup decision with its evidence (only when the story reached the dedup stage).
+  std::optional<pipeline::Decision> decision;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
 };

@@ -28,6 +28,7 @@
 #include "daemon/processor.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "wirefeed/v1/story.pb.h"
 
@@ -191,7 +192,8 @@ int cmd_process(const std::vector<std::string>& args) {
   out.buf.reserve(2 * kBlock);
   auto emit = [&](const pipeline::InputMessage& msg) {
     spans.clear();
-    for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
+    const daemon::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
+    for (const v1::Record& rec : result.records) {
       pipeline::append_record_json(out.buf, rec);
       out.buf += '\n';
     }
@@ -212,6 +214,7 @@ int cmd_process(const std::vector<std::string>& args) {
         out.buf.append(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ');
         out.buf.append(1, '"').append(text).append("\"\n");
       }
+      if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
     }
     out.flush_if_full();
   };
