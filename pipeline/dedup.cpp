@@ -452,7 +452,7 @@ std::optional<DedupIndex::Candidate> DedupIndex::best_near_locked(const Probe& p
         why = DedupReason::kSubjectDiffers;
       } else if (!figures_ok && !(version_search && ev.subjects_agree())) {
         why = DedupReason::kFactsDiffer;
-        if (doubts != nullptr && strong && sim >= threshold &&
+        if (doubts != nullptr && strong && ev.looks_like_correction() && sim >= threshold &&
             (!doubts->version || sim > doubts->version->similarity)) {
           doubts->version = Candidate{seq, sim, ev};
         }
@@ -544,7 +544,8 @@ Decision DedupIndex::decide_locked(const Probe& p) {
     const EvidenceComparison ev = compare_evidence(c.numbers, numbers_locked(*h, numbers_scratch_));
     const bool facts = !ev.facts_changed() && facts_containment(ev) >= cfg_.numbers_threshold;
     const bool similar = sim >= cfg_.version_threshold && !ev.subjects_differ();
-    if (c.family_from_item || (similar && (facts || ev.subjects_agree()))) {
+    if (c.family_from_item ||
+        (similar && (facts || (ev.subjects_agree() && ev.looks_like_correction())))) {
       head = true;
       head_seq = *h;
       fam_key = c.family;

@@ -173,6 +173,13 @@ struct Collector {
         fact(std::string_view(buf.data(), figure_into(w, buf.data())));
         continue;
       }
+      // Most body words are neither a subject nor a number word: one length and first-letter
+      // test skips them (number words start with e, f, n, o, s, t or z).
+      const char first = lower(w.front());
+      const bool maybe_number = w.size() >= 3 && w.size() <= 13 &&
+                                (first == 'e' || first == 'f' || first == 'n' || first == 'o' ||
+                                 first == 's' || first == 't' || first == 'z');
+      if (!maybe_number && (!subjects || (!all_words && !is_upper(w.front())))) continue;
       std::size_t n = 0;
       bool letters = true;
       for (char c : w) {
@@ -300,6 +307,11 @@ bool EvidenceComparison::subjects_strongly_agree() const {
 bool EvidenceComparison::vouches_for_short_text() const {
   return subjects_strongly_agree() &&
          (tickers_matched > 0 || (facts_only_a == 0 && facts_only_b == 0));
+}
+
+bool EvidenceComparison::looks_like_correction() const {
+  const int changed = std::min(facts_only_a, facts_only_b);
+  return tickers_matched > 0 || 3 * changed <= facts_matched + changed;
 }
 
 bool EvidenceComparison::facts_changed() const { return facts_only_a > 0 && facts_only_b > 0; }

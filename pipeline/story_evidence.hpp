@@ -57,6 +57,10 @@ struct EvidenceComparison {
   // Enough besides similarity to call a short text a copy: a shared ticker, or strongly agreeing
   // names with the same figures (none dropped or added).
   bool vouches_for_short_text() const;
+  // A changed figure that reads as a correction of the same story: a shared ticker, or at most a
+  // third of the figures changed (a recurring report about the same names, such as a daily price
+  // report, changes most of them and is a new story).
+  bool looks_like_correction() const;
   // Each states a figure the other does not: a figure was changed, not only dropped or added.
   bool facts_changed() const;
 };
