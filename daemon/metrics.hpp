@@ -295,6 +295,9 @@ std::string_view build_commit() noexcept;
   GAUGE(dedup_index_families, "Story families (latest versions) in the deduplication index")       \
   GAUGE(dedup_index_bytes, "Bytes held by the deduplication index (entries, tables, sketches)")    \
   COUNTER(dedup_evictions_total, "Dedup entries evicted by window expiry or capacity")             \
+  COUNTER_FAMILY(dedup_verdicts_total,                                                             \
+                 "Dedup verdicts by verdict and by the rule that decided (DedupEvidence.rule)",    \
+                 ("verdict", "reason"))                                                            \
   COUNTER(dedup_state_restored_total, "Dedup states replayed from the state topic (per story)")    \
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \

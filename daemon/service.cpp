@@ -27,6 +27,7 @@
 #include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
 #include "kafka/headers.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
 #include "sinks/kafka_sink.hpp"
@@ -184,6 +185,12 @@ struct Service::Impl final : sources::SourceHandler {
       txn_rollback.add(result.published->content, result.published->story_id);
     }
     pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
+    if (result.decision) {
+      stats.dedup_verdicts_total
+          .with({pipeline::verdict_name(result.decision->verdict),
+                 pipeline::to_string(result.decision->reason)})
+          .inc();
+    }
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
     for (const v1::Record& rec : result.records) {

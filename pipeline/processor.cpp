@@ -6,8 +6,10 @@
 #include <exception>
 
 #include "pipeline/clean.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/fingerprint.hpp"
 #include "pipeline/structured.hpp"
+#include "pipeline/story_evidence.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -148,7 +150,8 @@ DedupCandidate dedup_candidate(const DecodedItem& item,
   d.story_id = item.id;
   d.content = fp.content;
   d.minhash = fp.minhash;
-  d.numbers = fp.numbers;
+  d.numbers = story_evidence(c);
+  d.tokens = fp.tokens;
   d.location = normalized_text_hash(c.dateline.location);
   if (!item.source.item_id().empty()) {
     // The source's own item id is the family (ninjs uri / NewsML guid semantics).
@@ -297,7 +300,7 @@ ProcessResult Processor::process(const InputMessage& msg,
 
     DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
     if (item.doc) apply_structured(*item.doc, cand);
-    const Decision d = index_.decide(cand);
+    Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
     result.verdict = d.verdict;
 
@@ -313,6 +316,7 @@ ProcessResult Processor::process(const InputMessage& msg,
       notice->set_similarity(d.similarity);
       notice->set_headline(clean.headline);
       *notice->mutable_source() = std::move(item.source);
+      add_dedup_evidence(d, *notice);
     } else {
       fill_story(*rec.mutable_story(), item, clean, fp);
       if (item.doc) apply_structured(*item.doc, *rec.mutable_story());
@@ -320,10 +324,12 @@ ProcessResult Processor::process(const InputMessage& msg,
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);
       version->set_canceled(d.verdict == Verdict::kCancel);
+      add_related(d, *rec.mutable_story());
       result.state = dedup_state(cand, d);
       result.published = ProcessResult::Published{cand.content, cand.story_id};
     }
     result.records.push_back(std::move(rec));
+    result.decision = std::move(d);
   } catch (const std::exception& e) {
     result.records.clear();
     result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_INTERNAL_ERROR,

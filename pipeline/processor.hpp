@@ -47,6 +47,8 @@ struct ProcessResult {
   };
   std::optional<Published> published;
   Verdict verdict = Verdict::kNew;
+  // The dedup decision with its evidence (only when the story reached the dedup stage).
+  std::optional<Decision> decision;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
 };

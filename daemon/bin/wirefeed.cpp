@@ -32,6 +32,7 @@
 #include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -224,7 +225,8 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
   out.buf.reserve(2 * kBlock);
   auto emit = [&](const pipeline::InputMessage& msg) {
     spans.clear();
-    for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
+    const pipeline::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
+    for (const v1::Record& rec : result.records) {
       if (!list_chrome.empty()) continue;
       pipeline::append_record_json(out.buf, rec);
       out.buf += '\n';
@@ -248,6 +250,7 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
         if (e.count > 0) out.buf.append(" (").append(std::to_string(e.count)).append(" stories)");
         out.buf.append(1, '\n');
       }
+      if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
     }
     out.flush_if_full();
   };
