@@ -163,13 +163,29 @@ bool has_word(std::string_view hay, std::initializer_list<std::string_view> word
   return false;
 }
 
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+// A furniture word in class/id names: it starts a name part ("related-links", "social_bar");
+// a short word must also end one ("pager" but not "pagerow", "share" but not "shareholders").
+bool has_furniture_word(std::string_view hay, std::initializer_list<std::string_view> words) {
+  for (std::string_view w : words) {
+    for (std::size_t at = hay.find(w); at != std::string_view::npos; at = hay.find(w, at + 1)) {
+      const bool starts = at == 0 || !alnum(hay[at - 1]) || !alnum(w.front());
+      const std::size_t end = at + w.size();
+      const bool ends = end == hay.size() || !alnum(hay[end]) || !alnum(w.back()) || w.size() >= 6;
+      if (starts && ends) return true;
+    }
+  }
+  return false;
+}
+
 std::string class_id(const xmlNode* n) {
   return lower_ascii(attr(n, "class") + " " + attr(n, "id"));
 }
 
 // Words that mark page furniture rather than the story.
 bool unlikely(std::string_view ci) {
-  return has_word(
+  return has_furniture_word(
       ci, {"-ad-",       "banner",       "breadcrumb",  "combx",        "comment",    "community",
            "disqus",     "extra",        "footer",      "gdpr",         "cookie",     "menu",
            "related",    "remark",       "replies",     "rss",          "shoutbox",   "sidebar",
@@ -189,7 +205,7 @@ int class_weight(const xmlNode* n) {
   const std::string ci = class_id(n);
   if (ci.size() <= 1) return 0;
   int w = 0;
-  if (has_word(ci, {"-ad-",      "hidden",     "banner",  "combx",    "comment", "com-",
+  if (has_furniture_word(ci, {"-ad-",      "hidden",     "banner",  "combx",    "comment", "com-",
                     "contact",   "foot",       "gdpr",    "masthead", "media",   "meta",
                     "outbrain",  "promo",      "related", "scroll",   "share",   "shoutbox",
                     "sidebar",   "skyscraper", "sponsor", "shopping", "tags",    "tool",
@@ -452,7 +468,10 @@ struct Explain {
       while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0u) == 0x80u) --cut;
       t = t.substr(0, cut) + "...";
     }
-    out->push_back(std::string(what) + " <" + std::string(view(n->name)) + ">: " + t);
+    std::string ci = collapse_space(class_id(n));
+    if (ci.size() > 60) ci.resize(60);
+    out->push_back(std::string(what) + " <" + std::string(view(n->name)) +
+                   (ci.empty() ? "" : " " + valid_utf8(ci)) + ">: " + t);
   }
 };
 
@@ -484,9 +503,9 @@ void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
         drop = true;
       }
     }
-    if (!drop && iequals(name, "header")) {
-      // Page and article headers hold the title, byline and menus; a header holding long
-      // prose is kept.
+    if (!drop && (iequals(name, "header") || iequals(name, "form"))) {
+      // Page and article headers hold the title, byline and menus, forms hold search boxes and
+      // sign-ups; one holding long prose is kept (some pages wrap everything in a form).
       const xmlNode* p = descendant(n, "p", 16);
       drop = p == nullptr || text(p).size() < 200;
     }
