@@ -205,12 +205,13 @@ int class_weight(const xmlNode* n) {
   const std::string ci = class_id(n);
   if (ci.size() <= 1) return 0;
   int w = 0;
-  if (has_furniture_word(ci, {"-ad-",      "hidden",     "banner",  "combx",    "comment", "com-",
-                    "contact",   "foot",       "gdpr",    "masthead", "media",   "meta",
-                    "outbrain",  "promo",      "related", "scroll",   "share",   "shoutbox",
-                    "sidebar",   "skyscraper", "sponsor", "shopping", "tags",    "tool",
-                    "widget",    "caption",    "credit",  "byline",   "author",  "newsletter",
-                    "recommend", "teaser"})) {
+  if (has_furniture_word(
+          ci,
+          {"-ad-",     "hidden",     "banner",    "combx",    "comment", "com-",       "contact",
+           "foot",     "gdpr",       "masthead",  "media",    "meta",    "outbrain",   "promo",
+           "related",  "scroll",     "share",     "shoutbox", "sidebar", "skyscraper", "sponsor",
+           "shopping", "tags",       "tool",      "widget",   "caption", "credit",     "byline",
+           "author",   "newsletter", "recommend", "teaser"})) {
     w -= 25;
   }
   if (has_word(ci, {"article", "body", "content", "entry", "hentry", "main", "page", "post", "text",
@@ -452,10 +453,10 @@ bool hidden(const xmlNode* n) {
 }
 
 bool always_dropped(std::string_view name) {
-  return one_of(name, {"script", "style",    "noscript", "template", "iframe", "object", "embed",
-                       "svg",    "math",     "button",   "form",     "nav",    "footer", "aside",
-                       "select", "textarea", "input",    "canvas",   "audio",  "video",  "head",
-                       "link",   "meta",     "dialog",   "menu"});
+  return one_of(
+      name, {"script", "style",  "noscript", "template", "iframe", "object", "embed",    "svg",
+             "math",   "button", "nav",      "footer",   "aside",  "select", "textarea", "input",
+             "canvas", "audio",  "video",    "head",     "link",   "meta",   "dialog",   "menu"});
 }
 
 struct Explain {
@@ -475,6 +476,25 @@ struct Explain {
   }
 };
 
+// Bytes of text in <p> elements under `n` (a page wrapper vs a search box or a title block).
+std::size_t prose_bytes(const xmlNode* n) {
+  std::size_t total = 0;
+  std::vector<const xmlNode*> stack{n};
+  while (!stack.empty() && total < 4096) {
+    const xmlNode* c = stack.back();
+    stack.pop_back();
+    for (const xmlNode* k = c->children; k != nullptr; k = k->next) {
+      if (k->type != XML_ELEMENT_NODE) continue;
+      if (iequals(view(k->name), "p")) {
+        total += text(k).size();
+      } else {
+        stack.push_back(k);
+      }
+    }
+  }
+  return total;
+}
+
 // Removes comments, scripts, forms, navigation, hidden elements and elements whose class/id
 // name page furniture. Figures are moved out to `figures` (their captions are media, not body).
 void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
@@ -489,28 +509,28 @@ void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
     }
     if (n->type != XML_ELEMENT_NODE) continue;
     const std::string_view name = view(n->name);
-    bool drop = always_dropped(name) || hidden(n);
+    const char* why = always_dropped(name) ? "drop element" : hidden(n) ? "drop hidden" : nullptr;
+    bool drop = why != nullptr;
     if (!drop && !one_of(name, {"body", "a", "article", "main", "p", "table", "tbody", "tr", "td",
                                 "figure", "h1"})) {
       const std::string ci = class_id(n);
       if (ci.size() > 1 && unlikely(ci) && !maybe_candidate(ci) &&
           lower_ascii(attr(n, "itemprop")).find("articlebody") == std::string::npos) {
-        drop = true;
+        drop = true, why = "drop furniture class";
       }
       if (!drop && (lower_ascii(attr(n, "role")) == "navigation" ||
                     lower_ascii(attr(n, "role")) == "complementary" ||
                     lower_ascii(attr(n, "role")) == "dialog")) {
-        drop = true;
+        drop = true, why = "drop furniture role";
       }
     }
     if (!drop && (iequals(name, "header") || iequals(name, "form"))) {
       // Page and article headers hold the title, byline and menus, forms hold search boxes and
       // sign-ups; one holding long prose is kept (some pages wrap everything in a form).
-      const xmlNode* p = descendant(n, "p", 16);
-      drop = p == nullptr || text(p).size() < 200;
+      drop = prose_bytes(n) < 400, why = "drop header or form without prose";
     }
     if (drop) {
-      ex.note("drop furniture", n);
+      ex.note(why, n);
       doomed.push_back(n);
       continue;
     }
@@ -550,6 +570,40 @@ struct Scorer {
     return false;
   }
 
+  void add_block(xmlNode* parent, std::size_t chars, std::size_t commas, double weight) {
+    if (chars < 25) return;
+    const double add = weight * (1.0 + static_cast<double>(commas) +
+                                 std::min(std::floor(static_cast<double>(chars) / 100.0), 3.0));
+    xmlNode* a = parent;
+    for (int level = 0; a != nullptr && a->type == XML_ELEMENT_NODE && level < 5;
+         ++level, a = a->parent) {
+      const double div = level == 0 ? 1.0 : level == 1 ? 2.0 : level * 3.0;
+      init(a) += add / div;
+    }
+  }
+
+  // Text written straight into a container between its blocks ("<div><h1/>Text<br>Text</div>")
+  // scores as the paragraphs it reads as.
+  void score_loose_text(xmlNode* n) {
+    std::size_t chars = 0, commas = 0;
+    for (xmlNode* c = n->children; c != nullptr; c = c->next) {
+      if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+        chars += text_chars(view(c->content), commas);
+      } else if (c->type == XML_ELEMENT_NODE) {
+        const std::string_view name = view(c->name);
+        if (is_block_name(name) && !iequals(name, "br")) {
+          add_block(n, chars, commas, 1.0);
+          chars = commas = 0;
+        } else if (!iequals(name, "br") && !iequals(name, "img")) {
+          const Stats& s = stats[c];
+          chars += s.chars;
+          commas += s.commas;
+        }
+      }
+    }
+    add_block(n, chars, commas, 1.0);
+  }
+
   void run(xmlNode* body) {
     std::vector<xmlNode*> stack{body};
     while (!stack.empty()) {
@@ -574,6 +628,8 @@ struct Scorer {
           }
         }
         if (!iequals(name, "div") && !iequals(name, "section")) continue;
+      } else if (one_of(name, {"div", "section", "article", "main", "td", "body", "blockquote"})) {
+        score_loose_text(n);
       }
       for (xmlNode* c = n->last; c != nullptr; c = c->prev) stack.push_back(c);
     }
