@@ -192,8 +192,8 @@ bool unlikely(std::string_view ci) {
            "skyscraper", "social",       "sponsor",     "supplemental", "ad-break",   "agegate",
            "pagination", "pager",        "popup",       "modal",        "newsletter", "subscribe",
            "share",      "sharing",      "promo",       "outbrain",     "taboola",    "recommend",
-           "trending",   "most-popular", "mostpopular", "signup",       "sign-up",    "paywall",
-           "print-only", "masthead"});
+           "trending",   "most-popular", "mostpopular", "signup",       "sign-up",    "print-only",
+           "masthead"});
 }
 
 bool maybe_candidate(std::string_view ci) {
