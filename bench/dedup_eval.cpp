@@ -604,9 +604,9 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "\nNear-duplicate recall per edit level (rewrite -> NEAR; 'suppressed' also counts "
-      "EXACT/VERSION)\n");
-  std::printf("%-10s %6s %8s %11s\n", "level", "items", "recall", "suppressed");
+      "\nNear-duplicate recall per edit level (rewrite -> NEAR; 'flagged' also counts EXACT and "
+      "VERSION: a rewrite that changes text is published superseding its original)\n");
+  std::printf("%-10s %6s %8s %11s\n", "level", "items", "recall", "flagged");
   for (int l = 0; l < kNumLevels; ++l) {
     std::printf("%-10s %6d %8.3f %11.3f\n", kLevels[l].name, level_total[l],
                 ratio(level_near[l], level_total[l]), ratio(level_suppressed[l], level_total[l]));

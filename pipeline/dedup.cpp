@@ -132,6 +132,12 @@ Sketch make_sketch(const MinHash& mh) {
   return s;
 }
 
+double estimated_containment(double jaccard, std::size_t a_tokens, std::size_t b_tokens) {
+  if (a_tokens == 0 || b_tokens == 0) return 1.0;
+  const double a = static_cast<double>(a_tokens), b = static_cast<double>(b_tokens);
+  return std::clamp(jaccard * (a + b) / ((1.0 + jaccard) * a), 0.0, 1.0);
+}
+
 double sketch_similarity(const Sketch& a, const Sketch& b) {
   static_assert(kSketchBytes % 8 == 0);
   std::size_t differ = 0;
@@ -609,8 +615,22 @@ Decision DedupIndex::decide_locked(const Probe& p) {
   Doubts doubts;
   if (cfg_.near_enabled) {
     if (auto cand = best_near_locked(p, cfg_.near_threshold, false, false, &doubts)) {
-      Decision d = make_decision(Verdict::kNear, story_id_locked(cand->seq), cand->similarity,
-                                 entries_[cand->seq].family);
+      const uint64_t family = entries_[cand->seq].family;
+      const uint64_t ref = find_family_locked(family).value_or(cand->seq);
+      const double contained =
+          estimated_containment(cand->similarity, c.tokens, near_locked(cand->seq)->tokens);
+      if (contained < cfg_.near_containment && !(entries_[ref].flags & kCanceled)) {
+        // Not a copy: it says something the published story does not. Publish it as that
+        // story's next version, so readers get the new text once and the old one is replaced.
+        Decision d =
+            make_decision(Verdict::kVersionNew, story_id_locked(ref), cand->similarity, family);
+        d.reason = DedupReason::kContentAdded;
+        d.evidence = cand->evidence;
+        insert_locked(p, family, false);
+        return d;
+      }
+      Decision d =
+          make_decision(Verdict::kNear, story_id_locked(cand->seq), cand->similarity, family);
       d.reason = DedupReason::kNearAgrees;
       d.evidence = cand->evidence;
       return d;
@@ -687,6 +707,7 @@ void DedupIndex::insert_locked(const Probe& p, uint64_t family, bool canceled) {
   NearRecord& r = near_.push_back(seq);
   r = NearRecord{};
   r.location = static_cast<uint32_t>(c.location);
+  r.tokens = static_cast<uint16_t>(std::min<std::size_t>(c.tokens, UINT16_MAX));
   r.numbers_at = static_cast<uint32_t>(numbers_base_ + numbers_.size());
   r.numbers_count =
       static_cast<uint16_t>(std::min<std::size_t>(c.numbers.size(), kMaxNumbersPerEntry));

@@ -53,6 +53,10 @@ struct DedupConfig {
   double near_threshold = 0.5;     // MinHash Jaccard estimate for a near-duplicate
   double version_threshold = 0.3;  // looser, for tagged updates whose family key changed
   double numbers_threshold = 0.5;  // Jaccard of numeric tokens required for near/version matches
+  // A near-duplicate is suppressed only when at least this share of its text (estimated from the
+  // MinHash similarity and both stories' lengths) is already in the published story: it adds
+  // nothing. A rewrite that adds or changes more is published as a new version superseding it.
+  double near_containment = 0.95;
   // Near tier: near-duplicate rewrites and similarity-matched versions are found only among the
   // newest near_max_entries entries no older than near_window (both clamped to window and
   // max_entries). Wire rewrites and versions follow within hours; redeliveries much later.
@@ -138,6 +142,11 @@ Sketch make_sketch(const MinHash& mh);
 // Jaccard estimate from two b-bit sketches: a slot agrees by chance with probability 2^-b, so
 // J = (agree - 2^-b) / (1 - 2^-b), clamped to 0..1.
 double sketch_similarity(const Sketch& a, const Sketch& b);
+
+// The share of a story of `a_tokens` words that is in a story of `b_tokens` words, estimated from
+// their shingle-set Jaccard similarity `jaccard` (one shingle per word): |A∩B| = J(|A|+|B|)/(1+J).
+// 1.0 when either length is unknown (0): without lengths nothing shows that text was added.
+double estimated_containment(double jaccard, std::size_t a_tokens, std::size_t b_tokens);
 
 namespace detail {
 
@@ -343,6 +352,7 @@ class DedupIndex {
     uint32_t location = 0;    // low 32 bits of the dateline location hash (0 = none)
     uint32_t numbers_at = 0;  // position of its figures in numbers_ (mod 2^32)
     uint16_t numbers_count = 0;
+    uint16_t tokens = 0;  // normalised words, clamped (0 = unknown: treated as containing)
   };
   struct Candidate {
     uint64_t seq = 0;

@@ -187,6 +187,7 @@ v1::DedupState dedup_state(const DedupCandidate& c, const Decision& d) {
   for (uint32_t n : c.numbers) s.add_numbers(n);
   s.set_canceled(d.verdict == Verdict::kCancel);
   s.set_location(c.location);
+  s.set_tokens(static_cast<uint32_t>(std::min<std::size_t>(c.tokens, UINT32_MAX)));
   return s;
 }
 
@@ -219,6 +220,7 @@ bool restore_state(DedupIndex& index, const v1::DedupState& s) {
   c.numbers.assign(s.numbers().begin(), s.numbers().end());
   c.family = s.family();
   c.location = s.location();
+  c.tokens = s.tokens();
   c.version_number = s.version_number();
   c.event_time = std::chrono::sys_seconds{std::chrono::seconds{s.event_time()}};
   index.restore(c, s.canceled());

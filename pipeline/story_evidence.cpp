@@ -336,6 +336,8 @@ const char* to_string(DedupReason r) {
       return "facts_differ";
     case DedupReason::kShortTextWeak:
       return "short_text_weak";
+    case DedupReason::kContentAdded:
+      return "content_added";
     case DedupReason::kKill:
       return "kill";
   }

@@ -79,8 +79,9 @@ enum class DedupReason : uint8_t {
   kFactsDiffer,     // similar text with changed figures: kept apart
   kShortTextWeak,   // similar, but too short for its similarity to prove a copy: kept apart
   kKill,            // a kill or withdrawal
+  kContentAdded,    // a rewrite that adds or changes text: a new version, published
 };
-inline constexpr std::size_t kDedupReasons = 10;
+inline constexpr std::size_t kDedupReasons = 11;
 const char* to_string(DedupReason r);
 
 // Similarity needed to call a story of `tokens` normalised words a near-duplicate when its

@@ -117,9 +117,21 @@ TEST(Cli, ProcessConfigAppliesTheDaemonsDedupThreshold) {
       R"({"id":"b","source":"ap","received_at":"2026-03-03T10:05:00Z","body":"Eastmoor council agrees canal footbridge\n\n)" +
       rewrite + "\"}\n";
 
+  // By default the rewrite changes too much text to be a copy: published as a new version.
   const auto plain = run_command({bin("wirefeed"), "process", "--jsonl", "-"}, input);
   ASSERT_EQ(plain.first, 0) << plain.second;
   auto out = lines(plain.second);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].rfind("{\"story\":", 0), 0u) << out[1];
+
+  // A file that accepts more changed text as a copy makes it a near-duplicate ...
+  TempDir dir;
+  const auto config = dir.path() / "config.yaml";
+  std::ofstream(config) << "dedup:\n  near_containment: 0.5\n";
+  const auto loose =
+      run_command({bin("wirefeed"), "process", "--config", config.string(), "--jsonl", "-"}, input);
+  ASSERT_EQ(loose.first, 0) << loose.second;
+  out = lines(loose.second);
   ASSERT_EQ(out.size(), 2u);
   ASSERT_EQ(out[1].rfind("{\"duplicate\":", 0), 0u) << out[1];
   EXPECT_NE(out[1].find("DUPLICATE_KIND_NEAR"), std::string::npos) << out[1];
@@ -128,9 +140,8 @@ TEST(Cli, ProcessConfigAppliesTheDaemonsDedupThreshold) {
   const double similarity = std::stod(out[1].substr(at + 13));
   ASSERT_LT(similarity, 0.99);  // so the threshold below must turn the verdict
 
-  TempDir dir;
-  const auto config = dir.path() / "config.yaml";
-  std::ofstream(config) << "dedup:\n  near_threshold: 0.99\n";
+  // ... and a stricter near_threshold from the same file makes both stories of their own.
+  std::ofstream(config) << "dedup:\n  near_containment: 0.5\n  near_threshold: 0.99\n";
   const auto strict =
       run_command({bin("wirefeed"), "process", "--config", config.string(), "--jsonl", "-"}, input);
   ASSERT_EQ(strict.first, 0) << strict.second;
@@ -138,6 +149,7 @@ TEST(Cli, ProcessConfigAppliesTheDaemonsDedupThreshold) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].rfind("{\"story\":", 0), 0u) << out[0];
   EXPECT_EQ(out[1].rfind("{\"story\":", 0), 0u) << out[1];
+  EXPECT_NE(out[1].find("\"supersedes\":\"\""), std::string::npos) << out[1];  // not a version
 
   // The file goes through the daemon's validation: a bad value is rejected, naming the key.
   std::ofstream(config) << "dedup:\n  near_threshold: 1.5\n";

@@ -57,15 +57,35 @@ std::string rewrite_of_strike() {
          "Sign up here.\n";
 }
 
-TEST_F(DedupKinds, LightRewriteIsANearDuplicate) {
+// A copy that adds nothing (a paragraph dropped, page chrome added, spacing changed) is
+// suppressed as a near-duplicate of the published story.
+TEST_F(DedupKinds, CopyThatAddsNothingIsANearDuplicate) {
   auto first = run(kStrike, "a");
   ASSERT_TRUE(first.has_story());
-  auto second = run(rewrite_of_strike(), "b");
+  std::string copy = kStrike;
+  copy.erase(copy.find("Port officials said"));
+  copy += "Sign up here.\n";
+  auto second = run(copy, "b");
   ASSERT_TRUE(second.has_duplicate()) << second.DebugString();
   EXPECT_EQ(second.duplicate().kind(), v1::DUPLICATE_KIND_NEAR);
   EXPECT_EQ(second.duplicate().duplicate_of(), first.story().id());
   EXPECT_GE(second.duplicate().similarity(), 0.5);
   EXPECT_LT(second.duplicate().similarity(), 1.0);
+}
+
+// A rewrite that changes a sentence says something the published story does not: it is
+// published as that story's next version (superseding it), never suppressed.
+TEST_F(DedupKinds, RewriteThatChangesASentenceIsANewVersion) {
+  auto first = run(kStrike, "a");
+  ASSERT_TRUE(first.has_story());
+  auto second = run(rewrite_of_strike(), "b");
+  ASSERT_TRUE(second.has_story()) << second.DebugString();
+  EXPECT_EQ(second.story().version().supersedes(), first.story().id());
+  EXPECT_EQ(second.story().version().family(), first.story().version().family());
+  // The next copy of the rewrite is suppressed against the rewrite (the family's newest).
+  auto third = run(rewrite_of_strike(), "c");
+  ASSERT_TRUE(third.has_duplicate()) << third.DebugString();
+  EXPECT_EQ(third.duplicate().duplicate_of(), second.story().id());
 }
 
 std::string earnings(const std::string& company, const std::string& q, const std::string& profit,
@@ -178,10 +198,18 @@ TEST_F(DedupKinds, RestoredStateKeepsSuppressingAfterRestart) {
   auto again = p2.process(m);
   ASSERT_TRUE(again.records[0].has_duplicate());
   EXPECT_EQ(again.records[0].duplicate().duplicate_of(), first.story().id());
-  m.value = rewrite_of_strike();
+  std::string copy = kStrike;
+  copy.erase(copy.find("Port officials said"));
+  m.value = copy;
   auto near = p2.process(m);
   ASSERT_TRUE(near.records[0].has_duplicate());
   EXPECT_EQ(near.records[0].duplicate().kind(), v1::DUPLICATE_KIND_NEAR);
+  // The restored state knows the story's length, so a rewrite is still told from a copy.
+  EXPECT_GT(state.tokens(), 0u);
+  m.value = rewrite_of_strike();
+  auto rewrite = p2.process(m);
+  ASSERT_TRUE(rewrite.records[0].has_story()) << rewrite.records[0].DebugString();
+  EXPECT_EQ(rewrite.records[0].story().version().supersedes(), first.story().id());
   v1::DedupState broken = state;
   broken.set_content_hash("zz");
   EXPECT_FALSE(restore_state(fresh, broken));

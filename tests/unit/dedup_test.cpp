@@ -96,6 +96,18 @@ TEST(Sketch, EstimatesJaccardFromEightBitSlots) {
   }
 }
 
+// Containment from Jaccard and lengths: a subset is wholly contained whatever its size; equal
+// lengths give 2J/(1+J); an unknown length never claims that text was added.
+TEST(Containment, EstimatedFromJaccardAndLengths) {
+  EXPECT_NEAR(estimated_containment(50.0 / 150.0, 50, 150), 1.0, 1e-9);  // A within B
+  EXPECT_NEAR(estimated_containment(50.0 / 150.0, 150, 50), 50.0 / 150.0, 1e-9);  // B within A
+  EXPECT_NEAR(estimated_containment(0.8, 100, 100), 1.6 / 1.8, 1e-9);
+  EXPECT_DOUBLE_EQ(estimated_containment(0.5, 0, 100), 1.0);
+  EXPECT_DOUBLE_EQ(estimated_containment(0.5, 100, 0), 1.0);
+  EXPECT_DOUBLE_EQ(estimated_containment(1.0, 10, 100), 1.0);  // clamped
+  EXPECT_DOUBLE_EQ(estimated_containment(0.0, 100, 100), 0.0);
+}
+
 // The two-choice bucketed table against a reference multimap: few distinct keys (many equal
 // tags and full buckets, so the stash is used), inserts, replaces and erases.
 TEST(KeyTable, MatchesAReferenceUnderInsertReplaceErase) {
