@@ -66,14 +66,7 @@ trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
 
 [ "$(id -u)" = 0 ] || fail "needs root (debootstrap, namespaces, pivot_root)"
-need=()
-command -v debootstrap >/dev/null || need+=(debootstrap)
-command -v zstd >/dev/null || need+=(zstd)
-command -v unshare >/dev/null && command -v nsenter >/dev/null || need+=(util-linux)
-if [ ${#need[@]} -gt 0 ]; then
-  say "installing ${need[*]}"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
-fi
+./deploy/apt-install.sh debootstrap zstd util-linux # util-linux: unshare, nsenter, pivot_root
 
 # ---- the packages ------------------------------------------------------------------------------
 if [ ! -f "$build/CMakeCache.txt" ]; then
@@ -168,7 +161,13 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$sd" ] || { cat "$work/console.log"; fail "systemd did not start as PID 1 (see above)"; }
-state=$(in_root systemctl is-system-running --wait 2>/dev/null || true)
+# systemctl cannot connect until systemd has set up /run/systemd/private: retry until it answers.
+state=""
+for _ in $(seq 120); do
+  state=$(in_root systemctl is-system-running --wait 2>/dev/null || true)
+  [ -n "$state" ] && break
+  sleep 0.5
+done
 case "$state" in
   running) ;;
   degraded) in_root systemctl --failed --no-pager || true ;;
