@@ -11,8 +11,9 @@
 # /etc/wirefeed but keeps /var/lib/wirefeed unless WIREFEED_PURGE_STATE=yes.
 #
 # Usage (as root): deploy/systemd_check.sh [BUILD_DIR]     (default build; .ci/run runs it)
-#   WIREFEED_CI_CACHE  where the root tarball is cached (default ${XDG_CACHE_HOME:-~/.cache}/wirefeed-ci;
-#                      delete it to rebuild the root, which needs Debian's package mirror)
+#   WIREFEED_CI_CACHE  where the root tarball and the Depends' .debs are cached (default
+#                      ${XDG_CACHE_HOME:-~/.cache}/wirefeed-ci; delete it to rebuild the root,
+#                      which needs Debian's package mirror)
 #   DEBIAN_MIRROR      mirror for debootstrap (default: debootstrap's own)
 #   KEEP_ROOT=1        keep BUILD_DIR/systemd-check/root after the run
 #
@@ -28,7 +29,7 @@ cd "$(dirname "$0")/.."
 src=$(pwd)
 build=$(mkdir -p "${1:-build}" && cd "${1:-build}" && pwd)
 work="$build/systemd-check"
-cache="${WIREFEED_CI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/wirefeed-ci}"
+cache="${WIREFEED_CI_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/wirefeed-ci}"
 # Bump when the recipe of the cached root changes.
 tarball="$cache/debian12-minbase-systemd-v1.tar.zst"
 started=$(date +%s)
@@ -119,15 +120,19 @@ echo wirefeed-ci >"$root/etc/hostname"
 mkdir -p "$root/root/debs"
 cp "$work"/debs/*.deb "$root/root/debs/"
 cp -r "$src/samples" "$root/root/samples"
-# The package's dependencies are downloaded here, with the host's network, into the root's apt
-# cache; inside, apt installs from that cache (the booted system has no network but loopback).
+# The package's dependencies are fetched here into the root's apt cache (kept between runs in
+# $cache/archives; the host's network only for what is not there yet); inside, apt installs from
+# that cache (the booted system has no network but loopback).
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+mkdir -p "$cache/archives"
+find "$cache/archives" -maxdepth 1 -name '*.deb' -exec cp -t "$root/var/cache/apt/archives/" {} +
 download() {
   chroot "$root" apt-get install -y -q --download-only --no-install-recommends /root/debs/cur.deb \
     >>"$work/apt-download.log" 2>&1
 }
 download || { chroot "$root" apt-get update -q >>"$work/apt-download.log" 2>&1 && download; } ||
   { tail -20 "$work/apt-download.log"; fail "downloading the package's Depends failed"; }
+find "$root/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -exec cp -n -t "$cache/archives/" {} +
 say "root ready in $(($(date +%s) - started)) s"
 
 # ---- boot systemd as PID 1 ---------------------------------------------------------------------
