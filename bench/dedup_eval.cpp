@@ -1,6 +1,6 @@
 // Labelled dedup evaluation (issue 4): builds originals, exact repeats, version chains, graded
 // rewrites, templated non-duplicates and unrelated stories from the corpus generator, runs them
-// in an interleaved time order through a fresh daemon::Processor (the real decide() logic) and
+// in an interleaved time order through a fresh pipeline::Processor (the real decide() logic) and
 // prints precision/recall per kind, a confusion matrix and near-duplicate recall per edit level.
 // Then compares the sketches on the same pairs: MinHash (minhash_similarity) vs SimHash Hamming
 // distance, at several thresholds.
@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "bench/corpus.hpp"
-#include "daemon/processor.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/fingerprint.hpp"
+#include "pipeline/processor.hpp"
 
 using namespace wirefeed;
 using namespace wirefeed::bench;
@@ -376,9 +376,9 @@ int main(int argc, char** argv) {
   }
 
   pipeline::DedupIndex index(pipeline::DedupConfig{});
-  daemon::ProcessorConfig pcfg;
+  pipeline::ProcessorConfig pcfg;
   pcfg.decode.fallback_received_at = t0;
-  const daemon::Processor proc(pcfg, index);
+  const pipeline::Processor proc(pcfg, index);
 
   std::array<std::array<int, kKinds>, kKinds> confusion{};
   std::array<int, kNumLevels> level_total{}, level_near{}, level_suppressed{};
@@ -389,7 +389,7 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   for (const Item& it : items) {
     bytes += it.msg.value.size();
-    const daemon::ProcessResult res = proc.process(it.msg);
+    const pipeline::ProcessResult res = proc.process(it.msg);
     Kind got = kOther;
     std::string ref;
     if (!res.records.empty() && res.records[0].has_dead_letter()) {

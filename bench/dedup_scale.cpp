@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "bench/corpus.hpp"
-#include "daemon/processor.hpp"
 #include "pipeline/dedup.hpp"
+#include "pipeline/processor.hpp"
 
 using namespace wirefeed;
 
@@ -215,7 +215,7 @@ void run_size(std::size_t n, std::size_t ops, std::size_t batch, std::size_t nea
 v1::DedupState to_state(const pipeline::DedupCandidate& c) {
   pipeline::Decision d;
   d.family = c.family;
-  return daemon::dedup_state(c, d);
+  return pipeline::dedup_state(c, d);
 }
 
 void run_restore(std::size_t n, std::size_t near_entries) {
@@ -235,7 +235,7 @@ void run_restore(std::size_t n, std::size_t near_entries) {
   std::size_t bad = 0;
   t = Clock::now();
   for (const auto& rec : records) {
-    if (!s.ParseFromString(rec) || !daemon::restore_state(index, s)) ++bad;
+    if (!s.ParseFromString(rec) || !pipeline::restore_state(index, s)) ++bad;
   }
   const double total_s = secs_since(t);
   std::printf(
@@ -247,7 +247,7 @@ void run_restore(std::size_t n, std::size_t near_entries) {
   t = Clock::now();
   for (const auto& rec : records) {
     s.ParseFromString(rec);
-    daemon::restore_state(index, s);
+    pipeline::restore_state(index, s);
   }
   std::printf("  replay of the same %zu records onto the restored index: %.2f s (%zu entries)\n", n,
               secs_since(t), index.size());

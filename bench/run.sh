@@ -13,8 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-bench
-cmake -S . -B "$BUILD" -DWIREFEED_BUILD_BENCH=ON -DWIREFEED_BUILD_TESTS=OFF \
-  -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --preset bench > /dev/null  # build-bench/, Release (CMakePresets.json)
 cmake --build "$BUILD" -j2 --target wirefeed wirefeedd dedup_eval dedup_scale gen_jsonl stage_bench e2e_bench
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"

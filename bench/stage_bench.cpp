@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "bench/corpus.hpp"
-#include "daemon/processor.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/fingerprint.hpp"
+#include "pipeline/processor.hpp"
 
 using namespace wirefeed;
 
@@ -46,7 +46,7 @@ const Corpus& corpus(std::size_t size) {
   bench::Rng rng(size);
   bench::CorpusGenerator gen(rng);
   pipeline::DedupIndex index(pipeline::DedupConfig{});
-  const daemon::Processor proc(daemon::ProcessorConfig{}, index);
+  const pipeline::Processor proc(pipeline::ProcessorConfig{}, index);
   for (std::size_t i = 0; i < kStories; ++i) {
     const auto t = kT0 + std::chrono::seconds{static_cast<int64_t>(i)};
     const double u = rng.uniform();
@@ -214,7 +214,7 @@ void BM_Process(benchmark::State& state) {
   const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
   const pipeline::OutputTopics topics{"wire.stories", "wire.duplicates", "wire.dead"};
   auto index = fresh_index();
-  auto proc = std::make_unique<daemon::Processor>(daemon::ProcessorConfig{}, *index);
+  auto proc = std::make_unique<pipeline::Processor>(pipeline::ProcessorConfig{}, *index);
   std::size_t i = 0;
   for (auto _ : state) {
     auto r = proc->process(c.msgs[i]);
@@ -228,7 +228,7 @@ void BM_Process(benchmark::State& state) {
     if (++i == kStories) {
       state.PauseTiming();
       index = fresh_index();
-      proc = std::make_unique<daemon::Processor>(daemon::ProcessorConfig{}, *index);
+      proc = std::make_unique<pipeline::Processor>(pipeline::ProcessorConfig{}, *index);
       i = 0;
       state.ResumeTiming();
     }

@@ -535,16 +535,16 @@ Config typed_config(Ctx& ctx, const Tree& root) {
               {"window", "max_entries", "state_topic", "near_enabled", "near_threshold",
                "version_threshold", "numbers_threshold", "restore_timeout", "near_window",
                "near_max_entries"});
-    s.read("window", c.dedup.window, read_seconds);
-    s.read("max_entries", c.dedup.max_entries, read_unsigned<std::size_t>);
+    s.read("window", c.dedup.index.window, read_seconds);
+    s.read("max_entries", c.dedup.index.max_entries, read_unsigned<std::size_t>);
     s.read("state_topic", c.dedup.state_topic, read_string);
-    s.read("near_enabled", c.dedup.near_enabled, read_bool);
-    s.read("near_threshold", c.dedup.near_threshold, read_fraction);
-    s.read("version_threshold", c.dedup.version_threshold, read_fraction);
-    s.read("numbers_threshold", c.dedup.numbers_threshold, read_fraction);
+    s.read("near_enabled", c.dedup.index.near_enabled, read_bool);
+    s.read("near_threshold", c.dedup.index.near_threshold, read_fraction);
+    s.read("version_threshold", c.dedup.index.version_threshold, read_fraction);
+    s.read("numbers_threshold", c.dedup.index.numbers_threshold, read_fraction);
     s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
-    s.read("near_window", c.dedup.near_window, read_seconds);
-    s.read("near_max_entries", c.dedup.near_max_entries, read_unsigned<std::size_t>);
+    s.read("near_window", c.dedup.index.near_window, read_seconds);
+    s.read("near_max_entries", c.dedup.index.near_max_entries, read_unsigned<std::size_t>);
   }
   if (const Tree* n = top.find("delivery")) {
     Section s(ctx, *n, "delivery",
@@ -686,15 +686,15 @@ void validate(const Ctx& ctx, const Config& c) {
     bad("pipeline.max_inflight_bytes", "must be greater than 0");
 
   // dedup
-  if (c.dedup.window.count() <= 0) bad("dedup.window", "must be greater than 0");
-  if (c.dedup.max_entries == 0) bad("dedup.max_entries", "must be greater than 0");
-  if (c.dedup.max_entries > pipeline::kMaxDedupEntries)
+  if (c.dedup.index.window.count() <= 0) bad("dedup.window", "must be greater than 0");
+  if (c.dedup.index.max_entries == 0) bad("dedup.max_entries", "must be greater than 0");
+  if (c.dedup.index.max_entries > pipeline::kMaxDedupEntries)
     bad("dedup.max_entries", "at most " + std::to_string(pipeline::kMaxDedupEntries) +
                                  " (the index addresses entries with 24 bits), got " +
-                                 std::to_string(c.dedup.max_entries));
-  if (c.dedup.near_threshold <= 0.0) bad("dedup.near_threshold", "must be greater than 0");
-  if (c.dedup.near_window.count() <= 0) bad("dedup.near_window", "must be greater than 0");
-  if (c.dedup.near_max_entries == 0) bad("dedup.near_max_entries", "must be greater than 0");
+                                 std::to_string(c.dedup.index.max_entries));
+  if (c.dedup.index.near_threshold <= 0.0) bad("dedup.near_threshold", "must be greater than 0");
+  if (c.dedup.index.near_window.count() <= 0) bad("dedup.near_window", "must be greater than 0");
+  if (c.dedup.index.near_max_entries == 0) bad("dedup.near_max_entries", "must be greater than 0");
   if (!c.dedup.state_topic.empty()) {
     if (!is_valid_topic_name(c.dedup.state_topic)) {
       bad("dedup.state_topic", "not a valid Kafka topic name");
@@ -1078,18 +1078,19 @@ std::string render_config(const Config& c) {
 
   e << YAML::Key << "dedup" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "window" << YAML::Value
-    << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window));
-  e << YAML::Key << "max_entries" << YAML::Value << c.dedup.max_entries;
+    << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.index.window));
+  e << YAML::Key << "max_entries" << YAML::Value << c.dedup.index.max_entries;
   e << YAML::Key << "state_topic" << YAML::Value;
   str(c.dedup.state_topic);
-  e << YAML::Key << "near_enabled" << YAML::Value << c.dedup.near_enabled;
-  e << YAML::Key << "near_threshold" << YAML::Value << c.dedup.near_threshold;
-  e << YAML::Key << "version_threshold" << YAML::Value << c.dedup.version_threshold;
-  e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.numbers_threshold;
+  e << YAML::Key << "near_enabled" << YAML::Value << c.dedup.index.near_enabled;
+  e << YAML::Key << "near_threshold" << YAML::Value << c.dedup.index.near_threshold;
+  e << YAML::Key << "version_threshold" << YAML::Value << c.dedup.index.version_threshold;
+  e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.index.numbers_threshold;
   e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
   e << YAML::Key << "near_window" << YAML::Value
-    << format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.near_window));
-  e << YAML::Key << "near_max_entries" << YAML::Value << c.dedup.near_max_entries;
+    << format_duration(
+           std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.index.near_window));
+  e << YAML::Key << "near_max_entries" << YAML::Value << c.dedup.index.near_max_entries;
   e << YAML::EndMap;
 
   e << YAML::Key << "delivery" << YAML::Value << YAML::BeginMap;
@@ -1134,6 +1135,15 @@ std::string render_config(const Config& c) {
   return out;
 }
 
+pipeline::PipelineSettings pipeline_settings(const Config& c) {
+  pipeline::PipelineSettings s;
+  s.processor.decode.max_bytes = c.input.max_bytes;
+  s.processor.dead_letter_max_bytes = c.output.dead_letter_max_bytes;
+  s.dedup = c.dedup.index;
+  s.clean_rules = c.clean.rules;
+  return s;
+}
+
 std::string_view delivery_mode_name(DeliveryMode m) {
   return m == DeliveryMode::kExactlyOnce ? "exactly_once" : "at_least_once";
 }
@@ -1168,9 +1178,10 @@ std::string summarize_config(const Config& c) {
   s += ", partition water=" + std::to_string(c.pipeline.partition_low_water) + "/" +
        std::to_string(c.pipeline.partition_high_water);
   s += ", max in-flight=" + format_size(c.pipeline.max_inflight_bytes);
-  s += ", dedup=" +
-       format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.window)) +
-       "/" + std::to_string(c.dedup.max_entries) + " entries";
+  s +=
+      ", dedup=" +
+      format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.index.window)) +
+      "/" + std::to_string(c.dedup.index.max_entries) + " entries";
   s += ", delivery=" + std::string(delivery_mode_name(c.delivery.mode));
   if (c.delivery.mode == DeliveryMode::kExactlyOnce) {
     s += " (transactional_id=" +

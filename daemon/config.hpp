@@ -28,9 +28,8 @@
 #include <string_view>
 #include <vector>
 
-namespace wirefeed::pipeline {
-struct CleanRules;
-}
+#include "pipeline/dedup.hpp"
+#include "pipeline/processor.hpp"
 
 namespace wirefeed::daemon {
 
@@ -70,20 +69,12 @@ struct PipelineConfig {
   std::chrono::milliseconds drain_timeout{10000};  // graceful shutdown bound
 };
 
-struct DedupConfig {
-  std::chrono::seconds window{72 * 3600};
-  std::size_t max_entries = 1'000'000;
-  std::string state_topic = "wire.dedup-state";  // "" disables persistence
-  bool near_enabled = true;
-  double near_threshold = 0.5;     // MinHash Jaccard estimate for a near-duplicate (0..1]
-  double version_threshold = 0.3;  // looser match for tagged updates whose headline changed
-  double numbers_threshold = 0.5;  // required overlap of numeric tokens (facts) for a match
+// dedup.*: the index settings (pipeline::DedupConfig, the one type the daemon, the CLI's --config
+// and the tests fill) and where the daemon persists its decisions.
+struct DedupSettings {
+  pipeline::DedupConfig index;                       // window, capacity, near tier, thresholds
+  std::string state_topic = "wire.dedup-state";      // "" disables persistence
   std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
-  // Near tier: near-duplicates and similarity-matched versions are found among the newest
-  // near_max_entries entries no older than near_window (clamped to max_entries and window);
-  // exact repeats and item-id versions over the whole window.
-  std::chrono::seconds near_window{24 * 3600};
-  std::size_t near_max_entries = 1'000'000;
 };
 
 // How inputs are acknowledged (see daemon/transactions.hpp and README "Delivery guarantee").
@@ -131,7 +122,7 @@ struct Config {
   OutputConfig output;
   MetricsConfig metrics;
   PipelineConfig pipeline;
-  DedupConfig dedup;
+  DedupSettings dedup;
   DeliveryConfig delivery;
   EmbeddedConfig embedded;
   CleanConfig clean;
@@ -139,6 +130,11 @@ struct Config {
   std::string source_path;  // file it was loaded from ("" if from a string)
   bool embedded_mode() const { return kafka.brokers == "embedded"; }
 };
+
+// What the pipeline is built from (pipeline::make_pipeline): input.max_bytes,
+// output.dead_letter_max_bytes, dedup.* and the compiled clean rules. The daemon and
+// `wirefeed process --config` both use it, so they produce the same records.
+pipeline::PipelineSettings pipeline_settings(const Config& c);
 
 // "at_least_once" | "exactly_once".
 std::string_view delivery_mode_name(DeliveryMode m);

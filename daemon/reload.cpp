@@ -70,10 +70,10 @@ ReloadOutcome Reloader::reload() {
   }
   running_.clean = next.clean;
   running_.log.level = next.log.level;
-  running_.dedup.near_enabled = next.dedup.near_enabled;
-  running_.dedup.near_threshold = next.dedup.near_threshold;
-  running_.dedup.version_threshold = next.dedup.version_threshold;
-  running_.dedup.numbers_threshold = next.dedup.numbers_threshold;
+  running_.dedup.index.near_enabled = next.dedup.index.near_enabled;
+  running_.dedup.index.near_threshold = next.dedup.index.near_threshold;
+  running_.dedup.index.version_threshold = next.dedup.index.version_threshold;
+  running_.dedup.index.numbers_threshold = next.dedup.index.numbers_threshold;
   apply_(running_);
   r.ok = true;
   return r;

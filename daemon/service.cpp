@@ -24,10 +24,10 @@
 
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
-#include "daemon/processor.hpp"
 #include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/processor.hpp"
 #include "sinks/kafka_sink.hpp"
 
 namespace wirefeed::daemon {
@@ -37,6 +37,7 @@ using Clock = std::chrono::steady_clock;
 using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 using pipeline::InputMessage;
 using pipeline::OutputKind;
+using pipeline::ProcessResult;
 
 // An input waiting for its partition's strand.
 struct Queued {
@@ -111,19 +112,14 @@ struct Service::Impl {
       : cfg(c),
         stats(s),
         echo(e),
-        index(pipeline::DedupConfig{c.dedup.window, c.dedup.max_entries, c.dedup.near_enabled,
-                                    c.dedup.near_threshold, c.dedup.version_threshold,
-                                    c.dedup.numbers_threshold, c.dedup.near_window,
-                                    c.dedup.near_max_entries}),
-        processor(ProcessorConfig{pipeline::DecodeConfig{c.input.max_bytes, {}},
-                                  c.output.dead_letter_max_bytes},
-                  index),
+        pipe(pipeline::make_pipeline(pipeline_settings(c))),
+        index(pipe->index),
+        processor(pipe->processor),
         topics{c.output.stories_topic, c.output.duplicates_topic, c.output.dead_letter_topic},
         pool(c.pipeline.workers),
         brokers(std::move(bootstrap)),
         eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
         txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
-    processor.set_clean_rules(c.clean.rules);
     cache_published_counters();
     create_clients();
   }
@@ -131,8 +127,9 @@ struct Service::Impl {
   const Config& cfg;
   Stats& stats;
   std::ostream* echo;
-  pipeline::DedupIndex index;
-  Processor processor;
+  std::unique_ptr<pipeline::Pipeline> pipe;  // built as the CLI builds it (pipeline_settings)
+  pipeline::DedupIndex& index;
+  pipeline::Processor& processor;
   pipeline::OutputTopics topics;
   boost::asio::thread_pool pool;
   std::string brokers;
@@ -1341,8 +1338,8 @@ std::pair<bool, std::string> Service::readiness() const {
 
 void Service::apply_live(const Config& cfg) {
   impl_->processor.set_clean_rules(cfg.clean.rules);
-  impl_->index.set_thresholds(cfg.dedup.near_enabled, cfg.dedup.near_threshold,
-                              cfg.dedup.version_threshold, cfg.dedup.numbers_threshold);
+  impl_->index.set_thresholds(cfg.dedup.index.near_enabled, cfg.dedup.index.near_threshold,
+                              cfg.dedup.index.version_threshold, cfg.dedup.index.numbers_threshold);
 }
 
 uint64_t Service::progress() const { return impl_->progress.load(std::memory_order_relaxed); }

@@ -4,7 +4,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
-#include "daemon/processor.hpp"
+#include "pipeline/processor.hpp"
 
 namespace wirefeed::daemon {
 namespace {

@@ -24,8 +24,7 @@ PACKAGES=(
 )
 ./deploy/apt-install.sh "${PACKAGES[@]}"
 
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DWIREFEED_FUZZ=ON -DWIREFEED_BUILD_TESTS=OFF >/dev/null
+cmake --preset fuzz >/dev/null  # build-fuzz/ (CMakePresets.json)
 build_targets=()
 for t in "${TARGETS[@]}"; do build_targets+=(--target "fuzz_$t"); done
 cmake --build build-fuzz -j2 "${build_targets[@]}"

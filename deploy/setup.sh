@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages wirefeed needs (if missing), configures and builds into build/.
-# Usage: deploy/setup.sh [extra cmake -D options...]
+# Installs the Debian 12 packages wirefeed needs (if missing), configures with a preset of
+# CMakePresets.json (warnings are errors) and builds: the "default" preset into build/.
+# Usage: [PRESET=default|asan|tsan|bench] [BUILD_DIR=dir] deploy/setup.sh [extra cmake -D options...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,11 @@ PACKAGES=(
 
 ./deploy/apt-install.sh "${PACKAGES[@]}"
 
-BUILD_DIR="${BUILD_DIR:-build}"
-cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-cmake --build "$BUILD_DIR" -j2
+PRESET="${PRESET:-default}"
+if [ -n "${BUILD_DIR:-}" ]; then
+  cmake --preset "$PRESET" -B "$BUILD_DIR" "$@" >/dev/null
+  cmake --build "$BUILD_DIR" -j2
+else
+  cmake --preset "$PRESET" "$@" >/dev/null
+  cmake --build --preset "$PRESET"
+fi

@@ -1,9 +1,9 @@
 // Decode stage. See decode.hpp for the invariants.
 //
-// Implementation invariants (speed, issue 7): a JSON envelope is read by scan_envelope in one
+// Implementation invariants (speed): a JSON envelope is read by scan_envelope in one
 // pass straight into the fields (no DOM, escapes decoded while copying); only what it declines
 // goes through protobuf's JSON parser, so results and error messages are the library's. The
-// binary and UTF-8 checks skip eight plain ASCII bytes at a time.
+// binary check skips eight plain ASCII bytes at a time (the UTF-8 check, in pipeline/text/, too).
 #include "pipeline/decode.hpp"
 
 #include <google/protobuf/util/json_util.h>
@@ -11,7 +11,8 @@
 #include <xxhash.h>
 
 #include "pipeline/swar.hpp"
-#include "pipeline/utf8.hpp"
+#include "pipeline/text/ascii.hpp"
+#include "pipeline/text/utf8.hpp"
 
 #include <array>
 #include <bit>
@@ -24,9 +25,8 @@ namespace {
 using namespace swar;
 
 std::string hex16(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(16, '0');
-  for (std::size_t i = 16; i-- > 0; v >>= 4) out[i] = kDigits[v & 0xF];
+  for (std::size_t i = 16; i-- > 0; v >>= 4) out[i] = text::kHexDigits[v & 0xF];
   return out;
 }
 
@@ -150,122 +150,6 @@ std::string_view valid_utf8_prefix(std::string_view s) {
 }
 }  // namespace
 
-std::size_t find_invalid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const std::size_t n = s.size();
-  std::size_t i = 0;
-  while (i < n) {
-    if (i + 8 <= n && (load8(p + i) & kHighBits) == 0) {  // eight ASCII bytes
-      i += 8;
-      continue;
-    }
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return i;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-        (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-      return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
-bool parse_rfc3339(std::string_view s, std::chrono::sys_seconds& out) {
-  using namespace std::chrono;
-  auto digits = [&](std::size_t pos, std::size_t len, int& v) {
-    if (pos + len > s.size()) return false;
-    v = 0;
-    for (std::size_t i = pos; i < pos + len; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int Y = 0, M = 0, D = 0, h = 0, m = 0, sec = 0;
-  if (!digits(0, 4, Y) || s.size() < 20 || s[4] != '-' || !digits(5, 2, M) || s[7] != '-' ||
-      !digits(8, 2, D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) ||
-      s[13] != ':' || !digits(14, 2, m) || s[16] != ':' || !digits(17, 2, sec)) {
-    return false;
-  }
-  std::size_t i = 19;
-  if (i < s.size() && s[i] == '.') {
-    ++i;
-    std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-    if (i == start) return false;
-  }
-  if (i >= s.size()) return false;
-  int offset_min = 0;
-  if (s[i] == 'Z' || s[i] == 'z') {
-    ++i;
-  } else if (s[i] == '+' || s[i] == '-') {
-    int oh = 0, om = 0;
-    if (!digits(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(i + 4, 2, om) ||
-        oh > 23 || om > 59) {
-      return false;
-    }
-    offset_min = (oh * 60 + om) * (s[i] == '-' ? -1 : 1);
-    i += 6;
-  } else {
-    return false;
-  }
-  if (i != s.size() || h > 23 || m > 59 || sec > 60) return false;
-  year_month_day ymd{year{Y}, month{static_cast<unsigned>(M)}, day{static_cast<unsigned>(D)}};
-  if (!ymd.ok()) return false;
-  out = sys_days{ymd} + hours{h} + minutes{m} + seconds{sec} - minutes{offset_min};
-  return true;
-}
-
-std::string format_rfc3339(std::chrono::sys_seconds t) {
-  using namespace std::chrono;
-  const auto day_point = floor<days>(t);
-  const year_month_day ymd{day_point};
-  const hh_mm_ss hms{t - day_point};
-  const int year = int{ymd.year()};
-  if (year >= 0 && year <= 9999) {  // the usual case, without snprintf
-    std::string out = "0000-00-00T00:00:00Z";
-    auto put2 = [&](std::size_t at, long v) {
-      out[at] = static_cast<char>('0' + v / 10);
-      out[at + 1] = static_cast<char>('0' + v % 10);
-    };
-    put2(0, year / 100);
-    put2(2, year % 100);
-    put2(5, static_cast<long>(unsigned{ymd.month()}));
-    put2(8, static_cast<long>(unsigned{ymd.day()}));
-    put2(11, static_cast<long>(hms.hours().count()));
-    put2(14, static_cast<long>(hms.minutes().count()));
-    put2(17, static_cast<long>(hms.seconds().count()));
-    return out;
-  }
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02dZ", int{ymd.year()},
-                unsigned{ymd.month()}, unsigned{ymd.day()}, static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()));
-  return buf.data();
-}
-
 v1::SourceRef source_ref(const InputMessage& msg) {
   v1::SourceRef ref;
   ref.set_topic(msg.topic);
@@ -295,18 +179,11 @@ namespace {
 
 bool json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool read_hex4(std::string_view s, std::size_t at, uint32_t& out) {
   if (at + 4 > s.size()) return false;
   out = 0;
   for (std::size_t k = 0; k < 4; ++k) {
-    const int d = hex_digit(s[at + k]);
+    const int d = text::hex_value(s[at + k]);
     if (d < 0) return false;
     out = (out << 4) | static_cast<uint32_t>(d);
   }
@@ -383,7 +260,7 @@ bool read_string(std::string_view s, std::size_t& i, std::string* out) {
           i += 6;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        if (out != nullptr) append_utf8(*out, cp);
+        if (out != nullptr) text::append_utf8(*out, cp);
         run = i;
         continue;
       }

@@ -26,6 +26,8 @@
 
 #include "pipeline/formats/document.hpp"
 #include "pipeline/input.hpp"
+#include "pipeline/text/time.hpp"
+#include "pipeline/text/utf8.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace wirefeed::pipeline {
@@ -75,12 +77,10 @@ struct EnvelopeFields {
 // and by tests/fuzz/fuzz_decode on every input). `json` must be valid UTF-8.
 bool scan_envelope(std::string_view json, EnvelopeFields& out);
 
-// Byte offset of the first invalid UTF-8 sequence, or npos if `s` is valid UTF-8
-// (rejects overlongs, surrogates and code points above U+10FFFF).
-std::size_t find_invalid_utf8(std::string_view s);
-
-// RFC 3339 <-> time. parse returns false on malformed input.
-bool parse_rfc3339(std::string_view s, std::chrono::sys_seconds& out);
-std::string format_rfc3339(std::chrono::sys_seconds t);
+// The UTF-8 check and the RFC 3339 helpers decode applies (pipeline/text/), under the names its
+// callers use.
+using text::find_invalid_utf8;
+using text::format_rfc3339;
+using text::parse_rfc3339;
 
 }  // namespace wirefeed::pipeline

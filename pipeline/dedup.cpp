@@ -1,6 +1,6 @@
 // Dedup stage. See dedup.hpp for the invariants.
 //
-// Byte budget per entry (issue 7 asks for <= 64 B; bench/dedup_scale measures it):
+// Byte budget per entry (bench/dedup_scale measures it):
 //   exact tier, every entry of the window:
 //     Entry record: content key, packed id, family, time, version, flags   32 B
 //     exact + family tables: 4-byte slots at <= 80 % load (sized for max)  10 B
@@ -15,6 +15,8 @@
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
+
+#include "pipeline/text/ascii.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -77,9 +79,8 @@ std::optional<uint64_t> pack_id(const std::string& id) {
 }
 
 std::string unpack_id(uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
   std::string out = "wf-0000000000000000";
-  for (std::size_t i = 18; i >= 3; --i, v >>= 4) out[i] = kDigits[v & 0xF];
+  for (std::size_t i = 18; i >= 3; --i, v >>= 4) out[i] = text::kHexDigits[v & 0xF];
   return out;
 }
 
@@ -645,7 +646,7 @@ void DedupIndex::forget(const ContentHash& content, const std::string& story_id)
 
 void DedupIndex::restore_family_head_locked(uint64_t family) {
   // Rare (a version or kill whose delivery failed): one pass over the exact tier collects the
-  // family's live entries (O(entries), ~10 ms per million), then insert_locked()'s head rule is
+  // family's live entries (O(entries)), then insert_locked()'s head rule is
   // replayed on them in order.
   std::vector<uint64_t> members;
   for (uint64_t seq = entries_.end(); seq > entries_.base();) {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "pipeline/swar.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -76,16 +77,6 @@ EncodedOutput encode(const v1::Record& record, const OutputTopics& topics) {
   return out;
 }
 
-EncodedOutput encode_state(const v1::DedupState& state, const std::string& topic) {
-  EncodedOutput out;
-  out.kind = OutputKind::kDedupState;
-  out.topic = topic;
-  out.key = state.content_hash();
-  out.payload = serialize_message(state);
-  out.schema = "wirefeed.v1.DedupState";
-  return out;
-}
-
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out) {
   const int n = static_cast<int>(size);
   switch (kind) {
@@ -111,7 +102,7 @@ using namespace swar;
 // (proto field names; primitive and repeated fields always, unset messages and oneof members
 // never; 64-bit integers as strings; enums by name; bytes as base64; doubles as protobuf's
 // SimpleDtoa). It walks the message by reflection in one pass and appends to one string: the
-// library's converter builds an object tree per record and was ~20 % of `wirefeed process`.
+// library's converter builds an object tree per record, a cost this writer avoids.
 // tests/unit/encode_test.cpp checks it byte for byte against the library on varied records.
 
 // True for the ASCII bytes copied as they are (printable, not '"', '\\', '<', '>').
@@ -122,7 +113,6 @@ constexpr std::array<bool, 256> kPlain = [] {
 }();
 
 void append_escaped(std::string& out, const std::string& s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
@@ -177,8 +167,8 @@ void append_escaped(std::string& out, const std::string& s) {
       default:
         if (c < 0x20 || c == '<' || c == '>' || c == 0x7f) {
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
+          out += text::kHexDigits[c >> 4];
+          out += text::kHexDigits[c & 0xf];
         } else {
           // Multi-byte UTF-8: copied as is, except U+2028/U+2029 (escaped by protobuf) and
           // the invisible format characters protobuf escapes (U+00AD, U+0600-0603, U+06DD,
@@ -348,11 +338,11 @@ void append_message(std::string& out, const pb::Message& m) {
 }
 
 // --- Direct writer for Story records (the common output) -----------------------------------------
-// The same JSON as append_message, through the generated accessors instead of reflection (which
-// was ~70 % of this writer's cost). Used only while each message type has the field count it was
-// written for (story_writer_matches_schema): a field added to the .proto falls back to the
-// reflection writer until this one is extended, and tests/unit/encode_test.cpp fills every field
-// of a Story and compares the two.
+// The same JSON as append_message, through the generated accessors instead of reflection (the
+// larger part of the reflection writer's cost). Used only while each message type has the field
+// count it was written for (story_writer_matches_schema): a field added to the .proto falls back to
+// the reflection writer until this one is extended, and tests/unit/encode_test.cpp fills every
+// field of a Story and compares the two.
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];

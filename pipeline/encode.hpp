@@ -36,9 +36,6 @@ inline constexpr const char* kContentTypeProtobuf = "application/x-protobuf";
 
 EncodedOutput encode(const v1::Record& record, const OutputTopics& topics);
 
-// A dedup state record for the state topic, keyed by content hash (compaction keeps the last).
-EncodedOutput encode_state(const v1::DedupState& state, const std::string& topic);
-
 // Parses an output message back into a Record, by kind (used for echo and tests).
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out);
 

@@ -2,7 +2,10 @@
 // JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON.
 //
 // Invariants:
-// - `process` uses the same Processor as the daemon: the same input gives the same records (I-7).
+// - `process` builds its pipeline as the daemon does (pipeline::make_pipeline); with
+//   `--config FILE` from the same settings (daemon pipeline_settings: input.max_bytes,
+//   output.dead_letter_max_bytes, dedup.*, clean.rules_file), so the same input gives the same
+//   records as a daemon running with that file (I-7).
 // - Inputs are read in a deterministic order (arguments in order; directories sorted by name).
 // - `process` reads with large stdio blocks and writes every record into one reused buffer
 //   flushed in large blocks (no iostream on the per-story path); a line is handed to the
@@ -19,16 +22,18 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "daemon/processor.hpp"
+#include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/processor.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace {
@@ -38,10 +43,13 @@ using namespace wirefeed;
 
 constexpr const char* kUsage =
     "usage:\n"
-    "  wirefeed process [--jsonl] [--received-at RFC3339] [--max-bytes N] [--rules FILE]\n"
-    "                   [--explain] [FILE|DIR|-]...\n"
+    "  wirefeed process [--config FILE] [--jsonl] [--received-at RFC3339] [--max-bytes N]\n"
+    "                   [--rules FILE] [--explain] [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
+    "      --config reads the daemon's config.yaml and uses its input.max_bytes,\n"
+    "      output.dead_letter_max_bytes, dedup and clean settings (the daemon's records);\n"
+    "      --max-bytes and --rules override it.\n"
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
@@ -137,7 +145,8 @@ void collect(const fs::path& p, std::vector<fs::path>& out) {
 
 int cmd_process(const std::vector<std::string>& args) {
   bool jsonl = false;
-  std::size_t max_bytes = 10u << 20;
+  std::optional<std::size_t> max_bytes;
+  std::string config_file;
   auto received_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::vector<fs::path> inputs;
   bool use_stdin = false;
@@ -154,6 +163,8 @@ int cmd_process(const std::vector<std::string>& args) {
       }
     } else if (a == "--max-bytes" && i + 1 < args.size()) {
       max_bytes = std::stoull(args[++i]);
+    } else if (a == "--config" && i + 1 < args.size()) {
+      config_file = args[++i];
     } else if (a == "--explain") {
       explain = true;
     } else if (a == "--rules" && i + 1 < args.size()) {
@@ -173,18 +184,28 @@ int cmd_process(const std::vector<std::string>& args) {
   }
   if (inputs.empty()) use_stdin = true;
 
-  pipeline::DedupIndex index(pipeline::DedupConfig{});
-  daemon::ProcessorConfig pcfg;
-  pcfg.decode = pipeline::DecodeConfig{max_bytes, received_at};
-  daemon::Processor processor(pcfg, index);
+  // The daemon's settings from --config, else the defaults; then the command-line overrides.
+  pipeline::PipelineSettings settings;
+  if (!config_file.empty()) {
+    try {
+      settings = daemon::pipeline_settings(daemon::load_config(config_file));
+    } catch (const daemon::ConfigError& e) {
+      std::cerr << "wirefeed process: --config: " << e.what() << '\n';
+      return 2;
+    }
+  }
+  if (max_bytes) settings.processor.decode.max_bytes = *max_bytes;
+  settings.processor.decode.fallback_received_at = received_at;
   if (!rules_file.empty()) {
     try {
-      processor.set_clean_rules(pipeline::load_clean_rules(rules_file));
+      settings.clean_rules = pipeline::load_clean_rules(rules_file);
     } catch (const pipeline::RuleError& e) {
       std::cerr << "wirefeed process: --rules: " << e.what() << '\n';
       return 2;
     }
   }
+  const std::unique_ptr<pipeline::Pipeline> pipe = pipeline::make_pipeline(settings);
+  const pipeline::Processor& processor = pipe->processor;
 
   std::vector<pipeline::ExplainEntry> spans;
   Output out;

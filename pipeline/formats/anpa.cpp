@@ -14,9 +14,10 @@
 // Several takes of one slug inside one message are joined in order; a message holding two
 // different slugs is refused (one story per message). Text that is not UTF-8 is read as
 // Windows-1252/Latin-1, the usual 8-bit wire charset.
-#include "pipeline/decode.hpp"
 #include "pipeline/formats/document.hpp"
 #include "pipeline/formats/text_util.hpp"
+#include "pipeline/text/ascii.hpp"
+#include "pipeline/text/utf8.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -104,7 +105,7 @@ Header parse_header(std::string_view h) {
   while (pos <= rest.size()) {
     std::size_t comma = rest.find(',', pos);
     if (comma == std::string::npos) comma = rest.size();
-    std::string_view field = trim(std::string_view(rest).substr(pos, comma - pos));
+    std::string_view field = text::trim_space(std::string_view(rest).substr(pos, comma - pos));
     pos = comma + 1;
     std::vector<std::string_view> words = split_ws(field);
     std::size_t w = 0;
@@ -196,13 +197,13 @@ bool is_transmission_tag(std::string_view line) {
 }
 
 bool is_take_marker(std::string_view line) {
-  const std::string l = lower_ascii(trim(line));
+  const std::string l = text::lower_ascii(text::trim_space(line));
   return l == "more" || l == "(more)" || l == "xxx" || l == "-more-" || l == "=" || l == "end" ||
          l == "-0-" || l == "(end)";
 }
 
 std::string slug_base(std::string_view slug) {
-  std::string s = lower_ascii(slug);
+  std::string s = text::lower_ascii(slug);
   for (std::string_view cycle : {"bc-", "am-", "pm-"}) {
     if (s.rfind(cycle, 0) == 0) return s.substr(cycle.size());
   }
@@ -271,7 +272,7 @@ struct TextState {
   void line(std::string_view raw) {
     const bool indented =
         !raw.empty() && (raw[0] == '\t' || (raw.size() > 1 && raw[0] == ' ' && raw[1] == ' '));
-    std::string_view l = trim(raw);
+    std::string_view l = text::trim_space(raw);
     if (l.empty()) {
       flush();
       return;
@@ -321,15 +322,15 @@ struct TextState {
       flush();
       std::string_view h = l.substr(1);
       while (!h.empty() && (h.back() == '<' || h.back() == '^')) h.remove_suffix(1);
-      h = trim(h);
+      h = text::trim_space(h);
       const std::string base = slug_base(header.slug);
-      std::string hl = lower_ascii(h);
+      std::string hl = text::lower_ascii(h);
       // The echo is the slug itself, with or without its cycle, then "," fields or nothing.
       auto starts_field = [](std::string_view line, std::string_view prefix) {
         return !prefix.empty() && line.substr(0, prefix.size()) == prefix &&
                (line.size() == prefix.size() || line[prefix.size()] == ',');
       };
-      const bool echo = !header.slug.empty() && (starts_field(hl, lower_ascii(header.slug)) ||
+      const bool echo = !header.slug.empty() && (starts_field(hl, text::lower_ascii(header.slug)) ||
                                                  starts_field(slug_base(hl), base));
       if (echo) {
         ++doc.furniture_removed;
@@ -430,7 +431,7 @@ std::string_view category_name(char c) {
 }
 
 bool has_word(std::string_view s, std::string_view w) {
-  const std::string l = lower_ascii(s);
+  const std::string l = text::lower_ascii(s);
   std::size_t pos = 0;
   while ((pos = l.find(w, pos)) != std::string::npos) {
     const bool left = pos == 0 || !is_alpha(l[pos - 1]);
@@ -445,8 +446,8 @@ bool has_word(std::string_view s, std::string_view w) {
 
 FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
   std::string converted;
-  if (find_invalid_utf8(bytes) != std::string_view::npos) {
-    converted = latin1_to_utf8(bytes);
+  if (text::find_invalid_utf8(bytes) != std::string_view::npos) {
+    converted = text::latin1_to_utf8(bytes);
     bytes = converted;
   }
   std::vector<Segment> segs = segments(bytes);
@@ -508,8 +509,9 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
   }
   const std::string& v = doc.source_version;
   doc.kill = has_word(v, "kill") || has_word(v, "elimination") || has_word(v, "withdrawn") ||
-             has_word(doc.slugline, "kill") || lower_ascii(doc.headline).rfind("kill", 0) == 0 ||
-             lower_ascii(doc.headline).rfind("elimination", 0) == 0;
+             has_word(doc.slugline, "kill") ||
+             text::lower_ascii(doc.headline).rfind("kill", 0) == 0 ||
+             text::lower_ascii(doc.headline).rfind("elimination", 0) == 0;
   doc.correction = has_word(v, "correction") || has_word(v, "corrected") || has_word(v, "corrects");
   if (doc.kill) doc.pub_status = "canceled";
   if (doc.headline.empty() && doc.paragraphs.empty() && !doc.kill) {

@@ -2,6 +2,7 @@
 #include "pipeline/formats/document.hpp"
 
 #include "pipeline/formats/text_util.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::pipeline::formats {
 
@@ -24,7 +25,8 @@ std::string_view format_name(DocFormat f) {
 }
 
 std::optional<DocFormat> format_from_content_type(std::string_view content_type) {
-  std::string ct = lower_ascii(trim(content_type.substr(0, content_type.find(';'))));
+  std::string ct =
+      text::lower_ascii(text::trim_space(content_type.substr(0, content_type.find(';'))));
   if (ct.empty()) return std::nullopt;
   if (ct.find("ninjs") != std::string::npos) return DocFormat::kNinjs;
   if (ct.find("nitf") != std::string::npos) return DocFormat::kNitf;
@@ -95,7 +97,7 @@ DocFormat sniff_format(std::string_view s) {
   if (s[i] == 0x16 || s[i] == 0x01) return DocFormat::kAnpa;
   if (s[i] == '<') {
     const std::string_view root = root_element(s.substr(i));
-    if (iequals(root, "nitf")) return DocFormat::kNitf;
+    if (text::iequals(root, "nitf")) return DocFormat::kNitf;
     if (root == "newsItem" || root == "newsMessage") return DocFormat::kNewsMLG2;
     if (root == "NewsML" || root == "NewsItem") return DocFormat::kNewsML1;
     return DocFormat::kText;
@@ -147,7 +149,7 @@ std::string compose_text(const StructuredDoc& doc) {
 }
 
 uint32_t version_number(std::string_view v) {
-  v = trim(v);
+  v = text::trim_space(v);
   uint32_t n = 0;
   std::size_t i = 0;
   while (i < v.size() && v[i] >= '0' && v[i] <= '9' && i < 9)

@@ -11,6 +11,7 @@
 #include "pipeline/formats/document.hpp"
 #include "pipeline/formats/text_util.hpp"
 #include "pipeline/formats/xml.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -68,7 +69,7 @@ FormatResult g2_item(const xmlNode* item, const FormatLimits& limits) {
   }
   doc.version_created = normalize_datetime(text(child(meta, "versionCreated")));
   doc.first_created = normalize_datetime(text(child(meta, "firstCreated")));
-  doc.pub_status = lower_ascii(after_colon(attr(child(meta, "pubStatus"), "qcode")));
+  doc.pub_status = text::lower_ascii(after_colon(attr(child(meta, "pubStatus"), "qcode")));
   doc.kill = doc.pub_status == "canceled" || doc.pub_status == "withheld";
   for (const xmlNode* n : children(meta, "edNote")) {
     if (std::string t = text(n); !t.empty()) doc.ednotes.push_back(std::move(t));
@@ -79,7 +80,7 @@ FormatResult g2_item(const xmlNode* item, const FormatLimits& limits) {
     if (doc.provider.empty()) doc.provider = text(child(provider, "name"));
   }
   for (const xmlNode* s : children(meta, "signal")) {
-    const std::string sig = lower_ascii(after_colon(attr(s, "qcode")));
+    const std::string sig = text::lower_ascii(after_colon(attr(s, "qcode")));
     if (sig == "correction") doc.correction = true;
     if (sig == "kill") doc.kill = true;
   }
@@ -91,9 +92,9 @@ FormatResult g2_item(const xmlNode* item, const FormatLimits& limits) {
   doc.slugline = text(child(cm, "slugline"));
   for (const xmlNode* h : children(cm, "headline")) {
     const std::string role = attr(h, "role");
-    if (doc.headline.empty() || role.empty() || icontains(role, "main")) {
+    if (doc.headline.empty() || role.empty() || text::icontains(role, "main")) {
       doc.headline = text(h);
-      if (role.empty() || icontains(role, "main")) break;
+      if (role.empty() || text::icontains(role, "main")) break;
     }
   }
   {
@@ -134,8 +135,9 @@ FormatResult g2_item(const xmlNode* item, const FormatLimits& limits) {
 // ---- NewsML 1.x -----------------------------------------------------------------------------
 
 bool is_text_mime(std::string_view mime) {
-  return icontains(mime, "xhtml") || icontains(mime, "html") || iequals(mime, "text/plain") ||
-         icontains(mime, "nitf") || icontains(mime, "xml");
+  return text::icontains(mime, "xhtml") || text::icontains(mime, "html") ||
+         text::iequals(mime, "text/plain") || text::icontains(mime, "nitf") ||
+         text::icontains(mime, "xml");
 }
 
 void v1_content_item(const xmlNode* ci, StructuredDoc& doc, const FormatLimits& limits) {
@@ -148,7 +150,7 @@ void v1_content_item(const xmlNode* ci, StructuredDoc& doc, const FormatLimits& 
     return;
   }
   Body b;
-  if (iequals(mime, "text/plain")) {
+  if (text::iequals(mime, "text/plain")) {
     b.paragraphs = plain_paragraphs(text(data), limits.max_paragraphs);
   } else {
     const xmlNode* body = descendant(data, "body", kSearchDepth);
@@ -165,10 +167,11 @@ void v1_components(const xmlNode* nc, StructuredDoc& doc, const FormatLimits& li
                    std::size_t depth) {
   if (nc == nullptr || depth > kSearchDepth) return;
   const std::string role = attr(child(nc, "Role"), "FormalName");
-  if (iequals(role, "Photo") || iequals(role, "Video") || iequals(role, "Graphic") ||
-      iequals(role, "Picture") || iequals(role, "Audio")) {
+  if (text::iequals(role, "Photo") || text::iequals(role, "Video") ||
+      text::iequals(role, "Graphic") || text::iequals(role, "Picture") ||
+      text::iequals(role, "Audio")) {
     DocMedia m;
-    m.type = iequals(role, "Photo") ? "picture" : lower_ascii(role);
+    m.type = text::iequals(role, "Photo") ? "picture" : text::lower_ascii(role);
     if (const xmlNode* ci = descendant(nc, "ContentItem", kSearchDepth)) m.uri = attr(ci, "Href");
     m.caption = text(descendant(nc, "HeadLine", kSearchDepth));
     if (m.caption.empty()) m.caption = text(descendant(nc, "Caption", kSearchDepth));
@@ -177,9 +180,10 @@ void v1_components(const xmlNode* nc, StructuredDoc& doc, const FormatLimits& li
     }
     return;
   }
-  const bool text_role = any_text ? !(iequals(role, "HeadLine") || iequals(role, "SubHeadLine") ||
-                                      iequals(role, "StyleSheet") || iequals(role, "Logo"))
-                                  : iequals(role, "Body") || iequals(role, "Main");
+  const bool text_role =
+      any_text ? !(text::iequals(role, "HeadLine") || text::iequals(role, "SubHeadLine") ||
+                   text::iequals(role, "StyleSheet") || text::iequals(role, "Logo"))
+               : text::iequals(role, "Body") || text::iequals(role, "Main");
   if (text_role) {
     for (const xmlNode* ci : children(nc, "ContentItem")) v1_content_item(ci, doc, limits);
   }
@@ -204,13 +208,13 @@ FormatResult v1_item(const xmlNode* item, const FormatLimits& limits) {
   const xmlNode* mgmt = child(item, "NewsManagement");
   doc.first_created = normalize_datetime(text(child(mgmt, "FirstCreated")));
   doc.version_created = normalize_datetime(text(child(mgmt, "ThisRevisionCreated")));
-  doc.pub_status = lower_ascii(attr(child(mgmt, "Status"), "FormalName"));
+  doc.pub_status = text::lower_ascii(attr(child(mgmt, "Status"), "FormalName"));
   doc.kill = doc.pub_status == "canceled" || doc.pub_status == "withheld";
   if (const long u = parse_uint(attr(child(mgmt, "Urgency"), "FormalName")); u >= 1 && u <= 9) {
     doc.urgency = static_cast<uint32_t>(u);
   }
   for (const xmlNode* n : children(mgmt, "Instruction")) {
-    if (icontains(attr(n, "FormalName"), "kill")) doc.kill = true;
+    if (text::icontains(attr(n, "FormalName"), "kill")) doc.kill = true;
   }
   doc.headline = text(descendant(item, "HeadLine", kSearchDepth));
   doc.dateline = text(descendant(item, "DateLine", kSearchDepth));

@@ -10,6 +10,8 @@
 #include "pipeline/formats/document.hpp"
 #include "pipeline/formats/text_util.hpp"
 #include "pipeline/formats/xml.hpp"
+#include "pipeline/text/ascii.hpp"
+#include "pipeline/text/utf8.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -21,7 +23,7 @@ struct TooDeep {};
 const json* get(const json& obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (iequals(it.key(), key)) return &it.value();
+    if (text::iequals(it.key(), key)) return &it.value();
   }
   return nullptr;
 }
@@ -45,7 +47,7 @@ std::string main_value(const json* v) {
   for (const json& e : *v) {
     const std::string value = e.is_string() ? e.get<std::string>() : str(e, "value");
     if (value.empty()) continue;
-    if (iequals(str(e, "role"), "main")) return value;
+    if (text::iequals(str(e, "role"), "main")) return value;
     if (first.empty()) first = value;
   }
   return first;
@@ -89,8 +91,8 @@ bool nitf_body(std::string_view xml, Body& body, const FormatLimits& limits) {
 enum class BodyKind { kNone, kPlain, kNitf, kHtml };
 
 BodyKind kind_of(const json& b) {
-  const std::string ct = lower_ascii(str(b, "contenttype"));
-  const std::string role = lower_ascii(str(b, "role"));
+  const std::string ct = text::lower_ascii(str(b, "contenttype"));
+  const std::string role = text::lower_ascii(str(b, "role"));
   if (ct.find("nitf") != std::string::npos || role == "nitf") return BodyKind::kNitf;
   if (ct.find("html") != std::string::npos || role == "xhtml" || role == "html") {
     return BodyKind::kHtml;
@@ -185,7 +187,7 @@ void read_associations(const json& j, StructuredDoc& doc) {
     if (!a.is_object() || doc.media.size() >= 256) return;
     DocMedia m;
     m.uri = str(a, "uri");
-    m.type = lower_ascii(str(a, "type"));
+    m.type = text::lower_ascii(str(a, "type"));
     if (m.type == "text" || m.type == "composite") return;  // related stories, not media
     m.caption = main_value(get(a, "descriptions"));
     if (m.caption.empty()) m.caption = str(a, "description_text");
@@ -229,7 +231,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
     // nlohmann quotes the offending bytes; keep the message valid UTF-8 and short.
     if (what.size() > 200) what.resize(200);
     return FormatError{DocFormat::kNinjs, false,
-                       "JSON does not parse: " + valid_utf8(collapse_space(what))};
+                       "JSON does not parse: " + text::valid_utf8(collapse_space(what))};
   }
   if (!j.is_object()) return FormatError{DocFormat::kNinjs, false, "not a JSON object"};
 
@@ -237,7 +239,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
   doc.format = DocFormat::kNinjs;
   doc.item_id = collapse_space(str(j, "uri"));
   if (doc.item_id.empty()) return FormatError{DocFormat::kNinjs, false, "no \"uri\" (required)"};
-  const std::string type = lower_ascii(str(j, "type"));
+  const std::string type = text::lower_ascii(str(j, "type"));
   if (!type.empty() && type != "text" && type != "composite") {
     return FormatError{DocFormat::kNinjs, true,
                        "item type \"" + type + "\" is not a text story (uri " + doc.item_id + ")"};
@@ -245,7 +247,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
   doc.source_version = collapse_space(str(j, "version"));
   doc.version_created = normalize_datetime(str(j, "versioncreated"));
   doc.first_created = normalize_datetime(str(j, "firstcreated"));
-  doc.pub_status = lower_ascii(collapse_space(str(j, "pubstatus")));
+  doc.pub_status = text::lower_ascii(collapse_space(str(j, "pubstatus")));
   if (const std::size_t colon = doc.pub_status.find(':'); colon != std::string::npos) {
     doc.pub_status.erase(0, colon + 1);  // "stat:canceled"
   }
@@ -263,7 +265,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
   doc.slugline = collapse_space(str(j, "slugline"));
   for (std::string_view key : {"ednote", "ednotes"}) {
     if (const json* e = get(j, key)) {
-      if (e->is_string() && !trim(e->get<std::string>()).empty()) {
+      if (e->is_string() && !text::trim_space(e->get<std::string>()).empty()) {
         doc.ednotes.push_back(collapse_space(e->get<std::string>()));
       } else if (e->is_array()) {
         for (const json& n : *e) {

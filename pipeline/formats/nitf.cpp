@@ -7,6 +7,7 @@
 #include "pipeline/formats/document.hpp"
 #include "pipeline/formats/text_util.hpp"
 #include "pipeline/formats/xml.hpp"
+#include "pipeline/text/ascii.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -43,14 +44,14 @@ void read_nitf(const xmlNode* nitf, StructuredDoc& doc, const FormatLimits& limi
     if (version.empty()) version = attr(du_key, "generation");
     set_if_empty(doc.source_version, version);
     if (doc.pub_status.empty()) {
-      doc.pub_status = lower_ascii(attr(docdata, "management-status"));
+      doc.pub_status = text::lower_ascii(attr(docdata, "management-status"));
       if (doc.pub_status == "canceled" || doc.pub_status == "withheld") doc.kill = true;
     }
     for (const xmlNode* msg : children(docdata, "ed-msg")) {
       std::string note = attr(msg, "info");
       if (note.empty()) note = text(msg);
       if (!note.empty()) doc.ednotes.push_back(note);
-      if (icontains(attr(msg, "msg-type"), "kill")) doc.kill = true;
+      if (text::icontains(attr(msg, "msg-type"), "kill")) doc.kill = true;
     }
     if (const xmlNode* copyright = child(docdata, "doc.copyright")) {
       set_if_empty(doc.provider, attr(copyright, "holder"));

@@ -4,7 +4,8 @@
 #include <array>
 #include <chrono>
 
-#include "pipeline/decode.hpp"
+#include "pipeline/text/ascii.hpp"
+#include "pipeline/text/time.hpp"
 
 namespace wirefeed::pipeline::formats {
 
@@ -35,79 +36,6 @@ std::string collapse_space(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && static_cast<unsigned char>(s[b]) <= 0x20) ++b;
-  while (e > b && static_cast<unsigned char>(s[e - 1]) <= 0x20) --e;
-  return s.substr(b, e - b);
-}
-
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-bool icontains(std::string_view hay, std::string_view needle) {
-  if (needle.size() > hay.size()) return false;
-  for (std::size_t i = 0; i + needle.size() <= hay.size(); ++i) {
-    if (iequals(hay.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
-
-std::string valid_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  while (!s.empty()) {
-    const std::size_t bad = find_invalid_utf8(s);
-    out.append(s.substr(0, bad));
-    if (bad == std::string_view::npos) break;
-    out.append("\xEF\xBF\xBD");  // U+FFFD
-    s.remove_prefix(bad + 1);
-  }
-  return out;
-}
-
-std::string latin1_to_utf8(std::string_view s) {
-  // Windows-1252 0x80..0x9F; 0 = unassigned (dropped).
-  static constexpr std::array<char16_t, 32> kCp1252 = {
-      0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-      0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-      0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (unsigned char c : s) {
-    char32_t cp = c;
-    if (c >= 0x80 && c < 0xA0) cp = kCp1252[c - 0x80];
-    if (cp == 0) continue;
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max_paragraphs) {
   bool blank_lines = false;
   {
@@ -117,7 +45,7 @@ std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max
     while (pos <= text.size() && !blank_lines) {
       std::size_t nl = text.find('\n', pos);
       if (nl == std::string_view::npos) nl = text.size();
-      const bool blank = trim(text.substr(pos, nl - pos)).empty();
+      const bool blank = text::trim_space(text.substr(pos, nl - pos)).empty();
       if (blank && !prev_blank && lines > 0) blank_lines = true;
       prev_blank = blank;
       ++lines;
@@ -136,7 +64,7 @@ std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     const std::string_view line = text.substr(pos, nl - pos);
-    if (!blank_lines || trim(line).empty()) {
+    if (!blank_lines || text::trim_space(line).empty()) {
       if (!blank_lines) cur.append(line);
       flush();
     } else {
@@ -150,9 +78,9 @@ std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max
 }
 
 std::string normalize_datetime(std::string_view s) {
-  s = trim(s);
+  s = text::trim_space(s);
   std::chrono::sys_seconds t{};
-  if (parse_rfc3339(s, t)) return format_rfc3339(t);
+  if (text::parse_rfc3339(s, t)) return text::format_rfc3339(t);
   std::string ext;
   auto digits = [&](std::size_t pos, std::size_t n) {
     if (pos + n > s.size()) return false;
@@ -185,12 +113,12 @@ std::string normalize_datetime(std::string_view s) {
   } else {
     return {};
   }
-  if (parse_rfc3339(ext, t)) return format_rfc3339(t);
+  if (text::parse_rfc3339(ext, t)) return text::format_rfc3339(t);
   return {};
 }
 
 long parse_uint(std::string_view s) {
-  s = trim(s);
+  s = text::trim_space(s);
   if (s.empty()) return -1;
   long v = 0;
   for (char c : s) {

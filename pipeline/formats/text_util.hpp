@@ -1,30 +1,23 @@
-// Small text helpers shared by the format decoders (internal to pipeline/formats).
+// Text helpers of the format decoders (internal to pipeline/formats). The helpers they share
+// with the other stages (trim, case-insensitive compare, UTF-8, Windows-1252) are in
+// pipeline/text/.
 //
 // Invariants:
 // - Pure, linear in the input, no allocation beyond the result.
-// - Outputs of collapse_space/latin1_to_utf8/plain_paragraphs are valid UTF-8 when the input is
-//   (latin1_to_utf8 always is) and contain no NUL or C0 control bytes except '\n' where stated.
+// - Outputs of collapse_space/plain_paragraphs are valid UTF-8 when the input is and contain no
+//   NUL or C0 control bytes except '\n' where stated.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "pipeline/text/ascii.hpp"
+
 namespace wirefeed::pipeline::formats {
 
 // Runs of whitespace (and C0 controls, NBSP) become one space; leading/trailing space removed.
 std::string collapse_space(std::string_view s);
-
-std::string_view trim(std::string_view s);
-std::string lower_ascii(std::string_view s);
-bool iequals(std::string_view a, std::string_view b);
-bool icontains(std::string_view hay, std::string_view needle);
-
-// `s` with every invalid UTF-8 sequence replaced by U+FFFD (for messages quoting input bytes).
-std::string valid_utf8(std::string_view s);
-
-// Windows-1252 (a superset of the printable Latin-1 range) to UTF-8.
-std::string latin1_to_utf8(std::string_view s);
 
 // Plain-text body to paragraphs: split on blank lines when there are any, else on line breaks;
 // each paragraph has its whitespace collapsed; empty ones are dropped.
@@ -36,5 +29,11 @@ std::string normalize_datetime(std::string_view s);
 
 // Digits only -> value (clamped to 0..999999999), else -1.
 long parse_uint(std::string_view s);
+
+// The shared ASCII helpers under the names the document overlay (daemon/structured.cpp) calls
+// them by; new code uses pipeline/text/ascii.hpp directly.
+using text::iequals;
+using text::lower_ascii;
+inline std::string_view trim(std::string_view s) { return text::trim_space(s); }
 
 }  // namespace wirefeed::pipeline::formats

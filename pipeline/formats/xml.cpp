@@ -5,6 +5,8 @@
 #include <libxml/parser.h>
 
 #include "pipeline/formats/text_util.hpp"
+#include "pipeline/text/ascii.hpp"
+#include "pipeline/text/utf8.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -61,7 +63,7 @@ std::size_t depth_of(const xmlNode* n, std::size_t limit) {
 std::string last_error(xmlParserCtxt* ctxt) {
   const xmlError* e = xmlCtxtGetLastError(ctxt);
   if (e == nullptr || e->message == nullptr) return "not well-formed XML";
-  std::string msg = valid_utf8(collapse_space(e->message));  // may quote input bytes
+  std::string msg = text::valid_utf8(collapse_space(e->message));  // may quote input bytes
   return "line " + std::to_string(e->line) + ": " + msg;
 }
 
@@ -140,7 +142,7 @@ std::string_view local_name(const xmlNode* n) {
 }
 
 bool is_element(const xmlNode* n, std::string_view name) {
-  return n != nullptr && n->type == XML_ELEMENT_NODE && iequals(as_view(n->name), name);
+  return n != nullptr && n->type == XML_ELEMENT_NODE && text::iequals(as_view(n->name), name);
 }
 
 const xmlNode* child(const xmlNode* n, std::string_view name) {
@@ -173,7 +175,7 @@ const xmlNode* descendant(const xmlNode* n, std::string_view name, std::size_t m
 std::string attr(const xmlNode* n, std::string_view name) {
   if (n == nullptr || n->type != XML_ELEMENT_NODE) return {};
   for (const xmlAttr* a = n->properties; a != nullptr; a = a->next) {
-    if (iequals(as_view(a->name), name)) {
+    if (text::iequals(as_view(a->name), name)) {
       std::string v;
       for (const xmlNode* t = a->children; t != nullptr; t = t->next) {
         if (t->type == XML_TEXT_NODE) v.append(as_view(t->content));
@@ -213,7 +215,7 @@ namespace {
 
 bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
   for (std::string_view n : names) {
-    if (iequals(name, n)) return true;
+    if (text::iequals(name, n)) return true;
   }
   return false;
 }
@@ -247,16 +249,16 @@ struct Walker {
   void media(const xmlNode* n) {
     DocMedia m;
     const std::string_view name = local_name(n);
-    if (iequals(name, "img")) {
+    if (text::iequals(name, "img")) {
       m.uri = attr(n, "src");
       m.type = "picture";
       m.caption = attr(n, "alt");
       if (m.caption.empty()) m.caption = attr(n, "title");
-    } else if (iequals(name, "video") || iequals(name, "audio")) {
-      m.type = lower_ascii(name);
+    } else if (text::iequals(name, "video") || text::iequals(name, "audio")) {
+      m.type = text::lower_ascii(name);
       m.uri = attr(n, "src");
       if (m.uri.empty()) m.uri = attr(child(n, "source"), "src");
-    } else if (iequals(name, "figure")) {
+    } else if (text::iequals(name, "figure")) {
       const xmlNode* img = descendant(n, "img", 8);
       const xmlNode* vid = descendant(n, "video", 8);
       m.type = vid != nullptr ? "video" : "picture";
@@ -264,7 +266,7 @@ struct Walker {
       m.caption = text(descendant(n, "figcaption", 8));
       if (m.caption.empty()) m.caption = attr(img, "alt");
     } else {  // NITF <media media-type="image">
-      m.type = lower_ascii(attr(n, "media-type"));
+      m.type = text::lower_ascii(attr(n, "media-type"));
       if (m.type == "image" || m.type == "photo") m.type = "picture";
       const xmlNode* ref = child(n, "media-reference");
       m.uri = attr(ref, "source");
@@ -289,13 +291,13 @@ struct Walker {
         media(c);
         continue;
       }
-      if (iequals(name, "br")) {
+      if (text::iequals(name, "br")) {
         cur.push_back(' ');
         continue;
       }
       if (is_block(name)) {
         flush();
-        if (iequals(name, "tr")) {
+        if (text::iequals(name, "tr")) {
           for (const xmlNode* cell = c->children; cell != nullptr; cell = cell->next) {
             if (cell->type == XML_ELEMENT_NODE) cur += text(cell) + "  ";
           }

@@ -98,6 +98,52 @@ TEST(Cli, ProcessJsonLinesOfEnvelopes) {
   EXPECT_NE(out[2].find("DEAD_LETTER_REASON_MALFORMED_ENVELOPE"), std::string::npos);
 }
 
+// --config takes the daemon's dedup settings: a light rewrite that the default near_threshold
+// reports as a near-duplicate is a story of its own under a stricter threshold from the file.
+TEST(Cli, ProcessConfigAppliesTheDaemonsDedupThreshold) {
+  const std::string body =
+      "The city council of Eastmoor voted on Tuesday to build a new footbridge over the canal, "
+      "replacing a crossing closed since a flood damaged it two winters ago. Work is due to "
+      "start in the spring and should take about eleven months, the council said. Residents "
+      "had collected signatures for a year asking for the crossing to be restored.";
+  std::string rewrite = body;
+  rewrite.replace(rewrite.find("voted on Tuesday"), 16, "agreed on Tuesday");
+  rewrite.replace(rewrite.find("Residents had"), 13, "People living nearby had");
+  const std::string input =
+      R"({"id":"a","source":"ap","received_at":"2026-03-03T10:00:00Z","body":"Eastmoor to build canal footbridge\n\n)" +
+      body + "\"}\n" +
+      R"({"id":"b","source":"ap","received_at":"2026-03-03T10:05:00Z","body":"Eastmoor council agrees canal footbridge\n\n)" +
+      rewrite + "\"}\n";
+
+  const auto plain = run_command({bin("wirefeed"), "process", "--jsonl", "-"}, input);
+  ASSERT_EQ(plain.first, 0) << plain.second;
+  auto out = lines(plain.second);
+  ASSERT_EQ(out.size(), 2u);
+  ASSERT_EQ(out[1].rfind("{\"duplicate\":", 0), 0u) << out[1];
+  EXPECT_NE(out[1].find("DUPLICATE_KIND_NEAR"), std::string::npos) << out[1];
+  const std::size_t at = out[1].find("\"similarity\":");
+  ASSERT_NE(at, std::string::npos);
+  const double similarity = std::stod(out[1].substr(at + 13));
+  ASSERT_LT(similarity, 0.99);  // so the threshold below must turn the verdict
+
+  TempDir dir;
+  const auto config = dir.path() / "config.yaml";
+  std::ofstream(config) << "dedup:\n  near_threshold: 0.99\n";
+  const auto strict =
+      run_command({bin("wirefeed"), "process", "--config", config.string(), "--jsonl", "-"}, input);
+  ASSERT_EQ(strict.first, 0) << strict.second;
+  out = lines(strict.second);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].rfind("{\"story\":", 0), 0u) << out[0];
+  EXPECT_EQ(out[1].rfind("{\"story\":", 0), 0u) << out[1];
+
+  // The file goes through the daemon's validation: a bad value is rejected, naming the key.
+  std::ofstream(config) << "dedup:\n  near_threshold: 1.5\n";
+  const auto bad =
+      run_command({bin("wirefeed"), "process", "--config", config.string(), "--jsonl", "-"}, input);
+  EXPECT_EQ(bad.first, 2);
+}
+
 TEST(Cli, DecodePrintsABinaryRecordAsJsonAndRejectsGarbage) {
   v1::Story s;
   s.set_id("wf-0123456789abcdef");

@@ -9,9 +9,9 @@
 #include <set>
 #include <thread>
 
-#include "daemon/processor.hpp"
 #include "daemon/state_records.hpp"
 #include "pipeline/decode.hpp"
+#include "pipeline/processor.hpp"
 #include "tests/support/harness.hpp"
 #include "wirefeed/v1/story.pb.h"
 
@@ -549,7 +549,7 @@ TEST(DaemonE2E, RestartRestoresBatchedAndLegacyStateRecords) {
   const std::string cfg = daemon_config(kafka.bootstrap(), "e2e-batched-state", port);
   // The legacy record: the state the Processor gives the sample story, as DedupState bytes.
   pipeline::DedupIndex scratch{pipeline::DedupConfig{}};
-  daemon::Processor processor{daemon::ProcessorConfig{}, scratch};
+  pipeline::Processor processor{pipeline::ProcessorConfig{}, scratch};
   pipeline::InputMessage legacy;
   legacy.topic = "wire.raw";
   legacy.key = "legacy";

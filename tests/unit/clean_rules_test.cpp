@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "daemon/config.hpp"
-#include "daemon/processor.hpp"
 #include "daemon/reload.hpp"
 #include "pipeline/clean.hpp"
+#include "pipeline/processor.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -470,7 +470,7 @@ TEST(CleanRulesConfig, SighupReReadsTheRulesFileAndKeepsTheOldRulesOnABadOne) {
 
 TEST(CleanRulesProcessor, QuotesReachTheStoryAndLiveRulesApply) {
   DedupIndex index(DedupConfig{});
-  daemon::Processor p(daemon::ProcessorConfig{}, index);
+  pipeline::Processor p(pipeline::ProcessorConfig{}, index);
   InputMessage msg;
   msg.topic = "t";
   msg.key = "k1";

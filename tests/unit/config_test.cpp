@@ -73,10 +73,10 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(c.pipeline.partition_low_water, 500u);
   EXPECT_EQ(c.pipeline.max_inflight_bytes, 256u * 1024 * 1024);
   EXPECT_EQ(c.pipeline.drain_timeout, 10s);
-  EXPECT_EQ(c.dedup.window, 72h);
-  EXPECT_EQ(c.dedup.max_entries, 1'000'000u);
-  EXPECT_EQ(c.dedup.near_window, 24h);
-  EXPECT_EQ(c.dedup.near_max_entries, 1'000'000u);
+  EXPECT_EQ(c.dedup.index.window, 72h);
+  EXPECT_EQ(c.dedup.index.max_entries, 1'000'000u);
+  EXPECT_EQ(c.dedup.index.near_window, 24h);
+  EXPECT_EQ(c.dedup.index.near_max_entries, 1'000'000u);
   EXPECT_TRUE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 4);
   EXPECT_EQ(c.log.level, "info");
@@ -264,10 +264,10 @@ log:
   EXPECT_EQ(c.pipeline.partition_low_water, 9u);
   EXPECT_EQ(c.pipeline.max_inflight_bytes, 1u << 30);
   EXPECT_EQ(c.pipeline.drain_timeout, 90s);
-  EXPECT_EQ(c.dedup.window, 5400s);
-  EXPECT_EQ(c.dedup.max_entries, 5u);
-  EXPECT_EQ(c.dedup.near_window, 2700s);
-  EXPECT_EQ(c.dedup.near_max_entries, 3u);
+  EXPECT_EQ(c.dedup.index.window, 5400s);
+  EXPECT_EQ(c.dedup.index.max_entries, 5u);
+  EXPECT_EQ(c.dedup.index.near_window, 2700s);
+  EXPECT_EQ(c.dedup.index.near_max_entries, 3u);
   EXPECT_EQ(c.embedded.seed_dir, "/x");
   EXPECT_FALSE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 1000);
@@ -278,7 +278,7 @@ log:
 TEST(ConfigParse, PlainIntegerDurationUnitsDifferPerKey) {
   Config c = parse("pipeline: {drain_timeout: 2500}\ndedup: {window: 3600}\n");
   EXPECT_EQ(c.pipeline.drain_timeout, 2500ms);  // milliseconds
-  EXPECT_EQ(c.dedup.window, 1h);                // seconds
+  EXPECT_EQ(c.dedup.index.window, 1h);          // seconds
 }
 
 TEST(ConfigParse, WindowMustBeWholeSeconds) {
@@ -502,7 +502,7 @@ TEST(ConfigOverrides, ScalarsListsAndDottedPropertyNames) {
   EXPECT_EQ(c.kafka.properties, (std::map<std::string, std::string>{{"linger.ms", "20"}}));
   EXPECT_EQ(c.kafka.consumer_properties.at("auto.offset.reset"), "earliest");
   EXPECT_EQ(c.kafka.producer_properties.at("sasl.jaas.config"), "x y z");
-  EXPECT_EQ(c.dedup.window, 1h);
+  EXPECT_EQ(c.dedup.index.window, 1h);
   EXPECT_FALSE(c.embedded.echo);
   EXPECT_EQ(c.kafka.brokers, "k1:9092,k2:9092");
 }
@@ -702,7 +702,7 @@ log: {level: warn, format: json}
   EXPECT_EQ(b.input.max_bytes, 1000001u);
   EXPECT_EQ(b.pipeline.max_inflight_bytes, 5'000'000u);
   EXPECT_EQ(b.pipeline.drain_timeout, 1500ms);
-  EXPECT_EQ(b.dedup.window, 90min);
+  EXPECT_EQ(b.dedup.index.window, 90min);
   EXPECT_EQ(b.embedded.seed_dir, "/a b/c");
   EXPECT_FALSE(b.embedded.echo);
   EXPECT_EQ(b.metrics.listen, "[::1]:9000");

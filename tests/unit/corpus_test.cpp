@@ -36,9 +36,9 @@
 #include <utility>
 #include <vector>
 
-#include "daemon/structured.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/decode.hpp"
+#include "pipeline/structured.hpp"
 #include "tests/support/harness.hpp"
 
 namespace wirefeed::pipeline {
@@ -714,8 +714,8 @@ CleanStory as_daemon_cleans(const Loaded& l) {
   cfg.fallback_received_at = l.golden.received_at;
   const DecodeResult d = decode(m, cfg);
   if (const auto* item = std::get_if<DecodedItem>(&d); item != nullptr && item->doc) {
-    CleanStory c = clean_story(item->text, CleanContext{daemon::reference_time(*item)});
-    daemon::apply_structured(*item->doc, c);
+    CleanStory c = clean_story(item->text, CleanContext{pipeline::reference_time(*item)});
+    pipeline::apply_structured(*item->doc, c);
     return c;
   }
   return clean_story(l.raw, CleanContext{l.golden.received_at});

@@ -2,9 +2,9 @@
 // NOT duplicates, version chains (UPDATE n, CORRECTED), stale versions, kills, and restore.
 #include <gtest/gtest.h>
 
-#include "daemon/processor.hpp"
+#include "pipeline/processor.hpp"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 using namespace std::chrono_literals;
@@ -188,9 +188,9 @@ TEST_F(DedupKinds, RestoredStateKeepsSuppressingAfterRestart) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 // Regression (found by bench/dedup_eval): a recurring report reuses its headline and dateline;
@@ -230,9 +230,9 @@ TEST_F(DedupKinds, StoryWithdrawnTagIsAKill) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 // A Story that could not be delivered (it became a dead letter) is forgotten: the next copy is
@@ -255,4 +255,4 @@ TEST_F(DedupKinds, ForgottenPublicationDoesNotSuppressTheNextCopy) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline

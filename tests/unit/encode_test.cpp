@@ -9,8 +9,8 @@
 #include <limits>
 #include <string>
 
-#include "daemon/processor.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/processor.hpp"
 #include "tests/support/harness.hpp"
 
 namespace wirefeed::pipeline {
@@ -33,7 +33,7 @@ std::string all_ascii() {
 
 TEST(RecordToJson, MatchesTheLibraryOnEveryProcessedSample) {
   DedupIndex idx({});
-  daemon::Processor p({}, idx);
+  pipeline::Processor p({}, idx);
   int n = 0;
   for (const auto& e : std::filesystem::directory_iterator(
            std::filesystem::path(WIREFEED_SOURCE_DIR) / "samples")) {

@@ -6,11 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "daemon/processor.hpp"
-#include "daemon/structured.hpp"
+#include "pipeline/processor.hpp"
+#include "pipeline/structured.hpp"
 #include "tests/support/harness.hpp"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 using testing::formats_fixture;
@@ -117,4 +117,4 @@ TEST(FormatsProcessor, BylineNames) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline

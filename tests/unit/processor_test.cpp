@@ -1,6 +1,6 @@
 // Processor + encode: one record per input, dead letters, exact duplicates, determinism,
 // and the protobuf round trip through the output encoding.
-#include "daemon/processor.hpp"
+#include "pipeline/processor.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "pipeline/encode.hpp"
 #include "tests/support/harness.hpp"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 pipeline::InputMessage input(std::string value, std::string key, int64_t offset = 1) {
@@ -117,9 +117,9 @@ TEST(Encode, RoutesByKindKeysByIdAndRoundTrips) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 // Partitions run on different threads and share one DedupIndex: every distinct content is
@@ -149,4 +149,4 @@ TEST(Processor, ConcurrentPartitionsPublishEachContentOnce) {
 }
 
 }  // namespace
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline

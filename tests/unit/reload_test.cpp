@@ -44,7 +44,7 @@ TEST(Reload, AppliesLiveKeysNamesRestartKeysAndRejectsBadConfigs) {
   EXPECT_TRUE(has(ok.restart, "kafka.brokers"));
   EXPECT_EQ(applied, 1);
   EXPECT_EQ(seen.log.level, "debug");
-  EXPECT_DOUBLE_EQ(seen.dedup.near_threshold, 0.8);
+  EXPECT_DOUBLE_EQ(seen.dedup.index.near_threshold, 0.8);
   EXPECT_EQ(r.running().kafka.brokers, "h:1");  // restart-only keys keep the running value
 
   text = "kafka:\n  brokers: h:9\nlog:\n  level: loud\n";

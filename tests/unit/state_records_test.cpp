@@ -2,12 +2,17 @@
 // DedupState records written by older daemons; both restore, with or without their headers.
 #include <gtest/gtest.h>
 
-#include "daemon/processor.hpp"
 #include "daemon/state_records.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/processor.hpp"
+#include "tests/support/legacy_state.hpp"
 
 namespace wirefeed::daemon {
 namespace {
+
+using pipeline::Processor;
+using pipeline::ProcessorConfig;
+using pipeline::ProcessResult;
 
 // Three different stories through the real Processor, and the states it hands back.
 class StateRecords : public ::testing::Test {
@@ -89,8 +94,8 @@ TEST_F(StateRecords, BatchRoundTripsAndRestoresEveryState) {
 TEST_F(StateRecords, OldSingleStateRecordsStillRestore) {
   pipeline::DedupIndex restored{pipeline::DedupConfig{}};
   for (const auto& s : states) {
-    // Exactly what older daemons wrote (pipeline::encode_state), with and without its header.
-    const pipeline::EncodedOutput old = pipeline::encode_state(s, "wire.dedup-state");
+    // Exactly what older daemons wrote (one state per message), with and without its header.
+    const pipeline::EncodedOutput old = testing::encode_legacy_state(s, "wire.dedup-state");
     EXPECT_EQ(std::string_view(old.schema), kDedupStateSchema);
     EXPECT_EQ(
         restore_state_record(restored, kDedupStateSchema, old.payload.data(), old.payload.size())

@@ -10,12 +10,16 @@
 #include <sstream>
 
 #include "daemon/config.hpp"
-#include "daemon/processor.hpp"
+#include "pipeline/processor.hpp"
 #include "tests/e2e/fault_support.hpp"
 #include "tests/support/harness.hpp"
 
 namespace wirefeed::daemon {
 namespace {
+
+using pipeline::Processor;
+using pipeline::ProcessorConfig;
+using pipeline::ProcessResult;
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;

@@ -16,24 +16,24 @@
 #include "pipeline/formats/document.hpp"
 #include "wirefeed/v1/story.pb.h"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 
 // Headline, byline -> contributors, dateline location, language (ISO 639-1), editor's notes,
 // media captions.
-void apply_structured(const pipeline::formats::StructuredDoc& doc, pipeline::CleanStory& c);
+void apply_structured(const formats::StructuredDoc& doc, CleanStory& c);
 
 // Version number, kill, correction.
-void apply_structured(const pipeline::formats::StructuredDoc& doc, pipeline::DedupCandidate& d);
+void apply_structured(const formats::StructuredDoc& doc, DedupCandidate& d);
 
 // slugline, urgency, subjects, media, pub_status, source version and times, provider agency.
-void apply_structured(const pipeline::formats::StructuredDoc& doc, v1::Story& s);
+void apply_structured(const formats::StructuredDoc& doc, v1::Story& s);
 
 // The time the cleaner resolves dateline years against: the document's versionCreated when it
 // has one (a story sent in April and replayed in November still belongs to April), else the
 // receive time.
-std::chrono::sys_seconds reference_time(const pipeline::DecodedItem& item);
+std::chrono::sys_seconds reference_time(const DecodedItem& item);
 
 // "By Paulo Santalucia and Frances d'Emilio" -> {"Paulo Santalucia", "Frances d'Emilio"}.
 std::vector<std::string> byline_names(std::string_view byline);
 
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline

@@ -1,5 +1,7 @@
 // Processor: composes the pure stages decode -> clean/extract -> fingerprint -> dedup into the
-// records one input produces. Used by the daemon (per partition, on a strand) and by the CLI.
+// records one input produces. make_pipeline builds it with its dedup index from one
+// PipelineSettings: the daemon (one Processor for all partitions, run on their strands), the CLI
+// and the fuzzers all build it that way.
 //
 // Invariants:
 // - Every input yields at least one record: a Story, a DuplicateNotice or a DeadLetter.
@@ -21,10 +23,10 @@
 #include "pipeline/input.hpp"
 #include "wirefeed/v1/story.pb.h"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 
 struct ProcessorConfig {
-  pipeline::DecodeConfig decode;
+  DecodeConfig decode;
   std::size_t dead_letter_max_bytes = 64u << 10;
 };
 
@@ -38,11 +40,11 @@ struct ProcessResult {
   std::optional<v1::DedupState> state;
   // For a published Story: its content hash and id, to forget it if it cannot be delivered.
   struct Published {
-    pipeline::ContentHash content;
+    ContentHash content;
     std::string story_id;
   };
   std::optional<Published> published;
-  pipeline::Verdict verdict = pipeline::Verdict::kNew;
+  Verdict verdict = Verdict::kNew;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
 };
@@ -51,33 +53,52 @@ struct ProcessResult {
 std::string family_id(uint64_t family);
 
 // The persisted form of a publication decided by the index (see DedupIndex::restore).
-v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d);
+v1::DedupState dedup_state(const DedupCandidate& c, const Decision& d);
 
 // Replays one persisted DedupState into the index; false if the record is malformed.
-bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s);
+bool restore_state(DedupIndex& index, const v1::DedupState& s);
 
 class Processor {
  public:
-  Processor(ProcessorConfig cfg, pipeline::DedupIndex& index) : cfg_(cfg), index_(index) {}
-  ProcessResult process(const pipeline::InputMessage& msg) const;
+  Processor(ProcessorConfig cfg, DedupIndex& index) : cfg_(cfg), index_(index) {}
+  ProcessResult process(const InputMessage& msg) const;
   // The same, also appending every span a cleaning rule removed or extracted to `explain`.
-  ProcessResult process(const pipeline::InputMessage& msg,
-                        std::vector<pipeline::ExplainEntry>* explain) const;
+  ProcessResult process(const InputMessage& msg, std::vector<ExplainEntry>* explain) const;
 
   // Cleaning rules for the stories processed from now on (nullptr = embedded defaults).
   // Thread-safe; a story in flight keeps the rules it started with.
-  void set_clean_rules(std::shared_ptr<const pipeline::CleanRules> rules) {
+  void set_clean_rules(std::shared_ptr<const CleanRules> rules) {
     clean_rules_.store(std::move(rules));
   }
 
   // A DeadLetter record for `msg` (also used when delivery of its outputs fails).
-  v1::Record dead_letter(const pipeline::InputMessage& msg, v1::DeadLetterReason reason,
+  v1::Record dead_letter(const InputMessage& msg, v1::DeadLetterReason reason,
                          const std::string& message) const;
 
  private:
   ProcessorConfig cfg_;
-  pipeline::DedupIndex& index_;
-  std::atomic<std::shared_ptr<const pipeline::CleanRules>> clean_rules_;
+  DedupIndex& index_;
+  std::atomic<std::shared_ptr<const CleanRules>> clean_rules_;
 };
 
-}  // namespace wirefeed::daemon
+// Everything that shapes the records: the daemon fills it from its config (input.max_bytes,
+// output.dead_letter_max_bytes, dedup.*, clean.rules_file), the CLI from the same file.
+struct PipelineSettings {
+  ProcessorConfig processor;
+  DedupConfig dedup;
+  std::shared_ptr<const CleanRules> clean_rules;  // nullptr = the embedded rules
+};
+
+// The composed pipeline: the dedup index and the Processor deciding against it.
+struct Pipeline {
+  explicit Pipeline(const PipelineSettings& s);
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  DedupIndex index;
+  Processor processor;  // holds a reference to `index`
+};
+
+std::unique_ptr<Pipeline> make_pipeline(const PipelineSettings& s);
+
+}  // namespace wirefeed::pipeline

@@ -1,13 +1,16 @@
 // Generated from the Unicode Character Database (Python 3.11.7 unicodedata, Unicode 14.0.0)
 // at development time: canonical compositions base + combining mark (U+0300..U+036F) ->
 // precomposed character, for U+00C0..U+1FFF (Latin, Greek, Cyrillic). Sorted by (base, mark).
-// Invariant: every entry is a primary composite (NFC maps "base mark" to it).
+//
+// Invariants:
+// - Every entry is a primary composite (NFC maps "base mark" to it).
+// - Sorted by (base, mark), so a lookup is a binary search.
 #pragma once
 
 #include <array>
 #include <cstdint>
 
-namespace wirefeed::pipeline {
+namespace wirefeed::pipeline::cleaning {
 
 struct Composition {
   char32_t base;
@@ -281,4 +284,4 @@ inline constexpr std::array<Composition, 781> kCompositions{{
 }};
 // clang-format on
 
-}  // namespace wirefeed::pipeline
+}  // namespace wirefeed::pipeline::cleaning

@@ -1,15 +1,15 @@
 // Processor. See processor.hpp for the invariants.
-#include "daemon/processor.hpp"
+#include "pipeline/processor.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <exception>
 
-#include "daemon/structured.hpp"
 #include "pipeline/clean.hpp"
 #include "pipeline/fingerprint.hpp"
+#include "pipeline/structured.hpp"
 
-namespace wirefeed::daemon {
+namespace wirefeed::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -21,24 +21,24 @@ double seconds_since(Clock::time_point& t) {
   return s;
 }
 
-v1::ContributorRole to_proto(pipeline::ContributorRole r) {
+v1::ContributorRole to_proto(ContributorRole r) {
   switch (r) {
-    case pipeline::ContributorRole::kReporter:
+    case ContributorRole::kReporter:
       return v1::CONTRIBUTOR_ROLE_REPORTER;
-    case pipeline::ContributorRole::kWriter:
+    case ContributorRole::kWriter:
       return v1::CONTRIBUTOR_ROLE_WRITER;
-    case pipeline::ContributorRole::kEditor:
+    case ContributorRole::kEditor:
       return v1::CONTRIBUTOR_ROLE_EDITOR;
-    case pipeline::ContributorRole::kAdditionalReporting:
+    case ContributorRole::kAdditionalReporting:
       return v1::CONTRIBUTOR_ROLE_ADDITIONAL_REPORTING;
-    case pipeline::ContributorRole::kPhotographer:
+    case ContributorRole::kPhotographer:
       return v1::CONTRIBUTOR_ROLE_PHOTOGRAPHER;
   }
   return v1::CONTRIBUTOR_ROLE_UNSPECIFIED;
 }
 
 // ContentHash::hex() without snprintf (same text: hi then lo, 16 lower-case hex digits each).
-std::string content_hex(const pipeline::ContentHash& h) {
+std::string content_hex(const ContentHash& h) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(32, '0');
   uint64_t hi = h.hi;
@@ -50,8 +50,7 @@ std::string content_hex(const pipeline::ContentHash& h) {
   return out;
 }
 
-void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory& c,
-                const pipeline::StoryFingerprint& fp) {
+void fill_story(v1::Story& s, DecodedItem& item, CleanStory& c, const StoryFingerprint& fp) {
   s.set_id(item.id);
   if (item.source.agency().empty() && !c.dateline.agency.empty()) {
     item.source.set_agency(c.dateline.agency);
@@ -92,7 +91,7 @@ void fill_story(v1::Story& s, pipeline::DecodedItem& item, pipeline::CleanStory&
   s.mutable_fingerprint()->set_simhash(fp.simhash);
 }
 
-bool has_tag(const pipeline::CleanStory& c, std::string_view prefix) {
+bool has_tag(const CleanStory& c, std::string_view prefix) {
   return std::any_of(c.version_tags.begin(), c.version_tags.end(),
                      [&](const std::string& t) { return t.rfind(prefix, 0) == 0; });
 }
@@ -103,7 +102,7 @@ bool starts_with_word(std::string_view s, std::string_view w) {
 }
 
 // Kills and withdrawals: "STORY WITHDRAWN", "WITHDRAWN-...", AP "KILL"/"ELIMINATION" advisories.
-bool is_kill(const pipeline::CleanStory& c) {
+bool is_kill(const CleanStory& c) {
   for (const std::string& t : c.version_tags) {
     if (t.find("WITHDRAWN") != std::string::npos || t.rfind("KILL", 0) == 0) return true;
   }
@@ -128,31 +127,26 @@ constexpr std::chrono::hours kMaxEnvelopeLead{24};
 // The dedup clock of one input: its received_at, but never more than kMaxEnvelopeLead after the
 // Kafka timestamp. The index expires entries relative to the newest event time it has seen, so a
 // single envelope dated decades ahead would otherwise expire every entry (dedup off).
-std::chrono::sys_seconds dedup_event_time(const pipeline::DecodedItem& item,
-                                          const pipeline::InputMessage& msg) {
+std::chrono::sys_seconds dedup_event_time(const DecodedItem& item, const InputMessage& msg) {
   if (!msg.timestamp) return item.received_at;
   const auto limit = std::chrono::floor<std::chrono::seconds>(*msg.timestamp) + kMaxEnvelopeLead;
   return std::min(item.received_at, std::chrono::sys_seconds(limit));
 }
 
-pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
-                                         const pipeline::InputMessage& msg,
-                                         const pipeline::CleanStory& c,
-                                         const pipeline::StoryFingerprint& fp) {
-  pipeline::DedupCandidate d;
+DedupCandidate dedup_candidate(const DecodedItem& item, const InputMessage& msg,
+                               const CleanStory& c, const StoryFingerprint& fp) {
+  DedupCandidate d;
   d.story_id = item.id;
   d.content = fp.content;
   d.minhash = fp.minhash;
   d.numbers = fp.numbers;
-  d.location = pipeline::normalized_text_hash(c.dateline.location);
+  d.location = normalized_text_hash(c.dateline.location);
   if (!item.source.item_id().empty()) {
     // The source's own item id is the family (ninjs uri / NewsML guid semantics).
-    d.family = pipeline::normalized_text_hash("item " + item.source.agency() + " " +
-                                              item.source.item_id());
+    d.family = normalized_text_hash("item " + item.source.agency() + " " + item.source.item_id());
     d.family_from_item = true;
-  } else if (const uint64_t h = pipeline::normalized_text_hash(c.headline); h != 0) {
-    d.family = h ^ (d.location * 0x9E3779B97F4A7C15ULL) ^
-               pipeline::normalized_text_hash(c.dateline.agency);
+  } else if (const uint64_t h = normalized_text_hash(c.headline); h != 0) {
+    d.family = h ^ (d.location * 0x9E3779B97F4A7C15ULL) ^ normalized_text_hash(c.dateline.agency);
   }
   d.version_number = c.version_number;
   d.version_tagged = has_tag(c, "UPDATE") || has_tag(c, "CORRECTED") || has_tag(c, "REFILE") ||
@@ -165,7 +159,7 @@ pipeline::DedupCandidate dedup_candidate(const pipeline::DecodedItem& item,
 
 }  // namespace
 
-v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::Decision& d) {
+v1::DedupState dedup_state(const DedupCandidate& c, const Decision& d) {
   v1::DedupState s;
   s.set_story_id(c.story_id);
   s.set_content_hash(content_hex(c.content));
@@ -179,7 +173,7 @@ v1::DedupState dedup_state(const pipeline::DedupCandidate& c, const pipeline::De
   }
   s.set_minhash(std::move(mh));
   for (uint32_t n : c.numbers) s.add_numbers(n);
-  s.set_canceled(d.verdict == pipeline::Verdict::kCancel);
+  s.set_canceled(d.verdict == Verdict::kCancel);
   s.set_location(c.location);
   return s;
 }
@@ -188,11 +182,11 @@ std::string family_id(uint64_t family) {
   return family == 0 ? std::string() : "wf-" + hex16(family);
 }
 
-bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s) {
-  pipeline::DedupCandidate c;
+bool restore_state(DedupIndex& index, const v1::DedupState& s) {
+  DedupCandidate c;
   c.story_id = s.story_id();
   const std::string& hex = s.content_hash();
-  if (hex.size() != 32 || s.minhash().size() != pipeline::kMinHashSlots * 2) return false;
+  if (hex.size() != 32 || s.minhash().size() != kMinHashSlots * 2) return false;
   auto parse = [](std::string_view h, uint64_t& out) {
     out = 0;
     for (char ch : h) {
@@ -206,7 +200,7 @@ bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s) {
       !parse(std::string_view(hex).substr(16), c.content.lo)) {
     return false;
   }
-  for (std::size_t i = 0; i < pipeline::kMinHashSlots; ++i) {
+  for (std::size_t i = 0; i < kMinHashSlots; ++i) {
     c.minhash[i] = static_cast<uint16_t>(static_cast<unsigned char>(s.minhash()[2 * i]) |
                                          (static_cast<unsigned char>(s.minhash()[2 * i + 1]) << 8));
   }
@@ -219,12 +213,12 @@ bool restore_state(pipeline::DedupIndex& index, const v1::DedupState& s) {
   return true;
 }
 
-v1::Record Processor::dead_letter(const pipeline::InputMessage& msg, v1::DeadLetterReason reason,
+v1::Record Processor::dead_letter(const InputMessage& msg, v1::DeadLetterReason reason,
                                   const std::string& message) const {
   v1::Record rec;
   auto* dl = rec.mutable_dead_letter();
-  dl->set_id(pipeline::fallback_id(msg));
-  *dl->mutable_source() = pipeline::source_ref(msg);
+  dl->set_id(fallback_id(msg));
+  *dl->mutable_source() = source_ref(msg);
   dl->set_reason(reason);
   dl->set_message(message);
   const bool truncate = msg.value.size() > cfg_.dead_letter_max_bytes;
@@ -234,26 +228,31 @@ v1::Record Processor::dead_letter(const pipeline::InputMessage& msg, v1::DeadLet
   return rec;
 }
 
-ProcessResult Processor::process(const pipeline::InputMessage& msg) const {
-  return process(msg, nullptr);
+Pipeline::Pipeline(const PipelineSettings& s) : index(s.dedup), processor(s.processor, index) {
+  processor.set_clean_rules(s.clean_rules);
 }
 
-ProcessResult Processor::process(const pipeline::InputMessage& msg,
-                                 std::vector<pipeline::ExplainEntry>* explain) const {
+std::unique_ptr<Pipeline> make_pipeline(const PipelineSettings& s) {
+  return std::make_unique<Pipeline>(s);
+}
+
+ProcessResult Processor::process(const InputMessage& msg) const { return process(msg, nullptr); }
+
+ProcessResult Processor::process(const InputMessage& msg,
+                                 std::vector<ExplainEntry>* explain) const {
   ProcessResult result;
   try {
     auto t = Clock::now();
-    auto decoded = pipeline::decode(msg, cfg_.decode);
+    auto decoded = decode(msg, cfg_.decode);
     result.timings.decode = seconds_since(t);
-    if (auto* err = std::get_if<pipeline::DecodeError>(&decoded)) {
+    if (auto* err = std::get_if<DecodeError>(&decoded)) {
       result.records.push_back(dead_letter(msg, err->reason, err->message));
       return result;
     }
-    auto& item = std::get<pipeline::DecodedItem>(decoded);
+    auto& item = std::get<DecodedItem>(decoded);
 
-    const std::shared_ptr<const pipeline::CleanRules> rules = clean_rules_.load();
-    pipeline::CleanStory clean =
-        pipeline::clean_story(item.text, {reference_time(item), rules.get(), explain});
+    const std::shared_ptr<const CleanRules> rules = clean_rules_.load();
+    CleanStory clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
@@ -264,24 +263,24 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
       return result;
     }
 
-    const pipeline::StoryFingerprint fp = pipeline::fingerprint(clean);
+    const StoryFingerprint fp = fingerprint(clean);
     result.timings.fingerprint = seconds_since(t);
 
-    pipeline::DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
+    DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
     if (item.doc) apply_structured(*item.doc, cand);
-    const pipeline::Decision d = index_.decide(cand);
+    const Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
     result.verdict = d.verdict;
 
     v1::Record rec;
-    if (d.verdict == pipeline::Verdict::kExact || d.verdict == pipeline::Verdict::kNear ||
-        d.verdict == pipeline::Verdict::kVersionStale) {
+    if (d.verdict == Verdict::kExact || d.verdict == Verdict::kNear ||
+        d.verdict == Verdict::kVersionStale) {
       auto* notice = rec.mutable_duplicate();
       notice->set_id(item.id);
       notice->set_duplicate_of(d.ref_id);
-      notice->set_kind(d.verdict == pipeline::Verdict::kExact  ? v1::DUPLICATE_KIND_EXACT
-                       : d.verdict == pipeline::Verdict::kNear ? v1::DUPLICATE_KIND_NEAR
-                                                               : v1::DUPLICATE_KIND_VERSION);
+      notice->set_kind(d.verdict == Verdict::kExact  ? v1::DUPLICATE_KIND_EXACT
+                       : d.verdict == Verdict::kNear ? v1::DUPLICATE_KIND_NEAR
+                                                     : v1::DUPLICATE_KIND_VERSION);
       notice->set_similarity(d.similarity);
       notice->set_headline(clean.headline);
       *notice->mutable_source() = std::move(item.source);
@@ -291,7 +290,7 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
       auto* version = rec.mutable_story()->mutable_version();
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);
-      version->set_canceled(d.verdict == pipeline::Verdict::kCancel);
+      version->set_canceled(d.verdict == Verdict::kCancel);
       result.state = dedup_state(cand, d);
       result.published = ProcessResult::Published{cand.content, cand.story_id};
     }
@@ -304,4 +303,4 @@ ProcessResult Processor::process(const pipeline::InputMessage& msg,
   return result;
 }
 
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline

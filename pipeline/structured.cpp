@@ -1,16 +1,16 @@
 // Structured metadata over cleaned text. See structured.hpp for the invariants.
-#include "daemon/structured.hpp"
+#include "pipeline/structured.hpp"
 
 #include <algorithm>
 
 #include "pipeline/formats/text_util.hpp"
 
-namespace wirefeed::daemon {
-namespace fmt = pipeline::formats;
+namespace wirefeed::pipeline {
+namespace fmt = formats;
 
-std::chrono::sys_seconds reference_time(const pipeline::DecodedItem& item) {
+std::chrono::sys_seconds reference_time(const DecodedItem& item) {
   std::chrono::sys_seconds t{};
-  if (item.doc && pipeline::parse_rfc3339(item.doc->version_created, t)) return t;
+  if (item.doc && parse_rfc3339(item.doc->version_created, t)) return t;
   return item.received_at;
 }
 
@@ -40,7 +40,7 @@ std::vector<std::string> byline_names(std::string_view byline) {
   return out;
 }
 
-void apply_structured(const fmt::StructuredDoc& doc, pipeline::CleanStory& c) {
+void apply_structured(const fmt::StructuredDoc& doc, CleanStory& c) {
   if (!doc.headline.empty()) {
     // The cleaner read the headline line (splitting UPDATE/REFILE tags off it); keep its result
     // when it is the document's headline, else the document's wins.
@@ -52,10 +52,9 @@ void apply_structured(const fmt::StructuredDoc& doc, pipeline::CleanStory& c) {
     }
   }
   if (!doc.byline.empty()) {
-    std::vector<pipeline::Contributor> merged;
+    std::vector<Contributor> merged;
     for (std::string& name : byline_names(doc.byline)) {
-      merged.push_back(
-          pipeline::Contributor{std::move(name), pipeline::ContributorRole::kReporter, {}});
+      merged.push_back(Contributor{std::move(name), ContributorRole::kReporter, {}});
     }
     for (auto& ct : c.contributors) {
       const bool dup = std::any_of(merged.begin(), merged.end(),
@@ -72,11 +71,11 @@ void apply_structured(const fmt::StructuredDoc& doc, pipeline::CleanStory& c) {
   for (const std::string& n : doc.ednotes) c.editor_notes.push_back(n);
   c.boilerplate_removed += doc.furniture_removed;  // counted by the decoder, not the cleaner
   for (const fmt::DocMedia& m : doc.media) {
-    if (!m.caption.empty()) c.captions.push_back(pipeline::Caption{m.caption, m.credit});
+    if (!m.caption.empty()) c.captions.push_back(Caption{m.caption, m.credit});
   }
 }
 
-void apply_structured(const fmt::StructuredDoc& doc, pipeline::DedupCandidate& d) {
+void apply_structured(const fmt::StructuredDoc& doc, DedupCandidate& d) {
   if (!doc.source_version.empty()) {
     if (const uint32_t n = fmt::version_number(doc.source_version); n > 0) d.version_number = n;
   }
@@ -114,4 +113,4 @@ void apply_structured(const fmt::StructuredDoc& doc, v1::Story& s) {
   }
 }
 
-}  // namespace wirefeed::daemon
+}  // namespace wirefeed::pipeline
