@@ -842,6 +842,10 @@ struct Service::Impl {
     props["enable.auto.commit"] = "false";
     props["enable.auto.offset.store"] = "false";
     props.emplace("fetch.wait.max.ms", "50");
+    // The end of a partition is its EOF event: a read_committed reader's position passes the
+    // transaction markers, which no record offset reaches, so offsets alone never catch up with
+    // the high watermark of a transactionally written topic.
+    props["enable.partition.eof"] = "true";
     if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
     state_reader = sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf(props));
     const rd_kafka_metadata_t* raw = nullptr;
@@ -871,9 +875,11 @@ struct Service::Impl {
     }
     rd_kafka_assign(rk.get(), list.get());
     std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
+    std::vector<bool> at_eof(static_cast<std::size_t>(parts), false);
     auto caught_up = [&] {
       for (int p = 0; p < parts; ++p) {
-        if (next[static_cast<std::size_t>(p)] < high[static_cast<std::size_t>(p)]) return false;
+        const auto i = static_cast<std::size_t>(p);
+        if (!at_eof[i] && next[i] < high[i]) return false;
       }
       return true;
     };
@@ -881,7 +887,10 @@ struct Service::Impl {
     const auto deadline = started + cfg.dedup.restore_timeout;
     while (!caught_up() && Clock::now() < deadline) {
       sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
-      if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (!m || m->partition < 0 || m->partition >= parts) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        at_eof[static_cast<std::size_t>(m->partition)] = true;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
       apply_state_message(m.get());
       next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
       ++n;

@@ -109,6 +109,9 @@ group.initial.rebalance.delay.ms=0
 log.cleaner.backoff.ms=1000
 log.retention.check.interval.ms=5000
 log.segment.delete.delay.ms=1000
+# A transaction left open past its timeout (a stalled or killed producer) is aborted within a
+# second of the timeout, not after the default 10 s sweep.
+transaction.abort.timed.out.transaction.cleanup.interval.ms=1000
 # A dead broker's partitions move within seconds in the failure tests.
 broker.session.timeout.ms=6000
 broker.heartbeat.interval.ms=1000

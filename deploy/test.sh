@@ -6,6 +6,11 @@
 #   deploy/test.sh tsan     the unit/pipeline tests under ThreadSanitizer, build-tsan/ (librdkafka
 #                           starts its threads with C11 thrd_create, which g++ 12's TSan does not
 #                           intercept, so in-process mock-broker tests cannot run under TSan)
+#   deploy/test.sh kafka    the end-to-end tests against a real Apache Kafka broker (deploy/kafka.sh
+#                           fetches it from Maven Central, starts one KRaft node on loopback and
+#                           stops it afterwards); the tests that need the mock's fault injection
+#                           skip, the RealKafka tests run. One test at a time: the shared tests
+#                           recreate the fixed topic names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -22,8 +27,17 @@ case "$mode" in
     PRESET=tsan ./deploy/setup.sh
     ctest --preset tsan
     ;;
+  kafka)
+    ./deploy/setup.sh
+    kdir=$(mktemp -d "${TMPDIR:-/tmp}/wirefeed-kafka-XXXXXX")
+    trap './deploy/kafka.sh stop --dir "$kdir" || true; rm -rf "$kdir"' EXIT
+    bootstrap=$(./deploy/kafka.sh start --brokers 1 --dir "$kdir" \
+      --port-base "${WIREFEED_KAFKA_PORT_BASE:-19092}")
+    WIREFEED_TEST_KAFKA="$bootstrap" \
+      ctest --test-dir build --output-on-failure -j1 --timeout 400 -L e2e
+    ;;
   *)
-    echo "usage: deploy/test.sh [default|asan|tsan]" >&2
+    echo "usage: deploy/test.sh [default|asan|tsan|kafka]" >&2
     exit 2
     ;;
 esac
