@@ -58,8 +58,14 @@ pipeline::DedupCandidate synthetic(uint64_t i) {
   c.story_id = "wf-" + hex16(r.next());
   c.content = {r.next(), r.next()};
   for (auto& v : c.minhash) v = static_cast<uint16_t>(r.next() % 0xFFFF);
+  // Evidence keys as story_evidence() makes them: figures (bit 31 clear), then 2..8 subjects
+  // (names and tickers: bits 31..30 set to 10 or 11).
   const int nn = r.between(0, 12);
-  for (int k = 0; k < nn; ++k) c.numbers.push_back(static_cast<uint32_t>(r.next()));
+  for (int k = 0; k < nn; ++k) c.numbers.push_back(static_cast<uint32_t>(r.next()) & 0x7FFFFFFF);
+  const int ns = r.between(2, 8);
+  for (int k = 0; k < ns; ++k) {
+    c.numbers.push_back(static_cast<uint32_t>(r.next()) | 0x80000000);
+  }
   std::sort(c.numbers.begin(), c.numbers.end());
   c.family = r.next() | 1;
   c.location = r.below(64) + 1;

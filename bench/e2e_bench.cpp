@@ -59,7 +59,7 @@
 
 #include "bench/corpus.hpp"
 #include "daemon/embedded_broker.hpp"
-#include "sinks/kafka.hpp"
+#include "kafka/client.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 extern char** environ;
@@ -128,14 +128,14 @@ StoryPool make_stories(std::size_t n, std::size_t target_bytes, uint64_t seed) {
 
 // ---- clients ----------------------------------------------------------------------------------
 
-sinks::KafkaHandle producer(const std::string& bootstrap, bool idempotent) {
-  sinks::Properties p{{"bootstrap.servers", bootstrap},
+kafka::KafkaHandle producer(const std::string& bootstrap, bool idempotent) {
+  kafka::Properties p{{"bootstrap.servers", bootstrap},
                       {"linger.ms", "5"},
                       {"acks", "all"},
                       {"queue.buffering.max.messages", "1000000"},
                       {"queue.buffering.max.kbytes", "1048576"}};
   if (idempotent) p["enable.idempotence"] = "true";
-  return sinks::make_client(RD_KAFKA_PRODUCER, sinks::make_conf(p));
+  return kafka::make_client(RD_KAFKA_PRODUCER, kafka::make_conf(p));
 }
 
 void produce(rd_kafka_t* rk, const std::string& topic, int32_t partition, const std::string& key,
@@ -170,7 +170,7 @@ std::string key_for(const std::string& prefix, std::size_t i) {
 // Produces the pool to `topic`, round-robin over partitions, as fast as the producer takes it.
 void backlog(const std::string& bootstrap, const std::string& topic, int partitions,
              const StoryPool& pool, const std::string& prefix) {
-  sinks::KafkaHandle rk = producer(bootstrap, false);
+  kafka::KafkaHandle rk = producer(bootstrap, false);
   for (std::size_t i = 0; i < pool.texts.size(); ++i) {
     produce(rk.get(), topic, static_cast<int32_t>(i % static_cast<std::size_t>(partitions)),
             key_for(prefix, i), pool.texts[i].data(), pool.texts[i].size());
@@ -184,14 +184,14 @@ class Reader {
  public:
   Reader(const std::string& bootstrap, const std::vector<std::string>& topics, int partitions,
          int64_t start) {
-    rk_ = sinks::make_client(RD_KAFKA_CONSUMER,
-                             sinks::make_conf({{"bootstrap.servers", bootstrap},
+    rk_ = kafka::make_client(RD_KAFKA_CONSUMER,
+                             kafka::make_conf({{"bootstrap.servers", bootstrap},
                                                {"group.id", "e2e-bench-reader"},
                                                {"enable.auto.commit", "false"},
                                                {"fetch.wait.max.ms", "5"},
                                                {"enable.partition.eof", "false"}}));
     rd_kafka_poll_set_consumer(rk_.get());
-    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions * 4));
+    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions * 4));
     for (const auto& t : topics)
       for (int p = 0; p < partitions; ++p)
         rd_kafka_topic_partition_list_add(list.get(), t.c_str(), p)->offset = start;
@@ -200,7 +200,7 @@ class Reader {
   }
   template <typename F>
   void poll(int timeout_ms, F&& on) {
-    sinks::MessageHandle m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
+    kafka::MessageHandle m(rd_kafka_consumer_poll(rk_.get(), timeout_ms));
     while (m) {
       if (!m->err) on(*m);
       m.reset(rd_kafka_consumer_poll(rk_.get(), 0));
@@ -208,7 +208,7 @@ class Reader {
   }
 
  private:
-  sinks::KafkaHandle rk_;
+  kafka::KafkaHandle rk_;
 };
 
 int64_t timestamp_ms(const rd_kafka_message_t& m) {
@@ -245,41 +245,41 @@ void copy_loop(const std::string& bootstrap, const std::string& in, const std::s
   std::vector<std::pair<int32_t, int64_t>> pending;
   std::size_t stored = 0;
   std::atomic<std::size_t> delivered{0};
-  sinks::Properties pp{{"bootstrap.servers", bootstrap},
+  kafka::Properties pp{{"bootstrap.servers", bootstrap},
                        {"linger.ms", "5"},
                        {"acks", "all"},
                        {"enable.idempotence", "true"}};
-  sinks::ConfHandle pconf = sinks::make_conf(pp);
+  kafka::ConfHandle pconf = kafka::make_conf(pp);
   rd_kafka_conf_set_dr_msg_cb(pconf.get(),
                               [](rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
                                 if (!msg->err)
                                   static_cast<std::atomic<std::size_t>*>(opaque)->fetch_add(1);
                               });
   rd_kafka_conf_set_opaque(pconf.get(), &delivered);
-  sinks::KafkaHandle prod = sinks::make_client(RD_KAFKA_PRODUCER, std::move(pconf));
+  kafka::KafkaHandle prod = kafka::make_client(RD_KAFKA_PRODUCER, std::move(pconf));
   const auto store_delivered = [&](rd_kafka_t* consumer) {
     const std::size_t done = std::min(delivered.load(), pending.size());
     if (done == stored) return;
-    sinks::PartitionListHandle pos(
+    kafka::PartitionListHandle pos(
         rd_kafka_topic_partition_list_new(static_cast<int>(done - stored)));
     for (; stored < done; ++stored)
       rd_kafka_topic_partition_list_add(pos.get(), in.c_str(), pending[stored].first)->offset =
           pending[stored].second + 1;
     rd_kafka_offsets_store(consumer, pos.get());
   };
-  sinks::KafkaHandle cons = sinks::make_client(
-      RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+  kafka::KafkaHandle cons = kafka::make_client(
+      RD_KAFKA_CONSUMER, kafka::make_conf({{"bootstrap.servers", bootstrap},
                                            {"group.id", group},
                                            {"enable.auto.commit", "true"},
                                            {"enable.auto.offset.store", "false"},
                                            {"auto.offset.reset", "earliest"},
                                            {"fetch.wait.max.ms", std::to_string(fetch_wait_ms)}}));
   rd_kafka_poll_set_consumer(cons.get());
-  sinks::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
+  kafka::PartitionListHandle topics(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(topics.get(), in.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_subscribe(cons.get(), topics.get());
   while (!stop.load()) {
-    sinks::MessageHandle m(rd_kafka_consumer_poll(cons.get(), 50));
+    kafka::MessageHandle m(rd_kafka_consumer_poll(cons.get(), 50));
     if (m && !m->err) {
       produce(prod.get(), out, m->partition,
               std::string(static_cast<const char*>(m->key), m->key_len),
@@ -565,7 +565,7 @@ std::size_t paced_producer(const std::string& bootstrap, const std::string& topi
                            double rate, int seconds, const StoryPool& stories,
                            const std::string& prefix,
                            std::vector<std::pair<std::string, int64_t>>* sent_list) {
-  sinks::KafkaHandle rk = producer(bootstrap, false);
+  kafka::KafkaHandle rk = producer(bootstrap, false);
   // Connected and the topic's metadata known before the clock starts: a fresh producer otherwise
   // holds the first ~0.5-1 s of records back (they showed as a slow first second).
   {
@@ -665,7 +665,7 @@ Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, do
   Reader reader(cluster.bootstrap(), {out}, partitions, RD_KAFKA_OFFSET_BEGINNING);
   // Warm-up: the group join (~3 s on the mock) must not count as latency.
   {
-    sinks::KafkaHandle rk = producer(cluster.bootstrap(), false);
+    kafka::KafkaHandle rk = producer(cluster.bootstrap(), false);
     for (int p = 0; p < partitions; ++p)
       produce(rk.get(), in, p, "warm", pool.texts[0].data(), pool.texts[0].size());
     flush(rk.get());

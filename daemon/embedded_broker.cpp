@@ -10,8 +10,8 @@
 namespace wirefeed::daemon {
 
 EmbeddedCluster::EmbeddedCluster(int brokers) {
-  sinks::ConfHandle conf = sinks::make_conf({{"log_level", "3"}});
-  host_ = sinks::make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  kafka::ConfHandle conf = kafka::make_conf({{"log_level", "3"}});
+  host_ = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf));
   mock_.reset(rd_kafka_mock_cluster_new(host_.get(), brokers));
   if (!mock_) throw std::runtime_error("embedded broker: rd_kafka_mock_cluster_new failed");
   bootstrap_ = rd_kafka_mock_cluster_bootstraps(mock_.get());
@@ -36,9 +36,9 @@ std::size_t seed_topic(const std::string& bootstrap, const std::string& topic,
   if (ec) throw std::runtime_error("embedded.seed_dir " + dir.string() + ": " + ec.message());
   std::sort(files.begin(), files.end());
 
-  sinks::KafkaHandle rk = sinks::make_client(
+  kafka::KafkaHandle rk = kafka::make_client(
       RD_KAFKA_PRODUCER,
-      sinks::make_conf(
+      kafka::make_conf(
           {{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"log_level", "3"}}));
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);

@@ -17,7 +17,7 @@
 #include <memory>
 #include <string>
 
-#include "sinks/kafka.hpp"
+#include "kafka/client.hpp"
 
 namespace wirefeed::daemon {
 
@@ -32,7 +32,7 @@ class EmbeddedCluster {
   struct MockDeleter {
     void operator()(rd_kafka_mock_cluster_t* p) const noexcept { rd_kafka_mock_cluster_destroy(p); }
   };
-  sinks::KafkaHandle host_;
+  kafka::KafkaHandle host_;
   std::unique_ptr<rd_kafka_mock_cluster_t, MockDeleter> mock_;
   std::string bootstrap_;
 };

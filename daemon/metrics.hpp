@@ -269,6 +269,9 @@ std::string_view build_commit() noexcept;
                  ("topic"))                                                                        \
   COUNTER(offsets_stored_total, "Consumer offsets stored after successful delivery")               \
   COUNTER(offset_store_errors_total, "Consumer offset store failures")                             \
+  COUNTER(input_offsets_already_seen_total,                                                        \
+          "Consumed messages dropped because their offset was not above the partition's last "     \
+          "tracked one (a redelivery inside one assignment; not expected)")                        \
   COUNTER_FAMILY(rebalances_total, "Consumer group rebalances, by type (assign|revoke)", ("type")) \
   GAUGE(partitions_assigned, "Partitions currently assigned to this consumer")                     \
   GAUGE(partitions_paused, "Assigned partitions currently paused for backpressure")                \
@@ -292,6 +295,9 @@ std::string_view build_commit() noexcept;
   GAUGE(dedup_index_families, "Story families (latest versions) in the deduplication index")       \
   GAUGE(dedup_index_bytes, "Bytes held by the deduplication index (entries, tables, sketches)")    \
   COUNTER(dedup_evictions_total, "Dedup entries evicted by window expiry or capacity")             \
+  COUNTER_FAMILY(dedup_verdicts_total,                                                             \
+                 "Dedup verdicts by verdict and by the rule that decided (DedupEvidence.rule)",    \
+                 ("verdict", "reason"))                                                            \
   COUNTER(dedup_state_restored_total, "Dedup states replayed from the state topic (per story)")    \
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \

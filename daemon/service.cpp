@@ -26,9 +26,12 @@
 #include "daemon/offset_tracker.hpp"
 #include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
+#include "kafka/headers.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
 #include "sinks/kafka_sink.hpp"
+#include "sources/kafka_source.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -45,18 +48,16 @@ struct Queued {
   uint64_t generation = 0;
 };
 
-struct PartitionState {
+// One assigned partition: the source's handle plus the pipeline's state for it.
+struct PartitionState : sources::SourcePartition {
   PartitionState(std::string t, int32_t p, Strand s)
-      : topic(std::move(t)), partition(p), strand(std::move(s)) {}
-  const std::string topic;
-  const int32_t partition;
+      : SourcePartition(std::move(t), p), strand(std::move(s)) {}
   Strand strand;
   std::mutex mu;
   OffsetTracker tracker;  // guarded by mu
   std::atomic<int64_t> inflight{0};
   std::atomic<bool> revoked{false};
   std::atomic<int> retrying{0};  // dead letters being retried: the partition cannot advance
-  bool paused = false;           // consumer thread only
   // This topic's input counters, looked up once (Family::with takes a mutex).
   Counter* input_messages = nullptr;
   Counter* input_bytes = nullptr;
@@ -101,13 +102,13 @@ std::string instance_tag() {
   return out;
 }
 
-std::string partition_key(std::string_view topic, int32_t partition) {
-  return std::string(topic) + "/" + std::to_string(partition);
+PartitionState& state_of(const std::shared_ptr<sources::SourcePartition>& p) {
+  return static_cast<PartitionState&>(*p);
 }
 
 }  // namespace
 
-struct Service::Impl {
+struct Service::Impl final : sources::SourceHandler {
   Impl(const Config& c, Stats& s, std::string bootstrap, std::ostream* e)
       : cfg(c),
         stats(s),
@@ -136,9 +137,8 @@ struct Service::Impl {
   const bool eos;            // delivery.mode: exactly_once (see daemon/transactions.hpp)
   const std::string txn_id;  // its transactional.id
 
-  sinks::KafkaHandle consumer;
-  std::unique_ptr<sinks::KafkaSink> sink;  // destroyed before the pool/partitions (see ~Impl)
-  std::map<std::string, std::shared_ptr<PartitionState>> partitions;  // consumer thread only
+  std::unique_ptr<sources::KafkaSource> source;  // consumer thread only (owns the partitions)
+  std::unique_ptr<sinks::KafkaSink> sink;        // destroyed before the pool/partitions (see ~Impl)
   std::atomic<int64_t> inflight_msgs{0};
   std::atomic<int64_t> inflight_bytes{0};
   std::atomic<bool> joined{false};
@@ -147,9 +147,10 @@ struct Service::Impl {
   // Per-record retry lines during an outage: one summary line per 10 s (with counts).
   LogThrottle resend_log{std::chrono::seconds(10)};
   LogThrottle dead_letter_retry_log{std::chrono::seconds(10)};
+  LogThrottle already_seen_log{std::chrono::seconds(10)};
   bool global_pause = false;  // consumer thread only
 
-  ~Impl() {
+  ~Impl() override {
     abandon.store(true);
     stop_state_tail();
     pool.join();
@@ -184,6 +185,12 @@ struct Service::Impl {
       txn_rollback.add(result.published->content, result.published->story_id);
     }
     pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
+    if (result.decision) {
+      stats.dedup_verdicts_total
+          .with({pipeline::verdict_name(result.decision->verdict),
+                 pipeline::to_string(result.decision->reason)})
+          .inc();
+    }
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
     for (const v1::Record& rec : result.records) {
@@ -241,7 +248,7 @@ struct Service::Impl {
     }
     const auto ps = ticket->pending->ps;
     const OutputKind kind = ticket->out.kind;
-    if (sinks::is_producer_failure(err) && !abandon.load()) {
+    if (kafka::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
       if (const auto n = resend_log.note(Clock::now())) {
@@ -468,7 +475,7 @@ struct Service::Impl {
       }
       return;
     }
-    if (sinks::is_producer_failure(err) && !abandon.load()) {
+    if (kafka::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
       if (const auto n = resend_log.note(Clock::now())) {
@@ -504,25 +511,13 @@ struct Service::Impl {
     stats.inflight_bytes.set(inflight_bytes.load());
   }
 
-  // ---- consumer thread
-  // ---------------------------------------------------------------------------
-  // The partition of the previous message (consecutive messages mostly share it): saves building
-  // the key string and the map lookup. Consumer thread only; cleared on every rebalance.
-  const rd_kafka_topic_t* last_rkt = nullptr;
-  std::shared_ptr<PartitionState> last_ps;
-
-  std::shared_ptr<PartitionState> find_partition(const rd_kafka_message_t* m) {
-    if (last_ps && last_rkt == m->rkt && last_ps->partition == m->partition) return last_ps;
-    auto it = partitions.find(partition_key(rd_kafka_topic_name(m->rkt), m->partition));
-    if (it == partitions.end()) return nullptr;
-    last_rkt = m->rkt;
-    last_ps = it->second;
-    return last_ps;
-  }
-
-  void dispatch(const rd_kafka_message_t* m) {
-    const std::shared_ptr<PartitionState> ps = find_partition(m);
-    if (!ps || ps->revoked.load()) return;  // redelivered later
+  // ---- consumer thread (every SourceHandler callback) ----------------------------------------
+  void on_message(const rd_kafka_message_t& message,
+                  std::shared_ptr<sources::SourcePartition> partition) override {
+    const std::shared_ptr<PartitionState> ps =
+        std::static_pointer_cast<PartitionState>(std::move(partition));
+    if (ps->revoked.load()) return;  // redelivered later
+    const rd_kafka_message_t* m = &message;
 
     auto msg = std::make_shared<InputMessage>();
     msg->topic = ps->topic;
@@ -546,9 +541,22 @@ struct Service::Impl {
         msg->headers.push_back(std::move(h));
       }
     }
+    bool tracked = false;
     {
       std::lock_guard lock(ps->mu);
-      if (!ps->tracker.track(m->offset, Clock::now())) return;  // already seen (should not happen)
+      tracked = ps->tracker.track(m->offset, Clock::now());
+    }
+    if (!tracked) {
+      // Not above the partition's last tracked offset: already seen in this assignment (not
+      // expected). It is neither processed nor counted as in flight; its first copy decides.
+      stats.input_offsets_already_seen_total.inc();
+      if (const auto n = already_seen_log.note(Clock::now())) {
+        spdlog::warn(
+            "{}[{}] offset {}: already seen on this partition; dropped ({} such drop(s) "
+            "since the last such line)",
+            ps->topic, ps->partition, m->offset, *n);
+      }
+      return;
     }
     ps->inflight.fetch_add(1);
     inflight_msgs.fetch_add(1);
@@ -588,17 +596,7 @@ struct Service::Impl {
   }
 
   void set_paused(PartitionState& ps, bool pause) {
-    if (ps.paused == pause) return;
-    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
-    rd_kafka_topic_partition_list_add(list.get(), ps.topic.c_str(), ps.partition);
-    const rd_kafka_resp_err_t err = pause ? rd_kafka_pause_partitions(consumer.get(), list.get())
-                                          : rd_kafka_resume_partitions(consumer.get(), list.get());
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      spdlog::warn("{} {}[{}]: {}", pause ? "pause" : "resume", ps.topic, ps.partition,
-                   rd_kafka_err2str(err));
-      return;
-    }
-    ps.paused = pause;
+    if (!source->set_paused(ps, pause)) return;
     spdlog::debug("{} {}[{}] (in flight {})", pause ? "paused" : "resumed", ps.topic, ps.partition,
                   ps.inflight.load());
   }
@@ -609,14 +607,15 @@ struct Service::Impl {
     if (!global_pause && bytes > cfg.pipeline.max_inflight_bytes) global_pause = true;
     if (global_pause && bytes <= cfg.pipeline.max_inflight_bytes / 2) global_pause = false;
     int64_t paused = 0;
-    for (auto& [k, ps] : partitions) {
-      const auto n = static_cast<std::size_t>(std::max<int64_t>(0, ps->inflight.load()));
+    for (const auto& [k, p] : source->partitions()) {
+      PartitionState& ps = state_of(p);
+      const auto n = static_cast<std::size_t>(std::max<int64_t>(0, ps.inflight.load()));
       if (global_pause || n >= cfg.pipeline.partition_high_water) {
-        set_paused(*ps, true);
+        set_paused(ps, true);
       } else if (n <= cfg.pipeline.partition_low_water) {
-        set_paused(*ps, false);
+        set_paused(ps, false);
       }
-      paused += ps->paused ? 1 : 0;
+      paused += ps.paused ? 1 : 0;
     }
     stats.partitions_paused.set(paused);
   }
@@ -628,17 +627,15 @@ struct Service::Impl {
       eos_tick();
       return;
     }
-    for (auto& [k, ps] : partitions) {
+    for (const auto& [k, p] : source->partitions()) {
+      PartitionState* ps = &state_of(p);
       std::optional<int64_t> next;
       {
         std::lock_guard lock(ps->mu);
         next = ps->tracker.take_committable();
       }
       if (!next || ps->revoked.load()) continue;
-      sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition)->offset =
-          *next;
-      const rd_kafka_resp_err_t err = rd_kafka_offsets_store(consumer.get(), list.get());
+      const rd_kafka_resp_err_t err = source->store_offset(*ps, *next);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         stats.offsets_stored_total.inc();
       } else {
@@ -653,9 +650,10 @@ struct Service::Impl {
   // wedged producer) shows as a growing age even when nothing else moves.
   void update_oldest_inflight() {
     std::optional<Clock::time_point> oldest;
-    for (auto& [k, ps] : partitions) {
-      std::lock_guard lock(ps->mu);
-      const auto since = ps->tracker.oldest_pending_since();
+    for (const auto& [k, p] : source->partitions()) {
+      PartitionState& ps = state_of(p);
+      std::lock_guard lock(ps.mu);
+      const auto since = ps.tracker.oldest_pending_since();
       if (since && (!oldest || *since < *oldest)) oldest = since;
     }
     const auto age = oldest
@@ -668,30 +666,23 @@ struct Service::Impl {
   }
 
   void update_lag() {
-    for (auto& [k, ps] : partitions) {
-      int64_t lo = 0, hi = 0;
-      if (rd_kafka_get_watermark_offsets(consumer.get(), ps->topic.c_str(), ps->partition, &lo,
-                                         &hi) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-          hi < 0) {
-        continue;
-      }
-      sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
-      rd_kafka_topic_partition_list_add(list.get(), ps->topic.c_str(), ps->partition);
-      if (rd_kafka_position(consumer.get(), list.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      const int64_t pos = list->elems[0].offset;
-      if (pos < 0) continue;
-      stats.consumer_lag.with({ps->topic, std::to_string(ps->partition)})
-          .set(std::max<int64_t>(0, hi - pos));
+    for (const auto& [k, p] : source->partitions()) {
+      const auto lag = source->lag(*p);
+      if (!lag) continue;
+      stats.consumer_lag.with({p->topic, std::to_string(p->partition)}).set(*lag);
     }
   }
 
   // Waits (bounded) for in-flight work of `states` to finish.
-  bool drain(const std::vector<std::shared_ptr<PartitionState>>& states,
+  bool drain(const std::vector<std::shared_ptr<sources::SourcePartition>>& states,
              std::chrono::milliseconds bound) {
     const auto deadline = Clock::now() + bound;
     for (;;) {
       int64_t left = 0;
-      for (const auto& ps : states) left += ps->retrying.load() > 0 ? 0 : ps->inflight.load();
+      for (const auto& p : states) {
+        const PartitionState& ps = state_of(p);
+        left += ps.retrying.load() > 0 ? 0 : ps.inflight.load();
+      }
       if (left == 0) return true;
       if (Clock::now() >= deadline) {
         spdlog::warn("drain: {} messages still in flight after {} ms; they will be redelivered",
@@ -702,74 +693,53 @@ struct Service::Impl {
     }
   }
 
-  void on_assign(rd_kafka_topic_partition_list_t* parts) {
-    last_ps.reset();
-    for (int i = 0; i < parts->cnt; ++i) {
-      const auto& tp = parts->elems[i];
-      auto ps = std::make_shared<PartitionState>(tp.topic, tp.partition,
-                                                 boost::asio::make_strand(pool.get_executor()));
-      ps->input_messages = &stats.input_messages_total.with({ps->topic});
-      ps->input_bytes = &stats.input_bytes_total.with({ps->topic});
-      partitions[partition_key(tp.topic, tp.partition)] = std::move(ps);
-    }
-    const rd_kafka_resp_err_t err = rd_kafka_assign(consumer.get(), parts);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) spdlog::error("assign: {}", rd_kafka_err2str(err));
-    joined.store(true);
-    stats.rebalances_total.with({"assign"}).inc();
-    stats.partitions_assigned.set(static_cast<int64_t>(partitions.size()));
-    spdlog::info("assigned {} partition(s); now own {}", parts->cnt, partitions.size());
+  std::shared_ptr<sources::SourcePartition> make_partition(const char* topic,
+                                                           int32_t partition) override {
+    auto ps = std::make_shared<PartitionState>(topic, partition,
+                                               boost::asio::make_strand(pool.get_executor()));
+    ps->input_messages = &stats.input_messages_total.with({ps->topic});
+    ps->input_bytes = &stats.input_bytes_total.with({ps->topic});
+    return ps;
   }
 
-  void on_revoke(rd_kafka_topic_partition_list_t* parts) {
-    last_ps.reset();
-    std::vector<std::shared_ptr<PartitionState>> states;
-    for (int i = 0; i < parts->cnt; ++i) {
-      auto it = partitions.find(partition_key(parts->elems[i].topic, parts->elems[i].partition));
-      if (it != partitions.end()) states.push_back(it->second);
-    }
+  void on_assigned(int /*added*/, std::size_t owned) override {
+    joined.store(true);
+    stats.rebalances_total.with({"assign"}).inc();
+    stats.partitions_assigned.set(static_cast<int64_t>(owned));
+  }
+
+  void on_revoking(const std::vector<std::shared_ptr<sources::SourcePartition>>& states) override {
     drain(states, cfg.pipeline.drain_timeout);
     store_offsets();
     if (eos) eos_on_revoke();
-    for (const auto& ps : states) {
-      ps->revoked.store(true);
-      if (ps->paused) set_paused(*ps, false);  // paused state would outlive the assignment
-      stats.consumer_lag.remove({ps->topic, std::to_string(ps->partition)});
-      partitions.erase(partition_key(ps->topic, ps->partition));
-    }
-    if (!eos && rd_kafka_assignment_lost(consumer.get()) == 0) {
-      const rd_kafka_resp_err_t err = rd_kafka_commit(consumer.get(), nullptr, 0);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-        spdlog::warn("commit on revoke: {}", rd_kafka_err2str(err));
-      }
-    }
-    rd_kafka_assign(consumer.get(), nullptr);
+  }
+
+  void on_partition_revoked(sources::SourcePartition& p) override {
+    state_of_ref(p).revoked.store(true);
+    stats.consumer_lag.remove({p.topic, std::to_string(p.partition)});
+  }
+
+  void on_revoked(int /*removed*/, std::size_t owned) override {
     stats.rebalances_total.with({"revoke"}).inc();
-    stats.partitions_assigned.set(static_cast<int64_t>(partitions.size()));
-    spdlog::info("revoked {} partition(s); now own {}", parts->cnt, partitions.size());
+    stats.partitions_assigned.set(static_cast<int64_t>(owned));
   }
 
-  static void rebalance_cb(rd_kafka_t*, rd_kafka_resp_err_t err,
-                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
-    auto* self = static_cast<Impl*>(opaque);
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-      self->on_assign(parts);
-    } else {
-      self->on_revoke(parts);
-    }
+  static PartitionState& state_of_ref(sources::SourcePartition& p) {
+    return static_cast<PartitionState&>(p);
   }
 
-  sinks::Properties client_properties(const std::map<std::string, std::string>& specific) const {
-    sinks::Properties base{{"bootstrap.servers", brokers}, {"client.id", "wirefeedd"}};
-    return sinks::merge({&base, &cfg.kafka.properties, &specific});
+  kafka::Properties client_properties(const std::map<std::string, std::string>& specific) const {
+    kafka::Properties base{{"bootstrap.servers", brokers}, {"client.id", "wirefeedd"}};
+    return kafka::merge({&base, &cfg.kafka.properties, &specific});
   }
 
   void create_clients() {
-    sinks::Properties cprops{{"group.id", cfg.kafka.group_id},
+    kafka::Properties cprops{{"group.id", cfg.kafka.group_id},
                              {"enable.auto.commit", "true"},
                              {"enable.auto.offset.store", "false"},
                              {"auto.commit.interval.ms", "1000"},
                              {"auto.offset.reset", "earliest"}};
-    sinks::Properties consumer_props = client_properties(cfg.kafka.consumer_properties);
+    kafka::Properties consumer_props = client_properties(cfg.kafka.consumer_properties);
     // The embedded (mock) broker holds an empty fetch for the full fetch.wait.max.ms instead of
     // answering when data arrives, so the wait is the consumer hop's latency floor there
     // (bench/RESULTS.md: 20 -> 5 ms took the pass-through p50 from ~27 to ~19 ms).
@@ -780,13 +750,11 @@ struct Service::Impl {
       consumer_props["enable.auto.commit"] = "false";  // offsets go with the transactions
       consumer_props["isolation.level"] = "read_committed";
     }
-    sinks::ConfHandle conf = sinks::make_conf(consumer_props);
-    rd_kafka_conf_set_rebalance_cb(conf.get(), &Impl::rebalance_cb);
-    rd_kafka_conf_set_opaque(conf.get(), this);
-    consumer = sinks::make_client(RD_KAFKA_CONSUMER, std::move(conf));
-    rd_kafka_poll_set_consumer(consumer.get());
+    // Offsets are committed at a clean revoke unless they go with the transactions.
+    source = std::make_unique<sources::KafkaSource>(
+        sources::SourceSettings{std::move(consumer_props), /*commit_on_revoke=*/!eos}, *this);
 
-    sinks::Properties producer_props = client_properties(cfg.kafka.producer_properties);
+    kafka::Properties producer_props = client_properties(cfg.kafka.producer_properties);
     if (eos) producer_props["transactional.id"] = txn_id;
     sink = std::make_unique<sinks::KafkaSink>(
         std::move(producer_props), [this](const sinks::DeliveryReport& r) { on_delivery(r); },
@@ -796,35 +764,14 @@ struct Service::Impl {
         [this] { flush_state_batch(); });
   }
 
-  void subscribe() {
-    sinks::PartitionListHandle subs(
-        rd_kafka_topic_partition_list_new(static_cast<int>(cfg.input.topics.size())));
-    for (const auto& t : cfg.input.topics) {
-      rd_kafka_topic_partition_list_add(subs.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-    }
-    const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer.get(), subs.get());
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      throw std::runtime_error(std::string("subscribe: ") + rd_kafka_err2str(err));
-    }
-  }
-
   // ---- dedup state: replay at start-up, then tail (sees other instances' stories) --------------
-  sinks::KafkaHandle state_reader;
+  kafka::KafkaHandle state_reader;
   std::thread state_tailer;
   std::atomic<bool> state_stop{false};
 
   // Either record type (a single DedupState from older daemons, or a DedupStateBatch).
   void apply_state_message(const rd_kafka_message_t* m) {
-    std::optional<std::string_view> schema;
-    rd_kafka_headers_t* hdrs = nullptr;
-    const void* value = nullptr;
-    size_t size = 0;
-    if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        rd_kafka_header_get_last(hdrs, "wirefeed-schema", &value, &size) ==
-            RD_KAFKA_RESP_ERR_NO_ERROR &&
-        value != nullptr) {
-      schema.emplace(static_cast<const char*>(value), size);
-    }
+    const std::optional<std::string_view> schema = kafka::last_header(m, kafka::kSchemaHeader);
     const StateRestoreCount n = restore_state_record(index, schema, m->payload, m->len);
     if (n.malformed > 0) {
       spdlog::warn("dedup state {}[{}]@{}: {} malformed state(s) skipped", cfg.dedup.state_topic,
@@ -837,7 +784,7 @@ struct Service::Impl {
     const std::string& topic = cfg.dedup.state_topic;
     if (topic.empty()) return;
     const auto started = Clock::now();
-    sinks::Properties props = client_properties(cfg.kafka.consumer_properties);
+    kafka::Properties props = client_properties(cfg.kafka.consumer_properties);
     props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
     props["enable.auto.commit"] = "false";
     props["enable.auto.offset.store"] = "false";
@@ -847,13 +794,13 @@ struct Service::Impl {
     // the high watermark of a transactionally written topic.
     props["enable.partition.eof"] = "true";
     if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
-    state_reader = sinks::make_client(RD_KAFKA_CONSUMER, sinks::make_conf(props));
+    state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
     const rd_kafka_metadata_t* raw = nullptr;
-    sinks::KafkaHandle& rk = state_reader;
+    kafka::KafkaHandle& rk = state_reader;
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
     const rd_kafka_resp_err_t merr = rd_kafka_metadata(rk.get(), 0, rkt, &raw, 10000);
     rd_kafka_topic_destroy(rkt);
-    sinks::MetadataHandle md(raw);
+    kafka::MetadataHandle md(raw);
     if (merr != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 || md->topics[0].err != 0 ||
         md->topics[0].partition_cnt == 0) {
       spdlog::warn("dedup.state_topic '{}' is not available ({}); starting with an empty index",
@@ -865,7 +812,7 @@ struct Service::Impl {
     }
     const int parts = md->topics[0].partition_cnt;
     std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
-    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
+    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
     for (int p = 0; p < parts; ++p) {
       int64_t lo = 0;
       rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo,
@@ -886,7 +833,7 @@ struct Service::Impl {
     std::size_t n = 0;
     const auto deadline = started + cfg.dedup.restore_timeout;
     while (!caught_up() && Clock::now() < deadline) {
-      sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
+      kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
       if (!m || m->partition < 0 || m->partition >= parts) continue;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
         at_eof[static_cast<std::size_t>(m->partition)] = true;
@@ -910,7 +857,7 @@ struct Service::Impl {
     state_tailer = std::thread([this] {
       pthread_setname_np(pthread_self(), "wf-state-tail");
       while (!state_stop.load()) {
-        sinks::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
+        kafka::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
         if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && !own_record(m.get())) {
           apply_state_message(m.get());
         }
@@ -977,26 +924,18 @@ struct Service::Impl {
       return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
              key[state_key_prefix.size()] == '-';
     }
-    rd_kafka_headers_t* hdrs = nullptr;
-    if (rd_kafka_message_headers(m, &hdrs) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
-    const void* value = nullptr;
-    size_t size = 0;
-    if (rd_kafka_header_get_last(hdrs, sinks::kOriginHeader, &value, &size) !=
-            RD_KAFKA_RESP_ERR_NO_ERROR ||
-        value == nullptr) {
-      return false;
-    }
-    return std::string_view(static_cast<const char*>(value), size) == txn_id;
+    const auto origin = kafka::last_header(m, kafka::kOriginHeader);
+    return origin && *origin == txn_id;
   }
 
   // One transaction API call, retried (bounded) while librdkafka says it is retriable.
-  TxnStep txn_call(const char* what, const std::function<sinks::ErrorHandle()>& call,
+  TxnStep txn_call(const char* what, const std::function<kafka::ErrorHandle()>& call,
                    std::string& why) {
     for (int attempt = 1;; ++attempt) {
       // A call blocks the consumer loop for up to delivery.transaction_timeout: count it as
       // progress so the systemd watchdog only fires when a call never returns.
       progress.fetch_add(1, std::memory_order_relaxed);
-      const sinks::ErrorHandle e = call();
+      const kafka::ErrorHandle e = call();
       if (!e) return TxnStep::kOk;
       const TxnStep step = classify_txn_error(true, rd_kafka_error_is_fatal(e.get()) != 0,
                                               rd_kafka_error_txn_requires_abort(e.get()) != 0,
@@ -1105,18 +1044,18 @@ struct Service::Impl {
       return eos_abort("delivery", failure, false);
     }
     const auto offsets = txn_batch.commit_offsets();
-    sinks::PartitionListHandle list(
+    kafka::PartitionListHandle list(
         rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
     for (const auto& o : offsets) {
-      auto it = partitions.find(partition_key(o.topic, o.partition));
-      if (it == partitions.end() || it->second->revoked.load()) continue;  // not ours any more
+      const auto p = source->find(o.topic, o.partition);
+      if (!p || state_of(p).revoked.load()) continue;  // not ours any more
       rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
           o.offset;
     }
     std::string err;
     TxnStep step = TxnStep::kOk;
     if (list->cnt > 0) {
-      const sinks::GroupMetadataHandle group(rd_kafka_consumer_group_metadata(consumer.get()));
+      const kafka::GroupMetadataHandle group = source->group_metadata();
       step = txn_call(
           "send_offsets_to_transaction",
           [&] {
@@ -1184,17 +1123,17 @@ struct Service::Impl {
   }
 
   void eos_rewind(const std::vector<PartitionOffset>& to) {
-    sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(to.size())));
+    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(to.size())));
     for (const auto& o : to) {
-      auto it = partitions.find(partition_key(o.topic, o.partition));
-      if (it == partitions.end() || it->second->revoked.load()) continue;  // next owner: committed
+      const auto p = source->find(o.topic, o.partition);
+      if (!p || state_of(p).revoked.load()) continue;  // next owner: committed
       rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
           o.offset;
-      std::lock_guard lock(it->second->mu);
-      it->second->tracker = OffsetTracker{};
+      std::lock_guard lock(state_of(p).mu);
+      state_of(p).tracker = OffsetTracker{};
     }
     if (list->cnt == 0) return;
-    const sinks::ErrorHandle e(rd_kafka_seek_partitions(consumer.get(), list.get(), 30000));
+    const kafka::ErrorHandle e = source->seek(list.get(), 30000);
     if (e) spdlog::error("rewind: seek failed: {}", rd_kafka_error_string(e.get()));
     for (int i = 0; i < list->cnt; ++i) {
       if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -1205,7 +1144,7 @@ struct Service::Impl {
   }
 
   void eos_on_revoke() {
-    if (rd_kafka_assignment_lost(consumer.get()) != 0) {
+    if (source->assignment_lost()) {
       if (txn_open) eos_abort("assignment_lost", "partitions lost in a rebalance", false);
       return;
     }
@@ -1249,7 +1188,7 @@ struct Service::Impl {
   // false: the output was a shared state batch, never counted towards a poison dead letter.
   void eos_fail(const Pending& p, rd_kafka_resp_err_t err, bool record_poison = true) {
     if (p.generation == txn_generation.load()) {
-      if (record_poison && !sinks::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
+      if (record_poison && !kafka::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
         txn_delivery_failures.record(p.ps->topic, p.ps->partition, p.msg->offset,
                                      rd_kafka_err2str(err));
       }
@@ -1265,16 +1204,7 @@ struct Service::Impl {
   }
 
   // Returns false when the poll timed out with nothing to serve.
-  bool poll_once(int timeout_ms, bool accept) {
-    sinks::MessageHandle m(rd_kafka_consumer_poll(consumer.get(), timeout_ms));
-    if (!m) return false;
-    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (accept) dispatch(m.get());
-    } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      spdlog::warn("consumer: {}", rd_kafka_message_errstr(m.get()));
-    }
-    return true;
-  }
+  bool poll_once(int timeout_ms, bool accept) { return source->poll_once(timeout_ms, accept); }
 
   int run(const std::atomic<bool>& stop) {
     restore_state_topic();
@@ -1282,7 +1212,7 @@ struct Service::Impl {
       shutdown();
       return 0;
     }
-    subscribe();
+    source->subscribe(cfg.input.topics);
     spdlog::info("consuming {} topic(s) from {} as group '{}'", cfg.input.topics.size(), brokers,
                  cfg.kafka.group_id);
     auto last_lag = Clock::now();
@@ -1318,12 +1248,11 @@ struct Service::Impl {
     store_offsets();
     if (eos) eos_end("stopping");
     abandon.store(true);
-    const rd_kafka_resp_err_t err =
-        eos ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(consumer.get(), nullptr, 0);
+    const rd_kafka_resp_err_t err = eos ? RD_KAFKA_RESP_ERR_NO_ERROR : source->commit();
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       spdlog::warn("final commit: {}", rd_kafka_err2str(err));
     }
-    rd_kafka_consumer_close(consumer.get());
+    source->close();
     pool.join();
     stop_state_tail();
     if (sink) sink->flush(std::chrono::milliseconds(2000));

@@ -64,15 +64,18 @@ struct CleanStory {
   uint32_t boilerplate_removed = 0;       // boilerplate lines/spans removed
 };
 
-struct CleanRules;  // pipeline/clean_rules.hpp
+struct CleanRules;      // pipeline/clean_rules.hpp
+class LearnedChrome;    // pipeline/clean/chrome_learner.hpp
+struct ChromeSighting;  // pipeline/clean/chrome_learner.hpp
 
 // One span a rule removed or extracted, for `wirefeed process --explain`.
 struct ExplainEntry {
-  std::string rule;   // rule id from the rules file ("reuters.read-more-insert"), or the built-in
-                      // extractor ("dateline", "byline", "signoff:<role rule id>", "quote")
-  std::string field;  // where the span went: "removed", "headline.tags", "dateline",
-                      // "contributors", "captions", "editor_notes", "quotes"
-  std::string text;   // the span as it appeared (after character normalisation)
+  std::string rule;    // rule id from the rules file ("reuters.read-more-insert"), or the built-in
+                       // extractor ("dateline", "byline", "signoff:<role rule id>", "quote")
+  std::string field;   // where the span went: "removed", "headline.tags", "dateline",
+                       // "contributors", "captions", "editor_notes", "quotes"
+  std::string text;    // the span as it appeared (after character normalisation)
+  uint32_t count = 0;  // a learned line: the distinct stories that made it chrome
   bool operator==(const ExplainEntry&) const = default;
 };
 
@@ -84,6 +87,11 @@ struct CleanContext {
   const CleanRules* rules = nullptr;
   // When set, every removed or extracted span is appended here (costs time; CLI --explain).
   std::vector<ExplainEntry>* explain = nullptr;
+  // Lines learned as page chrome for the story's source (nullptr = none): removed like
+  // boilerplate when they stand alone.
+  const LearnedChrome* learned = nullptr;
+  // When set, receives the story's candidate chrome lines for a ChromeLearner.
+  ChromeSighting* sighting = nullptr;
 };
 
 CleanStory clean_story(std::string_view utf8_text, const CleanContext& ctx);

@@ -101,6 +101,23 @@ void band_hashes_of(const uint16_t* rows, std::array<uint64_t, kBands>& out) {
   }
 }
 
+Decision make_decision(Verdict v, std::string ref, double similarity, uint64_t family) {
+  Decision d;
+  d.verdict = v;
+  d.ref_id = std::move(ref);
+  d.similarity = similarity;
+  d.family = family;
+  return d;
+}
+
+// Share of the smaller set of figures found in the other; 1.0 when either states none.
+double facts_containment(const EvidenceComparison& ev) {
+  const std::size_t a = ev.facts_matched + ev.facts_only_a;
+  const std::size_t b = ev.facts_matched + ev.facts_only_b;
+  if (a == 0 || b == 0) return 1.0;
+  return static_cast<double>(ev.facts_matched) / static_cast<double>(std::min(a, b));
+}
+
 }  // namespace
 
 Sketch make_sketch(const MinHash& mh) {
@@ -395,9 +412,15 @@ double DedupIndex::similarity_locked(const Probe& p, uint64_t seq) const {
 }
 
 std::optional<DedupIndex::Candidate> DedupIndex::best_near_locked(const Probe& p, double threshold,
-                                                                  bool same_location) const {
+                                                                  bool same_location,
+                                                                  bool version_search,
+                                                                  Doubts* doubts) const {
   if (!p.signal) return std::nullopt;
   const auto location = static_cast<uint32_t>(p.c->location);
+  // A near-duplicate of a short text needs more similarity; doubt links reach down to the
+  // version threshold.
+  const double required = version_search ? threshold : required_similarity(threshold, p.c->tokens);
+  const double floor = doubts != nullptr ? std::min(threshold, cfg_.version_threshold) : threshold;
   std::optional<Candidate> best;
   std::array<uint64_t, kBands * detail::BandTable::kWays> seen{};
   std::size_t n_seen = 0;
@@ -419,12 +442,43 @@ std::optional<DedupIndex::Candidate> DedupIndex::best_near_locked(const Probe& p
       if ((e.flags & kForgotten) || !in_window(time_of(e), p.c->event_time)) continue;
       if (same_location && near_[seq].location != location) continue;
       const double sim = similarity_locked(p, seq);
-      if (sim < threshold || (best && sim <= best->similarity)) continue;
-      if (numbers_similarity(p.c->numbers, numbers_locked(seq, numbers_scratch_)) <
-          cfg_.numbers_threshold) {
+      if (sim < floor || (best && sim <= best->similarity && doubts == nullptr)) continue;
+      const EvidenceComparison ev =
+          compare_evidence(p.c->numbers, numbers_locked(seq, numbers_scratch_));
+      const bool figures_ok =
+          !ev.facts_changed() && facts_containment(ev) >= cfg_.numbers_threshold;
+      DedupReason why = DedupReason::kNew;
+      const bool strong = ev.subjects_strongly_agree();
+      if (ev.subjects_differ()) {
+        why = DedupReason::kSubjectDiffers;
+      } else if (!figures_ok && !(version_search && ev.subjects_agree())) {
+        why = DedupReason::kFactsDiffer;
+        if (doubts != nullptr && strong && ev.looks_like_correction() && sim >= threshold &&
+            (!doubts->version || sim > doubts->version->similarity)) {
+          doubts->version = Candidate{seq, sim, ev};
+        }
+      } else if (sim < (ev.vouches_for_short_text() ? threshold : required)) {
+        why = sim >= threshold ? DedupReason::kShortTextWeak : DedupReason::kNew;
+      } else {
+        if (!best || sim > best->similarity) best = Candidate{seq, sim, ev};
         continue;
       }
-      best = Candidate{seq, sim};
+      if (doubts == nullptr) continue;
+      if (why != DedupReason::kNew && sim > doubts->reason_similarity && sim >= threshold) {
+        doubts->reason = why;
+        doubts->reason_similarity = sim;
+      }
+      // Links: the same subject with changed figures (same event), or a text similar enough
+      // whose evidence does not contradict it (possible duplicate). Another subject: no link.
+      if (why == DedupReason::kSubjectDiffers) continue;
+      if (why == DedupReason::kFactsDiffer && !ev.subjects_agree()) continue;
+      RelatedStory r{story_id_locked(seq), sim, why == DedupReason::kFactsDiffer, why, ev};
+      auto& rel = doubts->related;
+      auto at = std::find_if(rel.begin(), rel.end(),
+                             [&](const RelatedStory& x) { return x.similarity < sim; });
+      if (at == rel.end() && rel.size() >= kMaxRelated) continue;
+      rel.insert(at, std::move(r));
+      if (rel.size() > kMaxRelated) rel.pop_back();
     }
   }
   return best;
@@ -467,79 +521,129 @@ Decision DedupIndex::decide_locked(const Probe& p) {
     if (auto seq = find_content_locked(p.content)) {
       const Entry& e = entries_[*seq];
       if (in_window(time_of(e), c.event_time)) {
-        return Decision{Verdict::kExact, story_id_locked(*seq), 1.0, e.family};
+        Decision d = make_decision(Verdict::kExact, story_id_locked(*seq), 1.0, e.family);
+        d.reason = DedupReason::kExactContent;
+        return d;
       }
     }
   }
 
   // 2. Family: by item id / headline+dateline key, else (for tagged versions) by similarity.
-  std::optional<uint64_t> head;  // seq of the family's latest version
+  bool head = false;  // the family's latest version is known: head_seq
+  uint64_t head_seq = 0;
   uint64_t fam_key = 0;
   double fam_similarity = 0.0;
+  DedupReason fam_reason = DedupReason::kItemId;
+  EvidenceComparison fam_evidence;
+  bool figures_changed = false;  // same headline family and subjects, a figure changed
   if (auto h = find_family_locked(c.family)) {
     // An item id is authoritative. A headline+dateline key is only a hint: recurring reports
     // ("Gold prices", "Weather") reuse headlines, so the content must also be similar (which
-    // only a near-tier head can show).
+    // only a near-tier head can show) and the evidence must agree. The same subjects with a
+    // changed figure are a new version (a correction), published.
     const double sim = similarity_locked(p, *h);
-    const bool facts = numbers_containment(c.numbers, numbers_locked(*h, numbers_scratch_)) >=
-                       cfg_.numbers_threshold;
-    if (c.family_from_item || (sim >= cfg_.version_threshold && facts)) {
-      head = h;
+    const EvidenceComparison ev = compare_evidence(c.numbers, numbers_locked(*h, numbers_scratch_));
+    const bool facts = !ev.facts_changed() && facts_containment(ev) >= cfg_.numbers_threshold;
+    const bool similar = sim >= cfg_.version_threshold && !ev.subjects_differ();
+    if (c.family_from_item ||
+        (similar && (facts || (ev.subjects_agree() && ev.looks_like_correction())))) {
+      head = true;
+      head_seq = *h;
       fam_key = c.family;
       fam_similarity = sim;
+      fam_evidence = ev;
+      figures_changed = !c.family_from_item && !facts;
+      fam_reason = c.family_from_item ? DedupReason::kItemId
+                   : figures_changed  ? DedupReason::kFiguresChanged
+                                      : DedupReason::kFamilyAgrees;
     }
   }
   if (!head && (c.version_tagged || c.kill) && !c.family_from_item) {
-    if (auto cand = best_near_locked(p, cfg_.version_threshold, c.location != 0)) {
+    if (auto cand = best_near_locked(p, cfg_.version_threshold, c.location != 0, true, nullptr)) {
       const uint64_t family = entries_[cand->seq].family;
       if (auto h = find_family_locked(family)) {
-        head = h;
+        head = true;
+        head_seq = *h;
         fam_key = family;
         fam_similarity = cand->similarity;
+        fam_evidence = cand->evidence;
+        fam_reason = DedupReason::kFamilyAgrees;
       }
     }
   }
-  if (head && !in_window(time_of(entries_[*head]), c.event_time)) head.reset();
+  if (head && !in_window(time_of(entries_[head_seq]), c.event_time)) head = false;
 
   if (c.kill) {
-    Decision d{Verdict::kCancel, head ? story_id_locked(*head) : std::string(), 0.0,
-               head ? fam_key : c.family};
+    Decision d = make_decision(Verdict::kCancel, head ? story_id_locked(head_seq) : std::string(),
+                               0.0, head ? fam_key : c.family);
+    d.reason = DedupReason::kKill;
     insert_locked(p, d.family, true);
     return d;
   }
+  auto family_decision = [&](Verdict v) {
+    Decision d = make_decision(v, story_id_locked(head_seq), fam_similarity, fam_key);
+    d.reason = fam_reason;
+    d.evidence = fam_evidence;
+    return d;
+  };
   if (head) {
-    const Entry& f = entries_[*head];
+    const Entry& f = entries_[head_seq];
     const uint16_t version = clamp_version(c.version_number);
-    if (f.flags & kCanceled) {
-      return Decision{Verdict::kVersionStale, story_id_locked(*head), fam_similarity, fam_key};
-    }
-    const bool newer = version > f.version_number ||
-                       (version == f.version_number && (c.correction || c.family_from_item) &&
-                        c.event_time >= time_of(f));
+    if (f.flags & kCanceled) return family_decision(Verdict::kVersionStale);
+    const bool newer =
+        version > f.version_number ||
+        (version == f.version_number && (c.correction || c.family_from_item || figures_changed) &&
+         c.event_time >= time_of(f));
     if (newer) {
-      Decision d{Verdict::kVersionNew, story_id_locked(*head), fam_similarity, fam_key};
+      Decision d = family_decision(Verdict::kVersionNew);
       insert_locked(p, fam_key, false);
       return d;
     }
     if (c.family_from_item || c.version_tagged || version < f.version_number) {
-      return Decision{Verdict::kVersionStale, story_id_locked(*head), fam_similarity, fam_key};
+      return family_decision(Verdict::kVersionStale);
     }
     // Same family key, same version, not a correction: judge it as content below.
   }
 
   // 3. Near-duplicate rewrite of any story in the near tier.
+  Doubts doubts;
   if (cfg_.near_enabled) {
-    if (auto cand = best_near_locked(p, cfg_.near_threshold, false)) {
-      return Decision{Verdict::kNear, story_id_locked(cand->seq), cand->similarity,
-                      entries_[cand->seq].family};
+    if (auto cand = best_near_locked(p, cfg_.near_threshold, false, false, &doubts)) {
+      Decision d = make_decision(Verdict::kNear, story_id_locked(cand->seq), cand->similarity,
+                                 entries_[cand->seq].family);
+      d.reason = DedupReason::kNearAgrees;
+      d.evidence = cand->evidence;
+      return d;
     }
   }
 
-  // 4. New story (a same-key story with different content starts its own family entry).
+  // 4. The same subjects, similar text, a changed figure: a new version of that story.
+  if (doubts.version) {
+    const uint64_t seq = doubts.version->seq;
+    const uint64_t family = entries_[seq].family;
+    const auto h = find_family_locked(family);
+    const uint64_t ref = h.value_or(seq);
+    if (!(entries_[ref].flags & kCanceled)) {
+      Decision d = make_decision(Verdict::kVersionNew, story_id_locked(ref),
+                                 doubts.version->similarity, family);
+      d.reason = DedupReason::kFiguresChanged;
+      d.evidence = doubts.version->evidence;
+      for (RelatedStory& r : doubts.related) {
+        if (r.story_id != d.ref_id) d.related.push_back(std::move(r));
+      }
+      insert_locked(p, family, false);
+      return d;
+    }
+  }
+
+  // 5. New story (a same-key story with different content starts its own family entry).
   const uint64_t family =
       c.family != 0 ? c.family : XXH3_64bits(c.story_id.data(), c.story_id.size());
   insert_locked(p, family, false);
-  return Decision{Verdict::kNew, {}, 0.0, family};
+  Decision d = make_decision(Verdict::kNew, {}, 0.0, family);
+  d.reason = doubts.reason;
+  d.related = std::move(doubts.related);
+  return d;
 }
 
 void DedupIndex::restore(const DedupCandidate& c, bool canceled) {

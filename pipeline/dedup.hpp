@@ -5,8 +5,11 @@
 // - Thread-safe: one index is shared by all partitions; each public call takes the lock once,
 //   so two copies racing on different partitions still yield exactly one publication.
 // - Never suppresses a different story: a near-duplicate needs MinHash similarity at or above
-//   near_threshold AND compatible facts (the sets of numeric tokens must overlap by at least
-//   numbers_threshold), so templated items (earnings, prices, results) stay distinct.
+//   near_threshold (more for short texts: required_similarity()) AND agreeing evidence
+//   (story_evidence.hpp): the same subjects and no changed figure, so templated items
+//   (dividends, earnings, prices, results) stay distinct. A headline-family match whose subjects
+//   agree but whose figures changed is a new version, published. Near misses in doubt are
+//   returned as `related` links, never suppressed.
 // - Bounded: entries expire when older than `window` relative to the newest event time seen,
 //   and at most `max_entries` are held (oldest first evicted, with all their index keys).
 // - Event time comes from the input (received_at), never from a wall clock: deterministic.
@@ -39,6 +42,7 @@
 #include <vector>
 
 #include "pipeline/fingerprint.hpp"
+#include "pipeline/story_evidence.hpp"
 
 namespace wirefeed::pipeline {
 
@@ -61,7 +65,8 @@ struct DedupCandidate {
   std::string story_id;
   ContentHash content;
   MinHash minhash{};
-  std::vector<uint32_t> numbers;
+  std::vector<uint32_t> numbers;  // evidence keys: facts and subjects (story_evidence.hpp)
+  std::size_t tokens = 0;         // normalised words of the story (0 = unknown: no length rule)
   uint64_t family = 0;            // item id or headline+dateline hash; 0 = unknown
   bool family_from_item = false;  // the source's own item id (authoritative identity)
   uint64_t location = 0;          // hash of the dateline location (0 = none)
@@ -81,11 +86,25 @@ enum class Verdict {
   kCancel,        // kill/withdrawal of a family (ref_id may be empty if the family is unknown)
 };
 
+// A published story the decided one resembles without being its copy (a doubt link).
+struct RelatedStory {
+  std::string story_id;
+  double similarity = 0.0;
+  bool same_event = false;  // subjects agree, figures changed; else a possible duplicate
+  DedupReason reason = DedupReason::kNew;  // why it was not called a copy
+  EvidenceComparison evidence;
+};
+
+inline constexpr std::size_t kMaxRelated = 3;
+
 struct Decision {
   Verdict verdict = Verdict::kNew;
-  std::string ref_id;       // the published story this relates to
-  double similarity = 0.0;  // 1.0 for exact
-  uint64_t family = 0;      // the family the story belongs to (its own when new)
+  std::string ref_id;                      // the published story this relates to
+  double similarity = 0.0;                 // 1.0 for exact
+  uint64_t family = 0;                     // the family the story belongs to (its own when new)
+  DedupReason reason = DedupReason::kNew;  // the rule that decided
+  EvidenceComparison evidence;             // against ref_id (empty for exact and new)
+  std::vector<RelatedStory> related;       // kNew / kVersionNew: up to kMaxRelated, best first
 };
 
 struct DedupStats {
@@ -328,6 +347,15 @@ class DedupIndex {
   struct Candidate {
     uint64_t seq = 0;
     double similarity = 0.0;
+    EvidenceComparison evidence;
+  };
+  // What a near search saw but did not accept: the deciding rejection and the doubt links.
+  struct Doubts {
+    DedupReason reason = DedupReason::kNew;  // of the most similar rejected candidate
+    double reason_similarity = 0.0;
+    std::vector<RelatedStory> related;
+    // The most similar candidate about the same subjects with a changed figure: a new version.
+    std::optional<Candidate> version;
   };
   // What decide() precomputes once per candidate.
   struct Probe {
@@ -357,8 +385,11 @@ class DedupIndex {
   bool same_story_id_locked(uint64_t seq, const std::string& id) const;
   std::span<const uint32_t> numbers_locked(uint64_t seq, std::vector<uint32_t>& buf) const;
   double similarity_locked(const Probe& p, uint64_t seq) const;
-  std::optional<Candidate> best_near_locked(const Probe& p, double threshold,
-                                            bool same_location) const;
+  // Best candidate with similarity >= threshold (scaled up for short texts when `length_rule`)
+  // whose evidence agrees; a tagged version (`version_search`) may change figures when its
+  // subjects agree. Rejected candidates go to `doubts` when given.
+  std::optional<Candidate> best_near_locked(const Probe& p, double threshold, bool same_location,
+                                            bool version_search, Doubts* doubts) const;
   std::chrono::sys_seconds time_of(const Entry& e) const {
     return epoch_ + std::chrono::seconds{e.time};
   }

@@ -512,6 +512,9 @@ void append_story(std::string& out, const v1::Story& m) {
   });
   out += ",\"pub_status\":";
   append_escaped(out, m.pub_status());
+  out += ",\"related\":";  // rare and small: by reflection
+  append_list(out, m.related(),
+              [](std::string& o, const v1::RelatedStory& r) { append_message(o, r); });
   out += '}';
 }
 
@@ -519,7 +522,7 @@ void append_story(std::string& out, const v1::Story& m) {
 bool story_writer_matches_schema() {
   static const bool matches = [] {
     const std::pair<const pb::Descriptor*, int> expected[] = {
-        {v1::Story::descriptor(), 20},       {v1::SourceRef::descriptor(), 9},
+        {v1::Story::descriptor(), 21},       {v1::SourceRef::descriptor(), 9},
         {v1::StoryVersion::descriptor(), 8}, {v1::Dateline::descriptor(), 3},
         {v1::Contributor::descriptor(), 3},  {v1::Caption::descriptor(), 2},
         {v1::Fingerprint::descriptor(), 2},  {v1::Subject::descriptor(), 3},

@@ -6,8 +6,10 @@
 #include <exception>
 
 #include "pipeline/clean.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/fingerprint.hpp"
 #include "pipeline/structured.hpp"
+#include "pipeline/story_evidence.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -133,13 +135,23 @@ std::chrono::sys_seconds dedup_event_time(const DecodedItem& item, const InputMe
   return std::min(item.received_at, std::chrono::sys_seconds(limit));
 }
 
-DedupCandidate dedup_candidate(const DecodedItem& item, const InputMessage& msg,
-                               const CleanStory& c, const StoryFingerprint& fp) {
+// The source a story's page chrome is learned for: its agency or feed, else its topic.
+std::string chrome_source(const DecodedItem& item) {
+  if (!item.source.agency().empty()) return item.source.agency();
+  if (!item.source.topic().empty()) return item.source.topic();
+  return "default";
+}
+
+DedupCandidate dedup_candidate(const DecodedItem& item,
+                                         const InputMessage& msg,
+                                         const CleanStory& c,
+                                         const StoryFingerprint& fp) {
   DedupCandidate d;
   d.story_id = item.id;
   d.content = fp.content;
   d.minhash = fp.minhash;
-  d.numbers = fp.numbers;
+  d.numbers = story_evidence(c);
+  d.tokens = fp.tokens;
   d.location = normalized_text_hash(c.dateline.location);
   if (!item.source.item_id().empty()) {
     // The source's own item id is the family (ninjs uri / NewsML guid semantics).
@@ -228,8 +240,10 @@ v1::Record Processor::dead_letter(const InputMessage& msg, v1::DeadLetterReason 
   return rec;
 }
 
-Pipeline::Pipeline(const PipelineSettings& s) : index(s.dedup), processor(s.processor, index) {
+Pipeline::Pipeline(const PipelineSettings& s)
+    : index(s.dedup), chrome(s.chrome), processor(s.processor, index) {
   processor.set_clean_rules(s.clean_rules);
+  if (s.learn_chrome) processor.set_chrome_learner(&chrome);
 }
 
 std::unique_ptr<Pipeline> make_pipeline(const PipelineSettings& s) {
@@ -252,7 +266,25 @@ ProcessResult Processor::process(const InputMessage& msg,
     auto& item = std::get<DecodedItem>(decoded);
 
     const std::shared_ptr<const CleanRules> rules = clean_rules_.load();
-    CleanStory clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
+    CleanStory clean;
+    if (learner_ == nullptr) {
+      clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
+    } else {
+      // Clean with what the source has learned, then let the story teach; when it completes a
+      // line, clean it again so the line goes from this story too.
+      const std::string source = chrome_source(item);
+      const std::size_t explained = explain != nullptr ? explain->size() : 0;
+      ChromeSighting sighting;
+      auto learned = learner_->learned(source);
+      clean = clean_story(
+          item.text, {reference_time(item), rules.get(), explain, learned.get(), &sighting});
+      if (learner_->observe(source, sighting, dedup_event_time(item, msg))) {
+        if (explain != nullptr) explain->resize(explained);
+        learned = learner_->learned(source);
+        clean = clean_story(
+            item.text, {reference_time(item), rules.get(), explain, learned.get(), nullptr});
+      }
+    }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
@@ -268,7 +300,7 @@ ProcessResult Processor::process(const InputMessage& msg,
 
     DedupCandidate cand = dedup_candidate(item, msg, clean, fp);
     if (item.doc) apply_structured(*item.doc, cand);
-    const Decision d = index_.decide(cand);
+    Decision d = index_.decide(cand);
     result.timings.dedup = seconds_since(t);
     result.verdict = d.verdict;
 
@@ -284,6 +316,7 @@ ProcessResult Processor::process(const InputMessage& msg,
       notice->set_similarity(d.similarity);
       notice->set_headline(clean.headline);
       *notice->mutable_source() = std::move(item.source);
+      add_dedup_evidence(d, *notice);
     } else {
       fill_story(*rec.mutable_story(), item, clean, fp);
       if (item.doc) apply_structured(*item.doc, *rec.mutable_story());
@@ -291,10 +324,12 @@ ProcessResult Processor::process(const InputMessage& msg,
       version->set_family(family_id(d.family));
       version->set_supersedes(d.ref_id);
       version->set_canceled(d.verdict == Verdict::kCancel);
+      add_related(d, *rec.mutable_story());
       result.state = dedup_state(cand, d);
       result.published = ProcessResult::Published{cand.content, cand.story_id};
     }
     result.records.push_back(std::move(rec));
+    result.decision = std::move(d);
   } catch (const std::exception& e) {
     result.records.clear();
     result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_INTERNAL_ERROR,

@@ -6,7 +6,8 @@
 // Invariants:
 // - Every input yields at least one record: a Story, a DuplicateNotice or a DeadLetter.
 // - Never throws: a stage failure becomes a DeadLetter (INTERNAL_ERROR) for that input only.
-// - Deterministic for the same input bytes + metadata + dedup index state (I-7); timings are
+// - Deterministic for the same input bytes + metadata + dedup index state + learned chrome
+//   (I-7); timings are
 //   measured but never influence the records.
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "pipeline/clean.hpp"
+#include "pipeline/clean/chrome_learner.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup.hpp"
 #include "pipeline/input.hpp"
@@ -45,6 +47,8 @@ struct ProcessResult {
   };
   std::optional<Published> published;
   Verdict verdict = Verdict::kNew;
+  // The dedup decision with its evidence (only when the story reached the dedup stage).
+  std::optional<Decision> decision;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
 };
@@ -71,6 +75,10 @@ class Processor {
     clean_rules_.store(std::move(rules));
   }
 
+  // Learns page chrome per source from the stories processed from now on and removes what it
+  // learned (nullptr = no learning). The learner must outlive the Processor.
+  void set_chrome_learner(ChromeLearner* learner) { learner_ = learner; }
+
   // A DeadLetter record for `msg` (also used when delivery of its outputs fails).
   v1::Record dead_letter(const InputMessage& msg, v1::DeadLetterReason reason,
                          const std::string& message) const;
@@ -79,6 +87,7 @@ class Processor {
   ProcessorConfig cfg_;
   DedupIndex& index_;
   std::atomic<std::shared_ptr<const CleanRules>> clean_rules_;
+  ChromeLearner* learner_ = nullptr;
 };
 
 // Everything that shapes the records: the daemon fills it from its config (input.max_bytes,
@@ -87,16 +96,19 @@ struct PipelineSettings {
   ProcessorConfig processor;
   DedupConfig dedup;
   std::shared_ptr<const CleanRules> clean_rules;  // nullptr = the embedded rules
+  bool learn_chrome = true;  // learn page chrome per source from the stream (CLI --no-learn)
+  ChromeLearnerConfig chrome;
 };
 
-// The composed pipeline: the dedup index and the Processor deciding against it.
+// The composed pipeline: the dedup index, the chrome learner and the Processor using both.
 struct Pipeline {
   explicit Pipeline(const PipelineSettings& s);
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
   DedupIndex index;
-  Processor processor;  // holds a reference to `index`
+  ChromeLearner chrome;  // declared before the processor that uses it
+  Processor processor;   // holds references to `index` and `chrome`
 };
 
 std::unique_ptr<Pipeline> make_pipeline(const PipelineSettings& s);

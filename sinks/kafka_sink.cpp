@@ -9,21 +9,12 @@
 
 namespace wirefeed::sinks {
 
-bool is_producer_failure(rd_kafka_resp_err_t err) {
-  switch (err) {
-    case RD_KAFKA_RESP_ERR__FATAL:
-    case RD_KAFKA_RESP_ERR__PURGE_QUEUE:
-    case RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
-    // The producer's sequence/epoch state, not the record (the idempotent producer bumps its
-    // epoch or raises a fatal error; either way the record itself can be sent again).
-    case RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER:
-    case RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID:
-    case RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH:
-      return true;
-    default:
-      return false;
-  }
-}
+using kafka::ConfHandle;
+using kafka::ErrorHandle;
+using kafka::KafkaHandle;
+using kafka::kOriginHeader;
+using kafka::MetadataHandle;
+using kafka::Properties;
 
 KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error,
                      OnPollRound on_poll_round)
@@ -40,11 +31,11 @@ KafkaSink::KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error,
 }
 
 KafkaHandle KafkaSink::make_handle() {
-  ConfHandle conf = make_conf(props_);
+  ConfHandle conf = kafka::make_conf(props_);
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaSink::dr_cb);
   rd_kafka_conf_set_error_cb(conf.get(), &KafkaSink::error_cb);
   rd_kafka_conf_set_opaque(conf.get(), this);
-  return make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  return kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf));
 }
 
 // Poll thread only. The old handle's remaining records come back through dr_cb with ERR__FATAL
@@ -129,7 +120,7 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
   for (;;) {
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(3);
     rd_kafka_header_add(hdrs, "content-type", -1, pipeline::kContentTypeProtobuf, -1);
-    rd_kafka_header_add(hdrs, "wirefeed-schema", -1, out.schema, -1);
+    rd_kafka_header_add(hdrs, kafka::kSchemaHeader, -1, out.schema, -1);
     if (transactional()) {
       rd_kafka_header_add(hdrs, kOriginHeader, -1, transactional_id_.data(),
                           static_cast<ssize_t>(transactional_id_.size()));

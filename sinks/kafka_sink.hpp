@@ -14,14 +14,15 @@
 // - A fatal producer error (the idempotent producer cannot guarantee its sequence any more) does
 //   not wedge the sink: the poll thread replaces the librdkafka handle with a fresh one; records
 //   still queued on the old handle get a delivery report with ERR__FATAL or ERR__PURGE_* and
-//   the owner re-sends them (see is_producer_failure). produce() never races the swap (shared
-//   lock around the handle).
+//   the owner re-sends them (see kafka::is_producer_failure). produce() never races the swap
+//   (shared lock around the handle).
 // - Transactional mode (props hold transactional.id): the sink never replaces its producer by
 //   itself; the owner drives the transaction API through the txn_* calls (each returns an
-//   ErrorHandle, empty on success) and calls recreate() after a fatal error. recreate() builds a
-//   fresh handle and runs init_transactions on it, which fences the old producer; the old
+//   kafka::ErrorHandle, empty on success) and calls recreate() after a fatal error. recreate()
+//   builds a fresh handle and runs init_transactions on it, which fences the old producer; the old
 //   handle's records come back purged. Every record then carries the header
-//   `wirefeed-origin: <transactional.id>` so the instance can tell its own records apart.
+//   `wirefeed-origin: <transactional.id>` (kafka::kOriginHeader) so the instance can tell its own
+//   records apart.
 #pragma once
 
 #include <atomic>
@@ -31,13 +32,12 @@
 #include <string_view>
 #include <thread>
 
+#include "kafka/client.hpp"
+#include "kafka/errors.hpp"
+#include "kafka/headers.hpp"
 #include "pipeline/encode.hpp"
-#include "sinks/kafka.hpp"
 
 namespace wirefeed::sinks {
-
-// Header carried by every record of a transactional sink: its transactional.id.
-inline constexpr const char* kOriginHeader = "wirefeed-origin";
 
 struct DeliveryReport {
   void* opaque = nullptr;
@@ -49,11 +49,6 @@ struct DeliveryReport {
   std::size_t len = 0;
 };
 
-// The record itself is fine; its producer failed (fatal error, purged when the producer was
-// replaced, or a sequence/epoch error of the idempotent producer). Such records are re-sent
-// (with backoff), not dead-lettered.
-bool is_producer_failure(rd_kafka_resp_err_t err);
-
 class KafkaSink {
  public:
   using OnDelivery = std::function<void(const DeliveryReport&)>;
@@ -62,7 +57,7 @@ class KafkaSink {
 
   // `props` must contain bootstrap.servers; idempotence and acks=all are forced. With
   // transactional.id in `props` the sink is transactional (call txn_init before producing).
-  KafkaSink(Properties props, OnDelivery on_delivery, OnError on_error = {},
+  KafkaSink(kafka::Properties props, OnDelivery on_delivery, OnError on_error = {},
             OnPollRound on_poll_round = {});
   ~KafkaSink();
   KafkaSink(const KafkaSink&) = delete;
@@ -86,13 +81,13 @@ class KafkaSink {
   // ---- transactional mode (see the invariants above) ----
   bool transactional() const { return !transactional_id_.empty(); }
   const std::string& transactional_id() const { return transactional_id_; }
-  ErrorHandle txn_init(std::chrono::milliseconds timeout);
-  ErrorHandle txn_begin();
-  ErrorHandle txn_send_offsets(const rd_kafka_topic_partition_list_t* offsets,
-                               const rd_kafka_consumer_group_metadata_t* group,
-                               std::chrono::milliseconds timeout);
-  ErrorHandle txn_commit(std::chrono::milliseconds timeout);
-  ErrorHandle txn_abort(std::chrono::milliseconds timeout);
+  kafka::ErrorHandle txn_init(std::chrono::milliseconds timeout);
+  kafka::ErrorHandle txn_begin();
+  kafka::ErrorHandle txn_send_offsets(const rd_kafka_topic_partition_list_t* offsets,
+                                      const rd_kafka_consumer_group_metadata_t* group,
+                                      std::chrono::milliseconds timeout);
+  kafka::ErrorHandle txn_commit(std::chrono::milliseconds timeout);
+  kafka::ErrorHandle txn_abort(std::chrono::milliseconds timeout);
   // Replaces the producer with a fresh one (the caller then runs txn_init on it); blocks until
   // the poll thread has swapped it (bounded, 30 s).
   void recreate(const std::string& why);
@@ -100,17 +95,17 @@ class KafkaSink {
  private:
   static void dr_cb(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
   static void error_cb(rd_kafka_t*, int err, const char* reason, void* opaque);
-  KafkaHandle make_handle();
+  kafka::KafkaHandle make_handle();
   void replace_handle();
   void poll_loop();
 
-  Properties props_;
+  kafka::Properties props_;
   std::string transactional_id_;  // "" unless transactional
   OnDelivery on_delivery_;
   OnError on_error_;
   OnPollRound on_poll_round_;
   mutable std::shared_mutex handle_mu_;  // exclusive only while rk_ is replaced
-  KafkaHandle rk_;
+  kafka::KafkaHandle rk_;
   std::atomic<bool> fatal_{false};
   std::atomic<uint64_t> recreated_{0};
   std::atomic<bool> recreate_requested_{false};

@@ -32,6 +32,7 @@
 #include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
+#include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -44,7 +45,7 @@ using namespace wirefeed;
 constexpr const char* kUsage =
     "usage:\n"
     "  wirefeed process [--config FILE] [--jsonl] [--received-at RFC3339] [--max-bytes N]\n"
-    "                   [--rules FILE] [--explain] [FILE|DIR|-]...\n"
+    "                   [--rules FILE] [--explain] [--no-learn] [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --config reads the daemon's config.yaml and uses its input.max_bytes,\n"
@@ -53,7 +54,12 @@ constexpr const char* kUsage =
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
-    "      extracted (field, rule id, text).\n"
+    "      extracted (field, rule id, text; a learned line with its story count).\n"
+    "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
+    "  wirefeed chrome SOURCE [process options] [FILE|DIR|-]...\n"
+    "      Learn page chrome from the inputs in order, as `process` does, and list the lines\n"
+    "      tracked for SOURCE (the envelope source or agency): learned, seen, or blocked\n"
+    "      (figures vary: templated copy), with the number of distinct stories.\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
     "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
 
@@ -143,7 +149,9 @@ void collect(const fs::path& p, std::vector<fs::path>& out) {
   }
 }
 
-int cmd_process(const std::vector<std::string>& args) {
+// `list_chrome`: the source whose learned page chrome `wirefeed chrome` lists instead of printing
+// records ("" for `process`).
+int cmd_process(const std::vector<std::string>& args, const std::string& list_chrome = {}) {
   bool jsonl = false;
   std::optional<std::size_t> max_bytes;
   std::string config_file;
@@ -151,6 +159,7 @@ int cmd_process(const std::vector<std::string>& args) {
   std::vector<fs::path> inputs;
   bool use_stdin = false;
   bool explain = false;
+  bool learn = true;
   std::string rules_file;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -167,6 +176,8 @@ int cmd_process(const std::vector<std::string>& args) {
       config_file = args[++i];
     } else if (a == "--explain") {
       explain = true;
+    } else if (a == "--no-learn") {
+      learn = false;
     } else if (a == "--rules" && i + 1 < args.size()) {
       rules_file = args[++i];
     } else if (a == "-") {
@@ -196,6 +207,8 @@ int cmd_process(const std::vector<std::string>& args) {
   }
   if (max_bytes) settings.processor.decode.max_bytes = *max_bytes;
   settings.processor.decode.fallback_received_at = received_at;
+  // Learns page chrome from the inputs in order, as the daemon does from its stream.
+  settings.learn_chrome = learn;
   if (!rules_file.empty()) {
     try {
       settings.clean_rules = pipeline::load_clean_rules(rules_file);
@@ -212,7 +225,9 @@ int cmd_process(const std::vector<std::string>& args) {
   out.buf.reserve(2 * kBlock);
   auto emit = [&](const pipeline::InputMessage& msg) {
     spans.clear();
-    for (const v1::Record& rec : processor.process(msg, explain ? &spans : nullptr).records) {
+    const pipeline::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
+    for (const v1::Record& rec : result.records) {
+      if (!list_chrome.empty()) continue;
       pipeline::append_record_json(out.buf, rec);
       out.buf += '\n';
     }
@@ -231,8 +246,11 @@ int cmd_process(const std::vector<std::string>& args) {
         out.buf.append("#   ").append(e.field);
         out.buf.append(e.field.size() < 14 ? 14 - e.field.size() : 1, ' ').append(e.rule);
         out.buf.append(e.rule.size() < 34 ? 34 - e.rule.size() : 1, ' ');
-        out.buf.append(1, '"').append(text).append("\"\n");
+        out.buf.append(1, '"').append(text).append(1, '"');
+        if (e.count > 0) out.buf.append(" (").append(std::to_string(e.count)).append(" stories)");
+        out.buf.append(1, '\n');
       }
+      if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
     }
     out.flush_if_full();
   };
@@ -267,6 +285,14 @@ int cmd_process(const std::vector<std::string>& args) {
       out.flush();
       std::cerr << "wirefeed process: cannot read " << p << '\n';
       return 1;
+    }
+  }
+  if (!list_chrome.empty()) {
+    // One line per tracked line: state, distinct stories, text. An operator promotes a learned
+    // line into the rules file (or vetoes one there) from this list.
+    for (const pipeline::ChromeLine& l : pipe->chrome.lines(list_chrome)) {
+      out.buf.append(l.learned ? "learned  " : l.blocked ? "blocked  " : "seen     ");
+      out.buf.append(std::to_string(l.stories)).append(1, '\t').append(l.text).append(1, '\n');
     }
   }
   out.flush();
@@ -321,6 +347,9 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "process") return cmd_process(rest);
     if (cmd == "decode") return cmd_decode(rest);
+    if (cmd == "chrome" && !rest.empty()) {
+      return cmd_process({rest.begin() + 1, rest.end()}, rest.front());
+    }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::cout << kUsage;
       return 0;

@@ -59,14 +59,28 @@ unsigned parse_year(string_view s, size_t& i) {
   return y;
 }
 
+// Wire noise around an all-caps location ("****SANTO DOMINGO", "c    CHICAGO", "ME}LBOURNE"):
+// the place is what remains without the noise bytes and a stray lower-case letter before it.
+bool looks_like_noisy_place(string_view loc) {
+  if (loc.size() > 60) return false;
+  std::string kept;
+  for (char c : loc) {
+    if (c != '*' && c != '{' && c != '}' && c != '|' && c != '~' && c != '^' && c != '#') kept += c;
+  }
+  string_view k = trim_blanks(kept);
+  if (k.size() >= 3 && is_lower(k[0]) && is_blank(k[1])) k = trim_blanks(k.substr(2));
+  if (k.size() == trim_blanks(loc).size() || k.empty() || !all_caps(k)) return false;
+  return looks_like_place(k);
+}
+
 // "Nov 12", "Sept. 3", "November 12" or "12 November" at s[i]. Sets month/day, advances i.
 // "Nov 12", "Sept. 3", "November 12", "12 November", "27 novembre", "3. März",
 // "5 de diciembre", "1er décembre", each with an optional year. Sets month/day/year (0 if
 // absent), advances i.
 bool parse_date(const CleanRules& R, string_view s, size_t& i, unsigned& month, unsigned& day,
-                unsigned& year) {
+                unsigned& year, bool capital_month = true) {
   size_t j = i;
-  if (auto m = parse_month(R, s, j, true)) {
+  if (auto m = parse_month(R, s, j, capital_month)) {
     if (j >= s.size() || s[j] != ' ') return false;
     ++j;
     if (auto d = parse_day(s, j, false)) {
@@ -213,7 +227,13 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
     unsigned month = 0;
     unsigned day = 0;
     unsigned year = 0;
-    if (!parse_date(R, p, i, month, day, year)) continue;
+    // An all-caps location may be followed by a lower-case month ("NEW YORK, march 2 -").
+    if (!parse_date(R, p, i, month, day, year, true)) {
+      if (i >= p.size() || !is_lower(p[i]) || !all_caps(p.substr(0, c)) ||
+          !parse_date(R, p, i, month, day, year, false)) {
+        continue;
+      }
+    }
     std::string agency;
     size_t j = i;
     while (j < p.size() && p[j] == ' ') ++j;
@@ -223,7 +243,7 @@ std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
     }
     if (!parse_dash(p, i)) continue;
     const string_view loc = trim_blanks(p.substr(0, c));
-    if (!looks_like_place(loc)) return std::nullopt;
+    if (!looks_like_place(loc) && !looks_like_noisy_place(loc)) return std::nullopt;
     return DatelineMatch{
         {std::string(loc), resolve_date(month, day, year, ctx.received_at), agency}, i};
   }

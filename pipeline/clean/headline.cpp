@@ -84,6 +84,8 @@ size_t read_headline(const Env& env, string_view text, CleanStory& out) {
   const CleanContext& ctx = env.ctx;
   size_t body_start = text.size() + 1;
   string_view line;
+  // Chrome before the headline: judged strictly by shape, or learned; never offered to learning.
+  ChromeLinePass chrome(ctx.learned, nullptr);
   for (LineReader lr(text);;) {
     const size_t line_start = lr.position();
     if (!lr.next(line)) break;
@@ -94,6 +96,7 @@ size_t read_headline(const Env& env, string_view text, CleanStory& out) {
       env.note(r->id, "removed", t);
       continue;
     }
+    if (remove_chrome(env, chrome, text, lr.position(), t, false, out)) continue;
     const std::string h = normalize_ws(t);
     if (h.size() > kMaxHeadlineBytes || parse_dateline(R, h, ctx) || parse_byline(h, nullptr) ||
         starts_with_advisory(R, h)) {

@@ -2,6 +2,8 @@
 // contract.
 #include "pipeline/clean/layout.hpp"
 
+#include "pipeline/clean/captions.hpp"
+
 #include <algorithm>
 #include <bit>
 #include <string>
@@ -28,7 +30,8 @@ bool ws_normal(string_view s) {
   auto space_kept = [&](size_t i) {  // s[i] == ' ', 0 < i < n - 1
     const char next = s[i + 1];
     if (is_blank(next) || next == ')' || s[i - 1] == '(') return false;
-    return !((next == '.' || next == ',') && (i + 2 >= n || !is_alnum(s[i + 2])));
+    return !((next == '.' || next == ',') && (i + 2 >= n || !is_alnum(s[i + 2])) &&
+             !(next == '.' && i + 2 < n && s[i + 2] == '.'));  // an ellipsis keeps its space
   };
   size_t i = 1;
   for (; i + 9 <= n; i += 8) {  // eight bytes at a time, all inside [1, n - 1)
@@ -203,7 +206,8 @@ bool join_line(std::string& cur, string_view t) {
     return true;
   }
   const bool kept = cur.back() != '(' && t[0] != ')' &&
-                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])));
+                    !((t[0] == '.' || t[0] == ',') && (t.size() < 2 || !is_alnum(t[1])) &&
+                      !(t[0] == '.' && t.size() >= 2 && t[1] == '.'));
   cur += ' ';
   cur.append(t);
   return kept;
@@ -230,7 +234,8 @@ std::string normalize_ws(string_view s) {
       bool drop = o[-1] == '(' || c == ')';
       if (!drop && is_tight_punct(c)) {
         // "meet ." -> "meet." but keep "Microsoft .NET" and ", 000" style tokens.
-        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1]));
+        drop = (c == '.' || c == ',') && (i + 1 >= s.size() || !is_alnum(s[i + 1])) &&
+               !(c == '.' && i + 1 < s.size() && s[i + 1] == '.');  // "shares ... but"
       }
       if (!drop) *o++ = ' ';
       pending = false;
@@ -368,6 +373,26 @@ const NoteRule* match_note(const CleanRules& R, string_view p) {
   return nullptr;
 }
 
+bool remove_chrome(const Env& env, ChromeLinePass& chrome, string_view text, size_t next_line,
+                   string_view t, bool record, CleanStory& out) {
+  if (t.size() > kChromeCandidateMaxBytes) return false;
+  // Standalone: the next line is blank or there is none (its blanks only are read).
+  size_t q = next_line;
+  while (q < text.size() && is_blank(text[q])) ++q;
+  if (q < text.size() && text[q] != '\n') return false;
+  const bool learning = env.ctx.learned != nullptr || env.ctx.sighting != nullptr;
+  // A byline, sign-off or editor's note is never learned chrome.
+  const bool structural =
+      record && learning && classify_line(env.rules, t, true) != LineKind::kJoin;
+  const auto v = chrome.judge(t, structural, record);
+  if (!v) return false;
+  ++out.boilerplate_removed;
+  if (env.explain != nullptr) {
+    env.explain->push_back({chrome.rule(*v), "removed", std::string(t), v->stories});
+  }
+  return true;
+}
+
 std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, size_t body_start,
                                               CleanStory& out) {
   const CleanRules& R = env.rules;
@@ -391,6 +416,7 @@ std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, 
     for (string_view row : table) raw.push_back({table_row(row.substr(indent)), true, false});
     table.clear();
   };
+  ChromeLinePass chrome(env.ctx.learned, env.ctx.sighting);
   for (LineReader lr(text, body_start); lr.next(line);) {
     const string_view t = trim_blanks(line);
     if (t.empty()) {
@@ -400,7 +426,8 @@ std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, 
       // at the first line that is not a link entry, not at a blank line.
       continue;
     }
-    if (dropping_list != nullptr && looks_like_list_item(t)) {
+    // A photo caption after a list header is the next page element, not a link entry.
+    if (dropping_list != nullptr && looks_like_list_item(t) && !parse_caption(R, t)) {
       ++out.boilerplate_removed;
       env.note(dropping_list->id, "removed", t);
       continue;
@@ -411,6 +438,11 @@ std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, 
       ++out.boilerplate_removed;
       env.note(r->id, "removed", t);
       if (r->drops_list) dropping_list = r;
+      continue;
+    }
+    chrome.see(t);
+    if (cur.empty() && table.empty() &&
+        remove_chrome(env, chrome, text, lr.position(), t, true, out)) {
       continue;
     }
     // One scan of the line for the paragraph's blank check; column gaps need a tab or two
@@ -435,6 +467,7 @@ std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, 
   }
   flush();
   flush_table();
+  chrome.finish();
   return raw;
 }
 

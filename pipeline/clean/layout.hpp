@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pipeline/clean/chrome_lines.hpp"
 #include "pipeline/clean/common.hpp"
 
 namespace wirefeed::pipeline::cleaning {
@@ -70,6 +71,12 @@ class LineReader {
 // The paragraphs of `text` from offset `body_start` (after the headline), in order: boilerplate
 // lines and link lists dropped (counted in out.boilerplate_removed), wrapped lines joined,
 // table rows kept one per paragraph.
+// Page chrome by shape or learned (chrome_lines.hpp) on the standalone short line `t` whose
+// next line starts at `next_line`: counts and explains it and returns true when it is removed.
+// `record`: a body line, offered to the learner (false for the line a headline may stand on).
+bool remove_chrome(const Env& env, ChromeLinePass& chrome, string_view text, size_t next_line,
+                   string_view t, bool record, CleanStory& out);
+
 std::vector<RawParagraph> assemble_paragraphs(const Env& env, string_view text, size_t body_start,
                                               CleanStory& out);
 

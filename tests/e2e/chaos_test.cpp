@@ -16,7 +16,7 @@
 #include <string_view>
 #include <thread>
 
-#include "sinks/kafka.hpp"
+#include "kafka/client.hpp"
 #include "tests/e2e/fault_support.hpp"
 #include "tests/support/harness.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -239,8 +239,8 @@ struct HeaderedRecord {
 };
 
 void produce_with_headers(const std::string& bootstrap, const std::vector<HeaderedRecord>& recs) {
-  sinks::KafkaHandle rk =
-      sinks::make_client(RD_KAFKA_PRODUCER, sinks::make_conf({{"bootstrap.servers", bootstrap},
+  kafka::KafkaHandle rk =
+      kafka::make_client(RD_KAFKA_PRODUCER, kafka::make_conf({{"bootstrap.servers", bootstrap},
                                                               {"message.max.bytes", "4000000"},
                                                               {"linger.ms", "5"}}));
   for (const auto& r : recs) {

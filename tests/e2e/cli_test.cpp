@@ -144,6 +144,40 @@ TEST(Cli, ProcessConfigAppliesTheDaemonsDedupThreshold) {
   EXPECT_EQ(bad.first, 2);
 }
 
+TEST(Cli, ProcessLearnsChromeInInputOrderAndChromeListsIt) {
+  // Four different stories of one source share a short line; their dividend lines differ in
+  // figures only (templated copy).
+  const std::vector<std::string> subjects = {"ferry", "bridge", "museum", "harbour"};
+  std::string input;
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    const std::string& w = subjects[i];
+    input += R"({"id":")" + std::to_string(i) + R"(","source":"citywire","body":"The )" + w +
+             R"( report\n\nOSLO (Reuters) - The )" + w + R"( committee met to discuss the )" + w +
+             R"( plan.\n\nNorthwind terminal desk\n\nMembers said the )" + w +
+             R"( talks went well.\n\nQtly div )" + std::to_string(i + 1) +
+             R"( cts vs 9 cts prior"})"
+             "\n";
+  }
+  auto r = run_command({bin("wirefeed"), "process", "--jsonl", "-"}, input);
+  ASSERT_EQ(r.first, 0) << r.second;
+  const auto out = lines(r.second);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_NE(out[0].find("Northwind terminal desk"), std::string::npos);
+  EXPECT_NE(out[1].find("Northwind terminal desk"), std::string::npos);
+  EXPECT_EQ(out[2].find("Northwind terminal desk"), std::string::npos);  // learned
+  EXPECT_EQ(out[3].find("Northwind terminal desk"), std::string::npos);
+  for (const auto& o : out) EXPECT_NE(o.find("Qtly div"), std::string::npos);  // never learned
+
+  auto off = run_command({bin("wirefeed"), "process", "--no-learn", "--jsonl", "-"}, input);
+  EXPECT_NE(lines(off.second)[3].find("Northwind terminal desk"), std::string::npos);
+
+  auto list = run_command({bin("wirefeed"), "chrome", "citywire", "--jsonl", "-"}, input);
+  ASSERT_EQ(list.first, 0) << list.second;
+  EXPECT_NE(list.second.find("learned  4\tNorthwind terminal desk"), std::string::npos)
+      << list.second;
+  EXPECT_NE(list.second.find("blocked  4\tQtly div"), std::string::npos) << list.second;
+}
+
 TEST(Cli, DecodePrintsABinaryRecordAsJsonAndRejectsGarbage) {
   v1::Story s;
   s.set_id("wf-0123456789abcdef");

@@ -618,5 +618,57 @@ TEST(DaemonE2E, RestartRestoresBatchedAndLegacyStateRecords) {
   EXPECT_EQ(d2.stop(SIGTERM), 0) << d2.stderr_text();
 }
 
+TEST(DaemonE2E, LearnsPageChromeFromTheStreamAndStopsPublishingIt) {
+  Cluster kafka;
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), daemon_config(kafka.bootstrap(), "e2e-chrome", port));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+
+  // Five different stories of one source, in one partition (in order), each with the same short
+  // line between its paragraphs: a line no rule lists and no shape recognises.
+  // Different stories (different words, so dedup keeps them all apart).
+  const std::vector<std::string> leads = {
+      "The city council raised ferry fares by a tenth, citing fuel costs.",
+      "Engineers closed the northern bridge after finding cracked cables.",
+      "A heatwave pushed electricity demand to a summer record.",
+      "The museum reopened its Viking hall after a two-year renovation.",
+      "Striking bus drivers accepted a wage offer from regional operators."};
+  const std::vector<std::string> seconds = {"Commuters protested outside the town hall.",
+                                            "Traffic was diverted through the western tunnel.",
+                                            "Grid operators asked households to save power.",
+                                            "Tickets for the opening weekend sold out quickly.",
+                                            "Services resume on Monday morning."};
+  std::vector<Produced> input;
+  for (size_t i = 0; i < leads.size(); ++i) {
+    const std::string body = "Oslo story " + std::to_string(i) + "\\n\\nOSLO (Reuters) - " +
+                             leads[i] + "\\n\\nNorthwind terminal desk\\n\\n" + seconds[i];
+    input.push_back({"chrome-" + std::to_string(i),
+                     R"({"id":"urn:chrome:)" + std::to_string(i) +
+                         R"(","source":"citywire","received_at":"2024-01-02T1)" +
+                         std::to_string(i) + R"(:00:00Z","content_type":"text/plain","body":")" +
+                         body + R"("})",
+                     0});
+  }
+  ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", input));
+  const auto stories = read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 5);
+  ASSERT_EQ(stories.size(), 5u) << d.stderr_text();
+  std::map<std::string, v1::Story> by_item;
+  for (auto& s : decode_all<v1::Story>(stories)) by_item[s.source().item_id()] = s;
+  auto has_line = [&](int i) {
+    const v1::Story& s = by_item.at("urn:chrome:" + std::to_string(i));
+    for (const auto& p : s.paragraphs()) {
+      if (p == "Northwind terminal desk") return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(has_line(0));
+  EXPECT_TRUE(has_line(1));
+  EXPECT_FALSE(has_line(2));  // the third story completes the line
+  EXPECT_FALSE(has_line(3));
+  EXPECT_FALSE(has_line(4));
+  for (const auto& [id, s] : by_item) EXPECT_GE(s.paragraphs_size(), 2) << id;
+}
+
 }  // namespace
 }  // namespace wirefeed::testing

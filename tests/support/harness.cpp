@@ -19,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
+#include "kafka/client.hpp"
 #include "pipeline/decode.hpp"
-#include "sinks/kafka.hpp"
 
 namespace wirefeed::testing {
 
@@ -147,11 +147,11 @@ void count_dr(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
 void produce_all(const std::string& bootstrap, const std::string& topic,
                  const std::vector<Produced>& msgs) {
   DeliveryCount counts;
-  sinks::ConfHandle conf = sinks::make_conf(
+  kafka::ConfHandle conf = kafka::make_conf(
       {{"bootstrap.servers", bootstrap}, {"enable.idempotence", "true"}, {"linger.ms", "5"}});
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &count_dr);
   rd_kafka_conf_set_opaque(conf.get(), &counts);
-  sinks::KafkaHandle rk = sinks::make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  kafka::KafkaHandle rk = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf));
   for (const auto& m : msgs) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -179,15 +179,15 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
                                  int partitions, std::size_t min_count,
                                  std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds settle, bool read_committed) {
-  sinks::KafkaHandle rk = sinks::make_client(
+  kafka::KafkaHandle rk = kafka::make_client(
       RD_KAFKA_CONSUMER,
-      sinks::make_conf({{"bootstrap.servers", bootstrap},
+      kafka::make_conf({{"bootstrap.servers", bootstrap},
                         {"group.id", "wirefeed-test-reader"},
                         {"enable.auto.commit", "false"},
                         {"enable.partition.eof", "true"},
                         {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"},
                         {"fetch.wait.max.ms", "20"}}));
-  sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
   for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
@@ -218,7 +218,7 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto last_msg = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() < deadline) {
-    sinks::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
+    kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
     const auto now = std::chrono::steady_clock::now();
     const bool in_range = m && m->partition >= 0 && m->partition < partitions;
     if (m && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && in_range) {
@@ -257,9 +257,9 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
 
 int64_t committed_offset(const std::string& bootstrap, const std::string& group,
                          const std::string& topic, int32_t partition) {
-  sinks::KafkaHandle rk = sinks::make_client(
-      RD_KAFKA_CONSUMER, sinks::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", group}}));
-  sinks::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+  kafka::KafkaHandle rk = kafka::make_client(
+      RD_KAFKA_CONSUMER, kafka::make_conf({{"bootstrap.servers", bootstrap}, {"group.id", group}}));
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
   const rd_kafka_resp_err_t err = rd_kafka_committed(rk.get(), list.get(), 10000);
   const int64_t off = err == RD_KAFKA_RESP_ERR_NO_ERROR ? list->elems[0].offset : -2;
@@ -291,14 +291,14 @@ std::string unique_name(const std::string& base) {
 
 namespace {
 struct AdminHandles {
-  sinks::KafkaHandle rk;
+  kafka::KafkaHandle rk;
   std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> q{nullptr, rd_kafka_queue_destroy};
 };
 
 AdminHandles admin_client(const std::string& bootstrap) {
   AdminHandles a;
-  a.rk = sinks::make_client(
-      RD_KAFKA_PRODUCER, sinks::make_conf({{"bootstrap.servers", bootstrap}, {"log_level", "3"}}));
+  a.rk = kafka::make_client(
+      RD_KAFKA_PRODUCER, kafka::make_conf({{"bootstrap.servers", bootstrap}, {"log_level", "3"}}));
   a.q.reset(rd_kafka_queue_new(a.rk.get()));
   return a;
 }
@@ -337,7 +337,7 @@ TopicState topic_state(rd_kafka_t* rk, const std::string& topic) {
     s.err = err;
     return s;
   }
-  sinks::MetadataHandle md(raw);
+  kafka::MetadataHandle md(raw);
   if (md->topic_cnt != 1) return s;
   const rd_kafka_metadata_topic_t& t = md->topics[0];
   s.err = t.err;

@@ -18,6 +18,8 @@
 // engine adds `std::vector<Quote> quotes` to CleanStory. Nothing else needs to change.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -832,6 +834,81 @@ TEST_P(CorpusStory, NoSentenceLost) {
   ASSERT_TRUE(l.error.empty()) << l.error;
   const CleanStory s = clean_story(l.raw, CleanContext{l.golden.received_at});
   for (const auto& p : sentence_problems(l.raw, s)) ADD_FAILURE() << p;
+}
+
+// The input with every blank run and line break collapsed to one space, and a line broken after
+// a hyphen inside a word joined ("military-to-\nmilitary"): the text as sent, as a paragraph
+// may quote it.
+std::string as_sent(std::string_view raw) {
+  std::string out;
+  bool blank = false;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      blank = !out.empty();
+      continue;
+    }
+    if (blank && !(out.size() >= 2 && out.back() == '-' &&
+                   std::isalpha(static_cast<unsigned char>(out[out.size() - 2])) &&
+                   raw[i - 1] == '\n' && std::isalpha(static_cast<unsigned char>(c)))) {
+      out += ' ';
+    }
+    blank = false;
+    out += c;
+  }
+  return out;
+}
+
+// Paragraphs of a story sent as plain ASCII text (no entities, no characters to repair) are
+// its text as sent: each sentence of a paragraph is found verbatim in the input, blanks
+// collapsed. Returns one message per altered sentence.
+std::vector<std::string> altered_sentences(std::string_view raw, const CleanStory& s) {
+  std::vector<std::string> problems;
+  for (char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    const bool control = u < 0x20 && c != '\n' && c != '\t' && c != '\r';
+    if (c == '&' || u >= 0x80 || control) return problems;  // repairs apply
+  }
+  // Link hints glued to link text ("statementopens a new tab") are removed by rule.
+  const std::string sent = as_sent(without_link_hints(std::string(raw)));
+  for (const auto& p : s.paragraphs) {
+    if (p.find("  ") != std::string::npos) continue;  // a table row, kept with its columns
+    size_t b = 0;
+    while (b < p.size()) {
+      size_t e = p.find(". ", b);
+      e = e == std::string::npos ? p.size() : e + 1;
+      const std::string sentence = p.substr(b, e - b);
+      if (sentence.size() >= 20 && sent.find(sentence) == std::string::npos) {
+        problems.push_back("body sentence altered: " + sentence);
+      }
+      b = e + 1;
+    }
+  }
+  return problems;
+}
+
+TEST_P(CorpusStory, NoSentenceAltered) {
+  const Loaded l = load(GetParam());
+  ASSERT_TRUE(l.error.empty()) << l.error;
+  const CleanStory s = clean_story(l.raw, CleanContext{l.golden.received_at});
+  for (const auto& p : altered_sentences(l.raw, s)) ADD_FAILURE() << p;
+}
+
+TEST(CorpusProperties, AlteredSentenceCheckerDetectsAnEdit) {
+  const std::string raw =
+      "Vote\n\nThe fund will abstain with your shares ... but it reserves the right to act on "
+      "the\nmerger-\nrelated items.\n";
+  CleanStory good;
+  good.paragraphs = {
+      "The fund will abstain with your shares ... but it reserves the right to act on the "
+      "merger-related items."};
+  EXPECT_TRUE(altered_sentences(raw, good).empty());
+  CleanStory edited = good;
+  edited.paragraphs = {
+      "The fund will abstain with your shares... but it reserves the right to act on the "
+      "merger-related items."};
+  ASSERT_EQ(altered_sentences(raw, edited).size(), 1u);
+  EXPECT_TRUE(altered_sentences(raw, edited)[0].starts_with("body sentence altered: "));
 }
 
 INSTANTIATE_TEST_SUITE_P(Stories, CorpusStory, ::testing::ValuesIn(list_corpus()), param_name);

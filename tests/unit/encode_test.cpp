@@ -151,6 +151,9 @@ void fill_every_field(pb::Message& m, const std::string& text, int seed) {
           f->is_repeated() ? r->AddUInt64(&m, f, ~uint64_t{0} - static_cast<uint64_t>(v))
                            : r->SetUInt64(&m, f, ~uint64_t{0} - static_cast<uint64_t>(v));
           break;
+        case pb::FieldDescriptor::CPPTYPE_DOUBLE:
+          f->is_repeated() ? r->AddDouble(&m, f, 0.125 * v) : r->SetDouble(&m, f, 0.125 * v);
+          break;
         case pb::FieldDescriptor::CPPTYPE_BOOL:
           f->is_repeated() ? r->AddBool(&m, f, true) : r->SetBool(&m, f, true);
           break;

@@ -284,6 +284,7 @@ TEST(MetricsStats, RenderContainsDeclaredMetricsInOrder) {
       "wirefeed_producer_delivery_errors_total",
       "wirefeed_offsets_stored_total",
       "wirefeed_offset_store_errors_total",
+      "wirefeed_input_offsets_already_seen_total",
       "wirefeed_rebalances_total",
       "wirefeed_partitions_assigned",
       "wirefeed_partitions_paused",

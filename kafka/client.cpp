@@ -1,10 +1,10 @@
-// Kafka RAII helpers. See kafka.hpp for the invariants.
-#include "sinks/kafka.hpp"
+// Kafka RAII helpers. See client.hpp for the invariants.
+#include "kafka/client.hpp"
 
 #include <array>
 #include <stdexcept>
 
-namespace wirefeed::sinks {
+namespace wirefeed::kafka {
 
 ConfHandle make_conf(const Properties& props) {
   ConfHandle conf(rd_kafka_conf_new());
@@ -34,4 +34,4 @@ Properties merge(std::initializer_list<const Properties*> layers) {
   return out;
 }
 
-}  // namespace wirefeed::sinks
+}  // namespace wirefeed::kafka

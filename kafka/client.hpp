@@ -1,4 +1,5 @@
-// RAII wrappers around librdkafka C handles, and configuration helpers.
+// RAII wrappers around librdkafka C handles, client creation and configuration helpers. Shared by
+// the source (sources/) and the sink (sinks/), neither of which includes the other.
 //
 // Invariants:
 // - Every rd_kafka_* object this project creates is owned by exactly one of these handles.
@@ -11,7 +12,7 @@
 #include <memory>
 #include <string>
 
-namespace wirefeed::sinks {
+namespace wirefeed::kafka {
 
 struct KafkaDeleter {
   void operator()(rd_kafka_t* p) const noexcept { rd_kafka_destroy(p); }
@@ -48,4 +49,4 @@ KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf);
 // Merges maps left to right (later wins).
 Properties merge(std::initializer_list<const Properties*> layers);
 
-}  // namespace wirefeed::sinks
+}  // namespace wirefeed::kafka

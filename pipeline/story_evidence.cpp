@@ -1,0 +1,354 @@
+// Story evidence. See story_evidence.hpp for the invariants.
+#include "pipeline/story_evidence.hpp"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace wirefeed::pipeline {
+namespace {
+
+constexpr uint32_t kFactMask = 0x7FFFFFFF;
+constexpr uint32_t kSubjectMask = 0x3FFFFFFF;
+constexpr uint32_t kNameBits = 0x80000000;
+constexpr uint32_t kTickerBits = 0xC0000000;
+constexpr std::size_t kMaxTickers = 6;
+constexpr std::size_t kMaxWord = 48;  // longer "words" (URLs, tables run together) are skipped
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_alpha(char c) { return is_upper(c) || is_lower(c); }
+char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Words that say what kind of story it is or glue a sentence, never who it is about: function
+// words, corporate suffixes, months and weekdays, and the generic verbs and nouns of wire
+// headlines. Kept out of the name subjects so two stories of one template share no name.
+constexpr std::array<std::string_view, 114> kNotNames = {
+    "a",         "about",       "after",    "against",  "all",      "an",      "and",
+    "annual",    "apr",         "april",    "are",      "as",       "at",      "aug",
+    "august",    "be",          "before",   "buy",      "by",       "co",      "company",
+    "corp",      "corporation", "cts",      "cut",      "cuts",     "dec",     "december",
+    "declares",  "div",         "dividend", "dlrs",     "earnings", "feb",     "february",
+    "for",       "friday",      "from",     "group",    "has",      "have",    "he",
+    "her",       "his",         "holdings", "in",       "inc",      "initial", "into",
+    "is",        "it",          "its",      "jan",      "january",  "jul",     "july",
+    "jun",       "june",        "ltd",      "mar",      "march",    "may",     "monday",
+    "net",       "new",         "nov",      "november", "oct",      "october", "of",
+    "on",        "or",          "over",     "pay",      "payable",  "payout",  "plc",
+    "prime",     "prior",       "profit",   "qtly",     "qtr",      "quarter", "quarterly",
+    "raises",    "rate",        "record",   "regular",  "reports",  "results", "revs",
+    "said",      "saturday",    "say",      "says",     "sees",     "sep",     "sept",
+    "september", "set",         "sets",     "she",      "shr",      "stake",   "sunday",
+    "the",       "they",        "thursday", "to",       "tuesday",  "up",      "wednesday",
+    "with",      "year",
+};
+
+constexpr std::array<std::string_view, 20> kUnits = {
+    "zero",     "one",     "two",     "three",     "four",     "five",    "six",
+    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+constexpr std::array<std::string_view, 8> kTens = {"twenty", "thirty",  "forty",  "fifty",
+                                                   "sixty",  "seventy", "eighty", "ninety"};
+
+// Value of a spelled-out number word (lower case), -1 when it is none.
+int spelled_value(std::string_view w) {
+  for (std::size_t i = 0; i < kUnits.size(); ++i) {
+    if (w == kUnits[i]) return static_cast<int>(i);
+  }
+  for (std::size_t i = 0; i < kTens.size(); ++i) {
+    if (w == kTens[i]) return static_cast<int>(20 + 10 * i);
+    if (w.size() > kTens[i].size() + 1 && w.substr(0, kTens[i].size()) == kTens[i] &&
+        w[kTens[i].size()] == '-') {
+      const std::string_view unit = w.substr(kTens[i].size() + 1);
+      for (std::size_t u = 1; u < 10; ++u) {
+        if (unit == kUnits[u]) return static_cast<int>(20 + 10 * i + u);
+      }
+    }
+  }
+  return -1;
+}
+
+// The word without leading and trailing punctuation (letters, digits, '<', '>' kept).
+std::string_view trim_word(std::string_view w) {
+  auto keep = [](char c) {
+    return is_alpha(c) || is_digit(c) || c == '<' || c == '>' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  while (!w.empty() && !keep(w.front())) w.remove_prefix(1);
+  while (!w.empty() && !keep(w.back())) w.remove_suffix(1);
+  return w;
+}
+
+// Canonical figure of a word holding a digit, written to `out`; returns its length.
+std::size_t figure_into(std::string_view w, char* out) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const char c = w[i];
+    const bool digit_before = i > 0 && is_digit(w[i - 1]);
+    const bool digit_after = i + 1 < w.size() && is_digit(w[i + 1]);
+    if (is_digit(c)) {
+      out[n++] = c;
+    } else if (is_alpha(c)) {
+      out[n++] = lower(c);
+    } else if ((c == '.' || c == '/' || c == '-') && digit_before && digit_after) {
+      out[n++] = c;
+    }  // ',' between digits (thousands), '%', '$' and other marks are dropped
+  }
+  return n;
+}
+
+uint32_t hash_of(std::string_view s) {
+  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
+}
+
+// A ticker inside the word: <ABC>, <ABC.N>, (ABC.N), (NYSE:ABC); "" when none.
+std::string_view ticker_in(std::string_view w) {
+  const std::size_t open = w.find_first_of("<(");
+  if (open == std::string_view::npos) return {};
+  const char close = w[open] == '<' ? '>' : ')';
+  const std::size_t end = w.find(close, open + 1);
+  if (end == std::string_view::npos || end == open + 1 || end - open - 1 > 16) return {};
+  const std::string_view inner = w.substr(open + 1, end - open - 1);
+  bool upper = false, mark = false;
+  for (char c : inner) {
+    if (is_upper(c)) {
+      upper = true;
+    } else if (c == '.' || c == ':') {
+      mark = true;
+    } else if (!is_digit(c) && c != '-') {
+      return {};
+    }
+  }
+  if (!upper || (w[open] == '(' && !mark)) return {};  // "(ABC)" alone may be any acronym
+  if (const std::size_t colon = inner.find(':'); colon != std::string_view::npos) {
+    return inner.substr(colon + 1);  // exchange prefix: the symbol is what names the company
+  }
+  return inner;
+}
+
+struct Collector {
+  std::array<uint32_t, kMaxTickers> tickers{};
+  std::size_t n_tickers = 0;
+  std::array<uint32_t, kMaxSubjects> names{};
+  std::size_t n_names = 0;
+  std::array<uint32_t, kMaxFacts> facts{};
+  std::size_t n_facts = 0;
+
+  void fact(std::string_view canon) {
+    if (!canon.empty() && n_facts < facts.size()) facts[n_facts++] = hash_of(canon) & kFactMask;
+  }
+  void ticker(std::string_view t) {
+    if (n_tickers < tickers.size())
+      tickers[n_tickers++] = kTickerBits | (hash_of(t) & kSubjectMask);
+  }
+  void name(std::string_view lowered) {
+    if (n_names < names.size()) names[n_names++] = kNameBits | (hash_of(lowered) & kSubjectMask);
+  }
+
+  // One pass over `text`: facts always, subjects when `subjects` (names: every word when
+  // `all_words`, else capitalised words only).
+  void scan(std::string_view text, bool subjects, bool all_words) {
+    std::size_t i = 0;
+    std::array<char, kMaxWord> buf{};
+    while (i < text.size()) {
+      while (i < text.size() && is_space(text[i])) ++i;
+      const std::size_t start = i;
+      while (i < text.size() && !is_space(text[i])) ++i;
+      const std::string_view raw = text.substr(start, i - start);
+      if (raw.empty() || raw.size() > kMaxWord) continue;
+      if (subjects) {
+        if (const std::string_view t = ticker_in(raw); !t.empty()) {
+          ticker(t);
+          continue;
+        }
+      }
+      const std::string_view w = trim_word(raw);
+      if (w.empty()) continue;
+      if (std::any_of(w.begin(), w.end(), is_digit)) {
+        fact(std::string_view(buf.data(), figure_into(w, buf.data())));
+        continue;
+      }
+      // Most body words are neither a subject nor a number word: one length and first-letter
+      // test skips them (number words start with e, f, n, o, s, t or z).
+      const char first = lower(w.front());
+      const bool maybe_number = w.size() >= 3 && w.size() <= 13 &&
+                                (first == 'e' || first == 'f' || first == 'n' || first == 'o' ||
+                                 first == 's' || first == 't' || first == 'z');
+      if (!maybe_number && (!subjects || (!all_words && !is_upper(w.front())))) continue;
+      std::size_t n = 0;
+      bool letters = true;
+      for (char c : w) {
+        letters &= is_alpha(c) || c == '-' || c == '\'' || c == '.';
+        buf[n++] = lower(c);
+      }
+      const std::string_view low(buf.data(), n);
+      if (const int v = spelled_value(low); v >= 0) {
+        const std::string digits = std::to_string(v);
+        fact(digits);
+        continue;
+      }
+      if (!subjects || !letters || n < 2) continue;
+      if (!all_words && !is_upper(w.front())) continue;
+      if (std::find(kNotNames.begin(), kNotNames.end(), low) != kNotNames.end()) continue;
+      name(low);
+    }
+  }
+};
+
+bool all_caps(std::string_view s) {
+  bool upper = false;
+  for (char c : s) {
+    if (is_lower(c)) return false;
+    upper |= is_upper(c);
+  }
+  return upper;
+}
+
+}  // namespace
+
+EvidenceKind evidence_kind(uint32_t key) {
+  if ((key & 0x80000000) == 0) return EvidenceKind::kFact;
+  return (key & 0x40000000) != 0 ? EvidenceKind::kTicker : EvidenceKind::kName;
+}
+
+std::string canonical_figure(std::string_view word) {
+  const std::string_view w = trim_word(word);
+  if (w.empty() || w.size() > kMaxWord) return {};
+  std::array<char, kMaxWord> buf{};
+  if (std::any_of(w.begin(), w.end(), is_digit)) {
+    return std::string(buf.data(), figure_into(w, buf.data()));
+  }
+  std::string low(w);
+  for (char& c : low) c = lower(c);
+  const int v = spelled_value(low);
+  return v >= 0 ? std::to_string(v) : std::string();
+}
+
+std::vector<uint32_t> story_evidence(std::string_view headline,
+                                     std::span<const std::string> paragraphs) {
+  Collector col;
+  col.scan(headline, true, all_caps(headline));
+  for (std::size_t p = 0; p < paragraphs.size(); ++p) col.scan(paragraphs[p], p == 0, false);
+  std::vector<uint32_t> keys;
+  keys.reserve(col.n_facts + kMaxSubjects);
+  keys.insert(keys.end(), col.facts.begin(), col.facts.begin() + col.n_facts);
+  keys.insert(keys.end(), col.tickers.begin(), col.tickers.begin() + col.n_tickers);
+  const std::size_t room = kMaxSubjects - std::min(kMaxSubjects, col.n_tickers);
+  keys.insert(keys.end(), col.names.begin(), col.names.begin() + std::min(room, col.n_names));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
+std::vector<uint32_t> story_evidence(const CleanStory& story) {
+  return story_evidence(story.headline, story.paragraphs);
+}
+
+EvidenceComparison compare_evidence(std::span<const uint32_t> a, std::span<const uint32_t> b) {
+  EvidenceComparison r;
+  auto count = [&](uint32_t key, int side) {  // side: 0 both, 1 only a, 2 only b
+    uint16_t* slots = evidence_kind(key) == EvidenceKind::kFact     ? &r.facts_matched
+                      : evidence_kind(key) == EvidenceKind::kTicker ? &r.tickers_matched
+                                                                    : &r.names_matched;
+    ++slots[side];
+  };
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) {
+      count(a[i], 0);
+      ++i;
+      ++j;
+    } else if (a[i] < b[j]) {
+      count(a[i++], 1);
+    } else {
+      count(b[j++], 2);
+    }
+  }
+  for (; i < a.size(); ++i) count(a[i], 1);
+  for (; j < b.size(); ++j) count(b[j], 2);
+  return r;
+}
+
+namespace {
+
+// At least three shared names making up three quarters of the smaller set.
+bool names_strongly_agree(const EvidenceComparison& e) {
+  const int na = e.names_matched + e.names_only_a, nb = e.names_matched + e.names_only_b;
+  return e.names_matched >= 3 && 4 * e.names_matched >= 3 * std::min(na, nb);
+}
+
+}  // namespace
+
+bool EvidenceComparison::subjects_differ() const {
+  const int ta = tickers_matched + tickers_only_a, tb = tickers_matched + tickers_only_b;
+  // Disjoint tickers name other companies, unless the names say otherwise (a garbled ticker).
+  if (ta > 0 && tb > 0) return tickers_matched == 0 && !names_strongly_agree(*this);
+  const int na = names_matched + names_only_a, nb = names_matched + names_only_b;
+  if (na == 0 || nb == 0) return false;
+  return 2 * names_matched < std::min(na, nb);
+}
+
+bool EvidenceComparison::subjects_agree() const {
+  const bool tickers = tickers_matched + tickers_only_a > 0 && tickers_matched + tickers_only_b > 0;
+  const bool names = names_matched + names_only_a > 0 && names_matched + names_only_b > 0;
+  return (tickers || names) && !subjects_differ();
+}
+
+bool EvidenceComparison::subjects_strongly_agree() const {
+  if (subjects_differ()) return false;
+  return tickers_matched > 0 || names_strongly_agree(*this);
+}
+
+bool EvidenceComparison::vouches_for_short_text() const {
+  return subjects_strongly_agree() &&
+         (tickers_matched > 0 || (facts_only_a == 0 && facts_only_b == 0));
+}
+
+bool EvidenceComparison::looks_like_correction() const {
+  const int changed = std::min(facts_only_a, facts_only_b);
+  return tickers_matched > 0 || 3 * changed <= facts_matched + changed;
+}
+
+bool EvidenceComparison::facts_changed() const { return facts_only_a > 0 && facts_only_b > 0; }
+
+const char* to_string(DedupReason r) {
+  switch (r) {
+    case DedupReason::kNew:
+      return "new";
+    case DedupReason::kExactContent:
+      return "exact_content";
+    case DedupReason::kItemId:
+      return "item_id";
+    case DedupReason::kFamilyAgrees:
+      return "family_agrees";
+    case DedupReason::kFiguresChanged:
+      return "figures_changed";
+    case DedupReason::kNearAgrees:
+      return "near_agrees";
+    case DedupReason::kSubjectDiffers:
+      return "subject_differs";
+    case DedupReason::kFactsDiffer:
+      return "facts_differ";
+    case DedupReason::kShortTextWeak:
+      return "short_text_weak";
+    case DedupReason::kKill:
+      return "kill";
+  }
+  return "unknown";
+}
+
+double required_similarity(double base, std::size_t tokens) {
+  if (tokens == 0 || tokens >= kLongTextTokens) return base;
+  const double hi = std::max(base, kShortTextSimilarity);
+  if (tokens <= kShortTextTokens) return hi;
+  const double t = static_cast<double>(kLongTextTokens - tokens) /
+                   static_cast<double>(kLongTextTokens - kShortTextTokens);
+  return base + (hi - base) * t;
+}
+
+}  // namespace wirefeed::pipeline
