@@ -1,20 +1,25 @@
 // What only a real Apache Kafka cluster can show (deploy/test.sh kafka starts one and names it in
-// WIREFEED_TEST_KAFKA; every test here skips on the mock, which writes no transaction markers
-// and stores no transactional offsets): exactly-once delivery across SIGKILLs inside open
-// transactions and a stall past the transaction timeout, seen by a read_committed reader, and the
-// same kills in at-least-once mode for comparison. Every test names its own topics and group
+// WIREFEED_TEST_KAFKA; every test here skips on the mock, which writes no transaction markers,
+// stores no transactional offsets, looks up no offsets by time and never compacts):
+// exactly-once delivery across SIGKILLs inside open transactions and a stall past the
+// transaction timeout, seen by a read_committed reader, and the same kills in at-least-once mode
+// for comparison; the dedup-state replay starting at the window's edge of a compacted
+// compact,delete state topic. Every test names its own topics and group
 // (unique_name), so these tests may run in parallel on one cluster.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "pipeline/processor.hpp"
 #include "tests/e2e/fault_support.hpp"
 #include "tests/support/harness.hpp"
 #include "wirefeed/v1/story.pb.h"
@@ -38,18 +43,19 @@ Topics make_topics(const std::string& bootstrap) {
 }
 
 // `delivery`: a whole `delivery:` section, or empty for at-least-once. `producer_extra`: more
-// lines under kafka.producer_properties (4-space indented).
+// lines under kafka.producer_properties (4-space indented); `dedup_extra`: more lines under
+// dedup (2-space indented).
 std::string config(const std::string& bootstrap, const std::string& group, uint16_t port,
                    const Topics& t, const std::string& delivery = "",
-                   const std::string& producer_extra = "") {
+                   const std::string& producer_extra = "", const std::string& dedup_extra = "") {
   return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +
          "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\"\n    session.timeout.ms: "
          "\"6000\"\n" +
          (producer_extra.empty() ? "" : "  producer_properties:\n" + producer_extra) +
          "input:\n  topics: [" + t.raw + "]\noutput:\n  stories_topic: " + t.stories +
          "\n  duplicates_topic: " + t.duplicates + "\n  dead_letter_topic: " + t.dead_letter +
-         "\ndedup:\n  state_topic: " + t.state +
-         "\nmetrics:\n  listen: \"127.0.0.1:" + std::to_string(port) +
+         "\ndedup:\n  state_topic: " + t.state + "\n" + dedup_extra +
+         "metrics:\n  listen: \"127.0.0.1:" + std::to_string(port) +
          "\"\npipeline:\n  drain_timeout: 20s\n" + delivery;
 }
 
@@ -236,6 +242,191 @@ TEST(RealKafka, AtLeastOnceUnderTheSameKillsLosesNothingAndCountsRepeats) {
   for (int p = 0; p < kParts; ++p) {
     EXPECT_EQ(r.group_offset.at(p), r.input_end.at(p)) << "partition " << p;
   }
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The number after `key` in the daemon's log (e.g. "replayed 12 record(s)"), or -1.
+int64_t logged_number(const std::string& log, const std::string& key) {
+  const auto at = log.rfind(key);
+  return at == std::string::npos ? -1 : std::atoll(log.c_str() + at + key.size());
+}
+
+// The state topic configured as the README asks — cleanup.policy compact,delete, time retention
+// just above dedup.window — holding states older than the window (still retained) followed by
+// states inside it, each of the latter written twice under one key and compacted by the log
+// cleaner. A restarted daemon starts its replay at the window's edge (offsets_for_times): it
+// reads exactly the records inside the window, none before, and catches their copies.
+TEST(RealKafka, StateReplayStartsAtTheWindowEdgeOfACompactedStateTopic) {
+  if (!on_real_kafka()) GTEST_SKIP() << "needs a real Kafka broker (WIREFEED_TEST_KAFKA)";
+  const std::string bootstrap = *real_kafka_bootstrap();
+  TempDir dir;
+  Topics t = make_topics(bootstrap);
+  constexpr auto kWindow = std::chrono::hours(1);
+  const int64_t window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(kWindow).count();
+  ASSERT_TRUE(recreate_topic(bootstrap, t.state, kParts, -1,
+                             {{"cleanup.policy", "compact,delete"},
+                              {"retention.ms", std::to_string(window_ms + 600000)},
+                              {"segment.ms", "1000"},
+                              {"min.cleanable.dirty.ratio", "0.01"},
+                              {"min.compaction.lag.ms", "0"},
+                              {"delete.retention.ms", "1000"}}));
+
+  // States of stories 0..29 written as if 5 minutes past the window's edge (inside retention),
+  // then states of stories 30..59, each twice under its key, written now.
+  pipeline::DedupIndex scratch{pipeline::DedupConfig{}};
+  pipeline::Processor processor{pipeline::ProcessorConfig{}, scratch};
+  auto state_of = [&](int i, int64_t ts) {
+    pipeline::InputMessage in;
+    in.topic = t.raw;
+    in.key = "k" + std::to_string(i);
+    in.timestamp = pipeline::Millis{std::chrono::milliseconds(ts)};
+    in.value = faults::story(i);
+    const auto st = processor.process(in).state;
+    EXPECT_TRUE(st) << i;
+    return st ? st->SerializeAsString() : std::string();
+  };
+  constexpr int kOld = 30, kRecent = 30;
+  const int64_t old_ts = now_ms() - window_ms - 300000;
+  std::vector<Produced> old_states, recent_states;
+  for (int i = 0; i < kOld; ++i) {
+    old_states.push_back({"s" + std::to_string(i), state_of(i, old_ts), i % kParts, old_ts});
+  }
+  for (int i = kOld; i < kOld + kRecent; ++i) {
+    const std::string v = state_of(i, now_ms());
+    recent_states.push_back({"s" + std::to_string(i), v, i % kParts});
+    recent_states.push_back({"s" + std::to_string(i), v, i % kParts});
+  }
+  ASSERT_NO_FATAL_FAILURE(produce_all(bootstrap, t.state, old_states));
+  ASSERT_NO_FATAL_FAILURE(produce_all(bootstrap, t.state, recent_states));
+
+  // The cleaner compacts closed segments only: roll them (segment.ms) with one more record per
+  // partition until each recent key is left once.
+  std::vector<Consumed> records;
+  int recent_left = 2 * kRecent;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (recent_left > kRecent && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1100ms);
+    std::vector<Produced> roll;
+    for (int p = 0; p < kParts; ++p) {
+      roll.push_back({"roll-" + std::to_string(p), recent_states[0].value, p});
+    }
+    ASSERT_NO_FATAL_FAILURE(produce_all(bootstrap, t.state, roll));
+    records = read_topic(bootstrap, t.state, kParts, 0, 10s, 100ms, false);
+    recent_left = 0;
+    for (const auto& r : records) {
+      const int i = r.key.rfind("s", 0) == 0 ? std::atoi(r.key.c_str() + 1) : -1;
+      recent_left += i >= kOld ? 1 : 0;
+    }
+  }
+  ASSERT_EQ(recent_left, kRecent) << "the log cleaner did not compact the state topic";
+  int in_window = 0, before = 0;
+  const int64_t edge = now_ms() - window_ms;
+  for (const auto& r : records) (r.timestamp_ms >= edge ? in_window : before)++;
+  ASSERT_EQ(before, kOld);
+
+  const uint16_t port = free_port();
+  const std::string group = unique_name("state");
+  DaemonProcess d(dir.path(), config(bootstrap, group, port, t, "", "", "  window: 1h\n"));
+  ASSERT_TRUE(d.wait_ready(port, 60s)) << d.stderr_text();
+  const std::string log = d.stderr_text();
+  const int64_t replayed = logged_number(log, "dedup state: replayed ");
+  const int64_t skipped = logged_number(log, "s, skipped ");
+  // Copies of the stories inside the window are duplicates of their restored states.
+  std::vector<Produced> copies;
+  for (int i = kOld; i < kOld + kRecent; ++i) {
+    copies.push_back({"copy" + std::to_string(i), faults::story(i)});  // another id, same text
+  }
+  ASSERT_NO_FATAL_FAILURE(produce_all(bootstrap, t.raw, copies));
+  const auto dups = read_topic(bootstrap, t.duplicates, kParts, kRecent, 30s);
+  std::cout << "[ figures ] state topic compact,delete (retention window+10min), after the log "
+               "cleaner ran: "
+            << records.size() << " records (" << before << " older than the window, " << in_window
+            << " inside); the restarted daemon replayed " << replayed << ", skipped " << skipped
+            << " offset(s) before the window's edge; copies of the " << kRecent
+            << " in-window stories became " << dups.size() << " duplicate notices\n";
+  EXPECT_EQ(replayed, in_window) << log;
+  EXPECT_GE(skipped, kOld) << log;
+  EXPECT_EQ(dups.size(), static_cast<std::size_t>(kRecent)) << d.stderr_text();
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+// A three-node cluster started by deploy/kafka.sh (deploy/test.sh kafka): its bootstrap list and
+// the folder kafka.sh keeps it in, so a test can SIGKILL and restart one node's JVM.
+struct ThreeNodes {
+  std::string bootstrap, dir;
+};
+std::optional<ThreeNodes> three_nodes() {
+  const char* b = std::getenv("WIREFEED_TEST_KAFKA3");
+  const char* d = std::getenv("WIREFEED_TEST_KAFKA3_DIR");
+  if (b == nullptr || d == nullptr || *b == '\0' || *d == '\0') return std::nullopt;
+  return ThreeNodes{b, d};
+}
+
+std::pair<int, std::string> kafka_sh(const ThreeNodes& c, const std::string& cmd, int node) {
+  return run_command({"/bin/bash", std::string(WIREFEED_SOURCE_DIR) + "/deploy/kafka.sh", cmd,
+                      std::to_string(node), "--dir", c.dir});
+}
+
+// Replication factor 3, min.insync.replicas 2, acks=all (the daemon's idempotent producer): the
+// JVM of the broker leading most partitions is SIGKILLed while input streams in and restarted 10 s
+// later. Every input comes out; repeats are counted.
+TEST(RealKafka3, LeaderSigkilledMidStreamLosesNothing) {
+  const auto cluster = three_nodes();
+  if (!cluster) GTEST_SKIP() << "needs a 3-node Kafka cluster (WIREFEED_TEST_KAFKA3[_DIR])";
+  const std::string& bootstrap = cluster->bootstrap;
+  TempDir dir;
+  Topics t{unique_name("raw"), unique_name("stories"), unique_name("duplicates"),
+           unique_name("deadletter"), unique_name("state")};
+  for (const auto* name : {&t.raw, &t.stories, &t.duplicates, &t.dead_letter, &t.state}) {
+    ASSERT_TRUE(recreate_topic(bootstrap, *name, kParts, 3, {{"min.insync.replicas", "2"}}));
+  }
+  const uint16_t port = free_port();
+  const std::string group = unique_name("rf3");
+  DaemonProcess d(dir.path(), config(bootstrap, group, port, t, "",
+                                     "    acks: all\n    message.timeout.ms: \"120000\"\n"));
+  ASSERT_TRUE(d.wait_ready(port, 60s)) << d.stderr_text();
+
+  constexpr int kChunks = 40, kPerChunk = 50;  // ~4 s of input
+  std::thread producer([&] {
+    for (int c = 0; c < kChunks; ++c) {
+      produce_all(bootstrap, t.raw, faults::batch(c * kPerChunk, (c + 1) * kPerChunk));
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  std::this_thread::sleep_for(1500ms);
+  std::map<int32_t, int> led;
+  for (const auto* name : {&t.raw, &t.stories, &t.state}) {
+    for (int32_t leader : partition_leaders(bootstrap, *name)) ++led[leader];
+  }
+  int32_t victim = 1;
+  for (const auto& [broker, n] : led) {
+    if (n > led[victim]) victim = broker;
+  }
+  const auto killed = kafka_sh(*cluster, "kill-node", victim);
+  EXPECT_EQ(killed.first, 0) << killed.second;
+  const auto killed_at = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(10s);
+  const auto restarted = kafka_sh(*cluster, "start-node", victim);
+  EXPECT_EQ(restarted.first, 0) << restarted.second;
+  const double down_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  producer.join();
+  constexpr int kInputs = kChunks * kPerChunk;
+  const Outputs o = wait_outputs(bootstrap, t, kInputs, 120s);
+  std::cout << "[ figures ] 3 brokers, RF 3, min.insync.replicas 2, acks=all: broker " << victim
+            << " (leader of " << led[victim] << " of " << 3 * kParts
+            << " partitions of input/stories/state) SIGKILLed mid-stream, back after " << down_s
+            << " s: produced " << kInputs << ", lost " << o.lost << ", repeated " << o.repeated
+            << " (stories " << count_of(o.stories) << ", duplicate notices "
+            << count_of(o.duplicates) << ", dead letters " << count_of(o.dead_letters) << ")\n";
+  EXPECT_EQ(o.lost, 0) << d.stderr_text();
+  EXPECT_EQ(count_of(o.dead_letters), 0) << d.stderr_text();
+  EXPECT_EQ(d.stop(SIGTERM, 60s), 0) << d.stderr_text();
 }
 
 }  // namespace

@@ -163,7 +163,8 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
           RD_KAFKA_V_PARTITION(m.partition < 0 ? RD_KAFKA_PARTITION_UA : m.partition),
           RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+          RD_KAFKA_V_TIMESTAMP(m.timestamp_ms), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
 
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk.get(), 10);
@@ -238,6 +239,7 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
     if (m->payload != nullptr) c.value.assign(static_cast<const char*>(m->payload), m->len);
     c.partition = m->partition;
     c.offset = m->offset;
+    c.timestamp_ms = rd_kafka_message_timestamp(m.get(), nullptr);
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* name = nullptr;

@@ -63,7 +63,8 @@ std::optional<HttpResponse> http_get(uint16_t port, const std::string& path);
 struct Produced {
   std::string key;
   std::string value;
-  int32_t partition = -1;  // -1: partitioner decides
+  int32_t partition = -1;    // -1: partitioner decides
+  int64_t timestamp_ms = 0;  // record timestamp (CreateTime); 0: now
 };
 // Produces and waits for every delivery report; fails the test on any error.
 void produce_all(const std::string& bootstrap, const std::string& topic,
@@ -74,6 +75,7 @@ struct Consumed {
   std::string value;
   int32_t partition = 0;
   int64_t offset = 0;
+  int64_t timestamp_ms = -1;  // -1: none
   std::vector<std::pair<std::string, std::string>> headers;
 };
 // Reads `topic` (all `partitions`) from the beginning until at least `min_count` messages were
