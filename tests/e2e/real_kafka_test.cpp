@@ -9,7 +9,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -353,6 +355,88 @@ TEST(RealKafka, StateReplayStartsAtTheWindowEdgeOfACompactedStateTopic) {
   EXPECT_GE(skipped, kOld) << log;
   EXPECT_EQ(dups.size(), static_cast<std::size_t>(kRecent)) << d.stderr_text();
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+// Restore time of many states from the window's edge: `WIREFEED_TEST_RESTORE_STATES` states
+// (100,000 unless set) inside the window in DedupStateBatch records of 512, behind a fifth as many
+// older than the window, on the state topic as the README asks it to be configured. The daemon
+// must restore exactly the in-window states and skip the older ones by offset.
+TEST(RealKafka, RestoreOfManyStatesFromTheWindowEdge) {
+  if (!on_real_kafka()) GTEST_SKIP() << "needs a real Kafka broker (WIREFEED_TEST_KAFKA)";
+  const std::string bootstrap = *real_kafka_bootstrap();
+  const char* env = std::getenv("WIREFEED_TEST_RESTORE_STATES");
+  const int n = env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 100000;
+  const int n_old = n / 5;
+  TempDir dir;
+  Topics t = make_topics(bootstrap);
+  const int64_t window_ms = 3600 * 1000;
+  ASSERT_TRUE(recreate_topic(bootstrap, t.state, kParts, -1,
+                             {{"cleanup.policy", "compact,delete"},
+                              {"retention.ms", std::to_string(window_ms + 600000)}}));
+  // A real state as the template; each copy gets its own id, content hash, family and MinHash.
+  pipeline::DedupIndex scratch{pipeline::DedupConfig{}};
+  pipeline::Processor processor{pipeline::ProcessorConfig{}, scratch};
+  pipeline::InputMessage in;
+  in.topic = t.raw;
+  in.key = "template";
+  in.value = faults::story(1);
+  const auto tmpl = processor.process(in).state;
+  ASSERT_TRUE(tmpl);
+  std::mt19937_64 rng(20261205);
+  auto batch_of = [&](int from, int to, int64_t event_time_s) {
+    v1::DedupStateBatch b;
+    for (int i = from; i < to; ++i) {
+      v1::DedupState* s = b.add_states();
+      *s = *tmpl;
+      s->set_story_id("restore-" + std::to_string(i));
+      char hex[33];
+      std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                    static_cast<unsigned long long>(i));
+      s->set_content_hash(hex);
+      s->set_family(rng());
+      s->set_event_time(event_time_s);
+      std::string mh = s->minhash();
+      for (char& c : mh) c = static_cast<char>(rng());
+      s->set_minhash(mh);
+    }
+    return b.SerializeAsString();
+  };
+  const int64_t old_ts = now_ms() - window_ms - 300000;
+  auto write = [&](int total, int64_t ts) {
+    constexpr int kPerRecord = 512, kRecordsPerCall = 64;
+    for (int from = 0; from < total; from += kPerRecord * kRecordsPerCall) {
+      std::vector<Produced> records;
+      for (int r = from; r < std::min(total, from + kPerRecord * kRecordsPerCall);
+           r += kPerRecord) {
+        records.push_back({"batch-" + std::to_string(ts) + "-" + std::to_string(r),
+                           batch_of(r, std::min(total, r + kPerRecord), ts / 1000),
+                           static_cast<int32_t>((r / kPerRecord) % kParts), ts});
+      }
+      produce_all(bootstrap, t.state, records);
+    }
+  };
+  const auto write_started = std::chrono::steady_clock::now();
+  ASSERT_NO_FATAL_FAILURE(write(n_old, old_ts));
+  ASSERT_NO_FATAL_FAILURE(write(n, now_ms()));
+  const double write_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - write_started).count();
+
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config(bootstrap, unique_name("restore"), port, t, "", "",
+                                     "  window: 1h\n  restore_timeout: 300s\n"));
+  ASSERT_TRUE(d.wait_ready(port, 330s)) << d.stderr_text();
+  const std::string log = d.stderr_text();
+  const int64_t restored = faults::metric_value(port, "wirefeed_dedup_state_restored_total");
+  const auto at = log.rfind("dedup state: replayed ");
+  const double secs =
+      at == std::string::npos ? -1 : std::atof(log.c_str() + log.find(" in ", at) + 4);
+  std::cout << "[ figures ] restore from the window's edge: " << n << " states in the window ("
+            << (n + 511) / 512 << " batch records) behind " << n_old << " older ones (written in "
+            << write_s << " s): restored " << restored << " in " << secs << " s ("
+            << (secs > 0 ? static_cast<double>(restored) / secs : 0) << " states/s), skipped "
+            << logged_number(log, "s, skipped ") << " offset(s)\n";
+  EXPECT_EQ(restored, n) << log;
+  EXPECT_EQ(d.stop(SIGTERM, 60s), 0) << d.stderr_text();
 }
 
 // A three-node cluster started by deploy/kafka.sh (deploy/test.sh kafka): its bootstrap list and
