@@ -364,10 +364,12 @@ DecodeResult decode(const InputMessage& msg, const DecodeConfig& cfg) {
   const std::optional<formats::DocFormat> by_header =
       formats::format_from_content_type(header_value(msg, "content-type"));
   const formats::DocFormat format = by_header ? *by_header : formats::sniff_format(value);
-  // XML documents declare their charset and ANPA copy is often 8-bit: their decoders transcode.
+  // XML and HTML documents declare their charset and ANPA copy is often 8-bit: their decoders
+  // transcode.
   const bool own_charset =
       format == formats::DocFormat::kNitf || format == formats::DocFormat::kNewsMLG2 ||
-      format == formats::DocFormat::kNewsML1 || format == formats::DocFormat::kAnpa;
+      format == formats::DocFormat::kNewsML1 || format == formats::DocFormat::kAnpa ||
+      format == formats::DocFormat::kHtml;
   std::size_t nul_at = 0;
   if (looks_binary(value, nul_at)) {
     return DecodeError{v1::DEAD_LETTER_REASON_BINARY,

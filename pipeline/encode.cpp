@@ -396,6 +396,8 @@ void append_source(std::string& out, const v1::SourceRef& m) {
   append_escaped(out, m.content_type());
   out += ",\"format\":";
   append_escaped(out, m.format());
+  out += ",\"url\":";
+  append_escaped(out, m.url());
   out += '}';
 }
 

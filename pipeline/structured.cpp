@@ -108,6 +108,7 @@ void apply_structured(const fmt::StructuredDoc& doc, v1::Story& s) {
   if (!doc.source_version.empty()) {
     if (const uint32_t n = fmt::version_number(doc.source_version); n > 0) v->set_number(n);
   }
+  if (!doc.canonical_url.empty()) s.mutable_source()->set_url(doc.canonical_url);
   if (s.source().agency().empty() && !doc.provider.empty()) {
     s.mutable_source()->set_agency(doc.provider);
   }

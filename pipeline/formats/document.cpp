@@ -1,6 +1,7 @@
 // Format names, selection and body composition. See document.hpp for the invariants.
 #include "pipeline/formats/document.hpp"
 
+#include "pipeline/formats/html.hpp"
 #include "pipeline/formats/text_util.hpp"
 #include "pipeline/text/ascii.hpp"
 
@@ -20,6 +21,8 @@ std::string_view format_name(DocFormat f) {
       return "newsml-1";
     case DocFormat::kAnpa:
       return "anpa";
+    case DocFormat::kHtml:
+      return "html";
   }
   return "text";
 }
@@ -37,6 +40,7 @@ std::optional<DocFormat> format_from_content_type(std::string_view content_type)
   if (ct.find("anpa") != std::string::npos || ct.find("7901") != std::string::npos) {
     return DocFormat::kAnpa;
   }
+  if (ct == "text/html" || ct == "application/xhtml+xml") return DocFormat::kHtml;
   if (ct == "text/plain") return DocFormat::kText;
   return std::nullopt;  // application/json, application/xml, ...: sniff
 }
@@ -100,6 +104,7 @@ DocFormat sniff_format(std::string_view s) {
     if (text::iequals(root, "nitf")) return DocFormat::kNitf;
     if (root == "newsItem" || root == "newsMessage") return DocFormat::kNewsMLG2;
     if (root == "NewsML" || root == "NewsItem") return DocFormat::kNewsML1;
+    if (iequals(root, "html") || looks_like_html(s.substr(i))) return DocFormat::kHtml;
     return DocFormat::kText;
   }
   if (s[i] == '{') {
@@ -128,6 +133,8 @@ FormatResult decode_document(DocFormat f, std::string_view bytes, const FormatLi
       return decode_newsml(bytes, limits);
     case DocFormat::kAnpa:
       return decode_anpa(bytes, limits);
+    case DocFormat::kHtml:
+      return decode_html(bytes, limits, nullptr);
     case DocFormat::kText:
       break;
   }

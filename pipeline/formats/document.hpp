@@ -23,7 +23,7 @@
 
 namespace wirefeed::pipeline::formats {
 
-enum class DocFormat { kText, kNinjs, kNitf, kNewsMLG2, kNewsML1, kAnpa };
+enum class DocFormat { kText, kNinjs, kNitf, kNewsMLG2, kNewsML1, kAnpa, kHtml };
 
 struct DocSubject {
   std::string code;    // "medtop:04000000", "f" (ANPA category)
@@ -59,6 +59,9 @@ struct StructuredDoc {
   std::vector<DocSubject> subjects;
   std::vector<DocMedia> media;     // embedded pictures/videos with their captions
   uint32_t furniture_removed = 0;  // framing lines dropped (ANPA slug echo, trailers, take markers)
+  std::string canonical_url;       // the page's canonical address (HTML), "" if none
+  std::string section;             // HTML article:section / JSON-LD articleSection
+  std::string description;         // HTML description / og:description
 };
 
 struct FormatError {
@@ -75,16 +78,17 @@ struct FormatLimits {
 
 using FormatResult = std::variant<StructuredDoc, FormatError>;
 
-// "text", "ninjs", "nitf", "newsml-g2", "newsml-1", "anpa".
+// "text", "ninjs", "nitf", "newsml-g2", "newsml-1", "anpa", "html".
 std::string_view format_name(DocFormat f);
 
 // The format a content type names ("application/ninjs+json", "application/nitf+xml",
-// "application/vnd.iptc.g2.newsitem+xml", "text/vnd.iptc.anpa", "text/plain"...): nullopt when
-// it names none (then the bytes are sniffed). Parameters and case are ignored.
+// "application/vnd.iptc.g2.newsitem+xml", "text/vnd.iptc.anpa", "text/html", "text/plain"...):
+// nullopt when it names none (then the bytes are sniffed). Parameters and case are ignored.
 std::optional<DocFormat> format_from_content_type(std::string_view content_type);
 
 // Format by content: SYN/SOH framing -> ANPA; an XML root <nitf>, <newsItem>/<newsMessage>,
-// <NewsML>; a JSON object with a top-level "uri" (and no envelope "body") -> ninjs; else text.
+// <NewsML>; <!DOCTYPE html> or <html> -> HTML; a JSON object with a top-level "uri" (and no
+// envelope "body") -> ninjs; else text.
 DocFormat sniff_format(std::string_view bytes);
 
 FormatResult decode_ninjs(std::string_view json, const FormatLimits& limits);

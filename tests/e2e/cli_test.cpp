@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "tests/support/harness.hpp"
 #include "wirefeed/v1/story.pb.h"
 
@@ -176,6 +178,36 @@ TEST(Cli, ProcessLearnsChromeInInputOrderAndChromeListsIt) {
   EXPECT_NE(list.second.find("learned  4\tNorthwind terminal desk"), std::string::npos)
       << list.second;
   EXPECT_NE(list.second.find("blocked  4\tQtly div"), std::string::npos) << list.second;
+}
+
+TEST(Cli, ProcessAnHtmlPageExtractsTheArticleAndCanonicalUrl) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("wirefeed-cli-html-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto page = dir / "page.html";
+  {
+    std::ofstream f(page);
+    f << "<!DOCTYPE html><html lang=\"en\"><head><title>Site</title>"
+         "<link rel=\"canonical\" href=\"https://news.example/quay\"></head><body>"
+         "<nav><a href=\"/\">Home</a> <a href=\"/sport\">Sport</a></nav><article><h1>Quay "
+         "reopens after repairs</h1><p>The quay reopened on Monday, two months after a storm "
+         "damaged its western end, and the first ferry arrived on time.</p><p>Traders said the "
+         "closure had cost them dearly, but most expected business to recover by the summer, "
+         "when visitors return.</p></article><footer>Copyright Example News</footer></body></html>";
+  }
+  auto r = run_command({bin("wirefeed"), "process", page.string()});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(r.first, 0) << r.second;
+  const auto out = lines(r.second);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].rfind("{\"story\":", 0), 0u) << out[0];
+  EXPECT_NE(out[0].find("\"headline\":\"Quay reopens after repairs\""), std::string::npos)
+      << out[0];
+  EXPECT_NE(out[0].find("\"url\":\"https://news.example/quay\""), std::string::npos) << out[0];
+  EXPECT_NE(out[0].find("\"format\":\"html\""), std::string::npos);
+  EXPECT_NE(out[0].find("first ferry arrived on time."), std::string::npos);
+  EXPECT_EQ(out[0].find("Sport"), std::string::npos);
+  EXPECT_EQ(out[0].find("Copyright"), std::string::npos);
 }
 
 TEST(Cli, DecodePrintsABinaryRecordAsJsonAndRejectsGarbage) {

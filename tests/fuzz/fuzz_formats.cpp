@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   check(!fm::format_name(sniffed).empty(), "format_name is total");
   if (sniffed != fm::DocFormat::kText) run(sniffed, in, limits);
   for (fm::DocFormat f : {fm::DocFormat::kNinjs, fm::DocFormat::kNitf, fm::DocFormat::kNewsMLG2,
-                          fm::DocFormat::kAnpa}) {
+                          fm::DocFormat::kAnpa, fm::DocFormat::kHtml}) {
     if (f != sniffed) run(f, in, limits);
   }
   return 0;

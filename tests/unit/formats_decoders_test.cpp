@@ -35,7 +35,7 @@ TEST(FormatsSniff, ByContentAndContentType) {
   EXPECT_EQ(sniff_format("{\"id\":\"1\",\"uri\":\"u\",\"headline\":\"h\",\"body\":\"b\"}"),
             DocFormat::kText);  // the wirefeed envelope
   EXPECT_EQ(sniff_format("Headline\n\nBody"), DocFormat::kText);
-  EXPECT_EQ(sniff_format("<html><body>x</body></html>"), DocFormat::kText);
+  EXPECT_EQ(sniff_format("<html><body>x</body></html>"), DocFormat::kHtml);
   EXPECT_EQ(format_from_content_type("application/ninjs+json; charset=utf-8"), DocFormat::kNinjs);
   EXPECT_EQ(format_from_content_type("application/vnd.iptc.g2.newsitem+xml"), DocFormat::kNewsMLG2);
   EXPECT_EQ(format_from_content_type("application/NITF+xml"), DocFormat::kNitf);
