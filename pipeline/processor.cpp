@@ -8,8 +8,8 @@
 #include "pipeline/clean.hpp"
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/fingerprint.hpp"
-#include "pipeline/structured.hpp"
 #include "pipeline/story_evidence.hpp"
+#include "pipeline/structured.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -143,10 +143,8 @@ std::string chrome_source(const DecodedItem& item) {
   return "default";
 }
 
-DedupCandidate dedup_candidate(const DecodedItem& item,
-                                         const InputMessage& msg,
-                                         const CleanStory& c,
-                                         const StoryFingerprint& fp) {
+DedupCandidate dedup_candidate(const DecodedItem& item, const InputMessage& msg,
+                               const CleanStory& c, const StoryFingerprint& fp) {
   DedupCandidate d;
   d.story_id = item.id;
   d.content = fp.content;
@@ -283,13 +281,13 @@ ProcessResult Processor::process(const InputMessage& msg,
       const std::size_t explained = explain != nullptr ? explain->size() : 0;  // after framing
       ChromeSighting sighting;
       auto learned = learner_->learned(source);
-      clean = clean_story(
-          item.text, {reference_time(item), rules.get(), explain, learned.get(), &sighting});
+      clean = clean_story(item.text,
+                          {reference_time(item), rules.get(), explain, learned.get(), &sighting});
       if (learner_->observe(source, sighting, dedup_event_time(item, msg))) {
         if (explain != nullptr) explain->resize(explained);
         learned = learner_->learned(source);
-        clean = clean_story(
-            item.text, {reference_time(item), rules.get(), explain, learned.get(), nullptr});
+        clean = clean_story(item.text,
+                            {reference_time(item), rules.get(), explain, learned.get(), nullptr});
       }
     }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)

@@ -244,10 +244,10 @@ std::optional<DatelineMatch> agency_first(const CleanRules& R, string_view p, si
       continue;
     }
     if (!parse_dash(p, j) || !looks_like_place(loc)) continue;
-    return DatelineMatch{{std::string(loc),
-                          dated ? resolve_date(month, day, year, ctx.received_at) : std::string(),
-                          std::move(*agency)},
-                         j};
+    return DatelineMatch{
+        {std::string(loc), dated ? resolve_date(month, day, year, ctx.received_at) : std::string(),
+         std::move(*agency)},
+        j};
   }
   return std::nullopt;
 }

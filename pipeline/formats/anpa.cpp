@@ -474,6 +474,11 @@ struct TextState {
   void keyword_line(std::string_view l) {
     std::string slug, version;
     read_keyword_line(l, slug, version);
+    if (!doc.headline.empty()) {  // a later take's keyword line ("Take 2"): not the story's
+      ++doc.furniture_removed;
+      note("anpa.keyword-line", "removed", l);
+      return;
+    }
     // The keyword line carries the slug at full length and the version as edited ("1st
     // Ld-Writethru"); the header may truncate or compress both.
     if (slug_key(slug).size() > slug_key(doc.slugline).size()) doc.slugline = slug;
@@ -582,7 +587,7 @@ struct TextState {
       h = text::trim_space(h);
       if (h.empty()) return;
       // The echo is the slug itself, with or without its cycle, then "," fields or nothing.
-      if (doc.headline.empty() && !body_started && echoes_slug(h, header)) {
+      if (!body_started && echoes_slug(h, header)) {
         keyword_line(h);
         return;
       }
@@ -680,9 +685,9 @@ std::size_t service_block(const std::vector<std::string>& lines, std::size_t fro
   for (std::size_t i = from; i < lines.size(); ++i) {
     const std::string_view l = text::trim_space(lines[i]);
     if (l.empty()) continue;
-    const bool heading =
-        !lines[i].empty() && lines[i][0] == '#' &&
-        (istarts(l, "# ") || istarts(l, "## ") || istarts(l, "### ")) && l.size() > 3;
+    const bool heading = !lines[i].empty() && lines[i][0] == '#' &&
+                         (istarts(l, "# ") || istarts(l, "## ") || istarts(l, "### ")) &&
+                         l.size() > 3;
     const std::string low = text::lower_ascii(l);
     const bool not_for_publication = low.find("not for publication") != std::string::npos ||
                                      low.find("not intended for publication") != std::string::npos;
@@ -880,13 +885,15 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
         // The notebook's note to editors is an editor's note; contacts and links are dropped.
         if (l[0] == '#') {
           const std::string low = text::lower_ascii(l);
-          editors = low.find("note") != std::string::npos && low.find("editor") != std::string::npos;
+          editors =
+              low.find("note") != std::string::npos && low.find("editor") != std::string::npos;
         } else if (editors && l[0] == '-' && l.size() > 2) {
           doc.ednotes.push_back(collapse_space(l.substr(1)));
         }
         ++doc.furniture_removed;
       }
-      doc.framing.push_back(FramingNote{"iptc7901.service-block", "removed", collapse_space(block)});
+      doc.framing.push_back(
+          FramingNote{"iptc7901.service-block", "removed", collapse_space(block)});
     }
     for (std::size_t i = to; i-- > from;) {
       const std::string_view l = text::trim_space(lines[i]);

@@ -113,13 +113,14 @@ DocFormat sniff_format(std::string_view s) {
     // on top-level-looking keys; the decoder does the real parse.
     // Tested in order of selectivity, each only when the previous passed (one scan for the
     // common envelope, which has no "uri").
-    if (s.find("\"uri\"") == std::string_view::npos && s.find("\"guid\"") == std::string_view::npos) {
+    if (s.find("\"uri\"") == std::string_view::npos &&
+        s.find("\"guid\"") == std::string_view::npos) {
       return DocFormat::kText;
     }
     if (s.find("\"body\"") != std::string_view::npos) return DocFormat::kText;
-    for (std::string_view key : {"\"headline", "\"bodies\"", "\"body_", "\"versioncreated\"",
-                                 "\"versionCreated\"", "\"pubstatus\"", "\"pubStatus\"",
-                                 "\"type\""}) {
+    for (std::string_view key :
+         {"\"headline", "\"bodies\"", "\"body_", "\"versioncreated\"", "\"versionCreated\"",
+          "\"pubstatus\"", "\"pubStatus\"", "\"type\""}) {
       if (s.find(key) != std::string_view::npos) return DocFormat::kNinjs;
     }
   }

@@ -54,9 +54,9 @@ struct StructuredDoc {
   std::string first_created;    // RFC 3339 UTC, "" if none
   std::string pub_status;       // "usable", "withheld", "canceled", "" if none
   std::string headline;
-  std::string byline;    // "By Jane Doe" / "Jane Doe and John Roe" as given
+  std::string byline;        // "By Jane Doe" / "Jane Doe and John Roe" as given
   std::string byline_title;  // "AP Sports Writer" (ANPA title line after the byline), "" if none
-  std::string dateline;  // location as given ("GROSSETO, Italy"), "" if none
+  std::string dateline;      // location as given ("GROSSETO, Italy"), "" if none
   std::string slugline;
   std::string language;  // as given ("en", "en-US", "de")
   std::string provider;  // "AP", "dpa", ... when the format names it

@@ -54,9 +54,9 @@ void g2_content(const xmlNode* content_set, StructuredDoc& doc, const FormatLimi
         if (html) collect_body(root(html), b, limits.max_paragraphs, true);
         doc.paragraphs = std::move(b.paragraphs);
         for (auto& m : b.media) doc.media.push_back(std::move(m));
-        doc.framing.push_back(FramingNote{"newsml.markup-in-text", "paragraphs",
-                                          "inlineData " + attr(c, "contenttype") +
-                                              " holds markup: read as HTML"});
+        doc.framing.push_back(
+            FramingNote{"newsml.markup-in-text", "paragraphs",
+                        "inlineData " + attr(c, "contenttype") + " holds markup: read as HTML"});
       } else {
         doc.paragraphs = plain_paragraphs(raw, limits.max_paragraphs);
       }

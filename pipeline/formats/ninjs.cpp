@@ -130,8 +130,8 @@ void read_bodies(const json& j, Body& body, const FormatLimits& limits,
     if (const std::string v = str(j, key); !v.empty()) {
       html_body(v, body, limits);
       if (!body.paragraphs.empty()) {
-        notes.push_back(FramingNote{"ninjs.body-markup", "paragraphs",
-                                    std::string(key) + " read as HTML"});
+        notes.push_back(
+            FramingNote{"ninjs.body-markup", "paragraphs", std::string(key) + " read as HTML"});
         return;
       }
     }

@@ -159,6 +159,11 @@ std::string normalize_datetime(std::string_view s) {
     ext = std::string(s) + "T00:00:00Z";
   } else if (s.size() == 19 && digits(0, 4) && s[10] == 'T') {
     ext = std::string(s) + "Z";  // no zone: taken as UTC
+  } else if (s.size() == 24 && digits(0, 4) && s[10] == 'T' && (s[19] == '+' || s[19] == '-') &&
+             digits(20, 4)) {
+    // Extended date-time with a basic offset, "2017-08-24T04:38:34+0000" (as newsroom
+    // systems write it).
+    ext = std::string(s.substr(0, 22)) + ":" + std::string(s.substr(22));
   } else if (s.size() == 8 && digits(0, 8)) {
     ext = std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" +
           std::string(s.substr(6, 2)) + "T00:00:00Z";

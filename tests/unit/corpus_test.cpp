@@ -210,8 +210,8 @@ std::string parse_golden(const std::string& json, Golden& g) {
   if (!f.at("contributors").is_array()) return "contributors is not a list";
   for (const auto& e : f.at("contributors")) {
     const auto* c = obj(e);
-    if (c == nullptr || c->size() != 3 + (c->contains("title") ? 1u : 0u) ||
-        !c->contains("name") || !c->contains("role") || !c->contains("location")) {
+    if (c == nullptr || c->size() != 3 + (c->contains("title") ? 1u : 0u) || !c->contains("name") ||
+        !c->contains("role") || !c->contains("location")) {
       return "contributor must be {name, role, location[, title]}";
     }
     Contributor out;
