@@ -16,6 +16,12 @@
 //             [--latency-seconds S] [--soak-seconds S] [--dedup-max-entries N]
 //             [--fetch-wait-ms MS] [--no-state-topic] [--high-water N] [--daemon PATH]
 //             [--latency-partitions P[,P...]] [--daemon-set key=value ...]
+//             [--kafka BOOTSTRAP] [--kstreams COMMAND]
+//
+// --kafka runs everything on a real cluster instead of the embedded broker (deploy/kafka.sh);
+// --kstreams adds a third peer beside (a) and (b), a Kafka Streams application doing the same
+// consume -> produce (bench/kstreams/run.sh; COMMAND is run with BOOTSTRAP IN OUT APP_ID), over
+// the same backlog and, in (c), at the same offered load.
 //
 // Invariants:
 // - Rates come from the output records' Kafka timestamps (the producer's CreateTime, set when the
@@ -50,6 +56,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -84,6 +92,8 @@ struct Args {
   std::string daemon;
   std::vector<int> latency_partitions{8, 64};  // one latency phase per count (soak: the first)
   std::vector<std::string> daemon_sets;        // --set overrides for the daemon (experiments)
+  std::string kafka;     // bootstrap of a real cluster; empty: the embedded broker
+  std::string kstreams;  // command of the Kafka Streams peer (BOOTSTRAP IN OUT APP_ID follow)
 };
 
 int64_t now_us() {
@@ -166,6 +176,88 @@ std::string key_for(const std::string& prefix, std::size_t i) {
   std::snprintf(buf, sizeof buf, "%s-%09zu", prefix.c_str(), i);
   return buf;
 }
+
+// ---- the broker ---------------------------------------------------------------------------------
+
+// The broker of a run: the embedded mock cluster, or a real cluster (--kafka) whose topics are
+// created through the Admin API, named with this process's id (a real cluster keeps topics
+// between runs) and stamped by the broker (LogAppendTime): Kafka Streams copies the input's
+// timestamp to its output, so only broker time measures every peer the same way.
+class Broker {
+ public:
+  explicit Broker(const std::string& external) {
+    if (external.empty()) {
+      mock_.emplace(1);
+      bootstrap_ = mock_->bootstrap();
+    } else {
+      bootstrap_ = external;
+      prefix_ = "bench" + std::to_string(::getpid()) + ".";
+      admin_ = kafka::make_client(
+          RD_KAFKA_PRODUCER,
+          kafka::make_conf({{"bootstrap.servers", bootstrap_}, {"log_level", "3"}}));
+    }
+  }
+  const std::string& bootstrap() const { return bootstrap_; }
+  bool real() const { return !mock_; }
+  // The name `topic` has on this broker.
+  std::string name(const std::string& topic) const { return prefix_ + topic; }
+
+  // Creates `name(topic)` with `partitions` partitions and returns its name.
+  std::string create_topic(const std::string& topic, int partitions) {
+    const std::string n = name(topic);
+    if (mock_) {
+      mock_->create_topic(n, partitions);
+      return n;
+    }
+    std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> q(
+        rd_kafka_queue_new(admin_.get()), rd_kafka_queue_destroy);
+    char err[512];
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(n.c_str(), partitions, 1, err, sizeof err);
+    if (nt == nullptr) throw std::runtime_error("topic " + n + ": " + err);
+    rd_kafka_NewTopic_set_config(nt, "message.timestamp.type", "LogAppendTime");
+    rd_kafka_CreateTopics(admin_.get(), &nt, 1, nullptr, q.get());
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_event_t* ev = nullptr;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (ev == nullptr && std::chrono::steady_clock::now() < deadline) {
+      ev = rd_kafka_queue_poll(q.get(), 1000);
+      if (ev != nullptr && rd_kafka_event_type(ev) != RD_KAFKA_EVENT_CREATETOPICS_RESULT) {
+        rd_kafka_event_destroy(ev);
+        ev = nullptr;
+      }
+    }
+    if (ev == nullptr) throw std::runtime_error("topic " + n + ": no CreateTopics result");
+    size_t cnt = 0;
+    const rd_kafka_topic_result_t** res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+    const rd_kafka_resp_err_t e =
+        cnt == 1 ? rd_kafka_topic_result_error(res[0]) : rd_kafka_event_error(ev);
+    rd_kafka_event_destroy(ev);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("topic " + n + ": " + rd_kafka_err2str(e));
+    // Led on every partition before anyone produces to it.
+    while (std::chrono::steady_clock::now() < deadline) {
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(admin_.get(), n.c_str(), nullptr);
+      const rd_kafka_metadata_t* md = nullptr;
+      bool led = false;
+      if (rd_kafka_metadata(admin_.get(), 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        const auto& t = md->topics[0];
+        led = md->topic_cnt == 1 && t.err == 0 && t.partition_cnt == partitions;
+        for (int p = 0; led && p < t.partition_cnt; ++p) led = t.partitions[p].leader >= 0;
+        rd_kafka_metadata_destroy(md);
+      }
+      rd_kafka_topic_destroy(rkt);
+      if (led) return n;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw std::runtime_error("topic " + n + ": no leader for every partition");
+  }
+
+ private:
+  std::optional<daemon::EmbeddedCluster> mock_;
+  kafka::KafkaHandle admin_;
+  std::string bootstrap_, prefix_;
+};
 
 // Produces the pool to `topic`, round-robin over partitions, as fast as the producer takes it.
 void backlog(const std::string& bootstrap, const std::string& topic, int partitions,
@@ -294,12 +386,9 @@ void copy_loop(const std::string& bootstrap, const std::string& in, const std::s
 }
 
 // Sustained pass-through rate over the pool as a backlog.
-double pass_through(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
-                    int run) {
-  const std::string in = "pt" + std::to_string(run) + ".in",
-                    out = "pt" + std::to_string(run) + ".out";
-  cluster.create_topic(in, a.partitions);
-  cluster.create_topic(out, a.partitions);
+double pass_through(Broker& cluster, const Args& a, const StoryPool& pool, int run) {
+  const std::string in = cluster.create_topic("pt" + std::to_string(run) + ".in", a.partitions),
+                    out = cluster.create_topic("pt" + std::to_string(run) + ".out", a.partitions);
   backlog(cluster.bootstrap(), in, a.partitions, pool, "pt");
 
   std::atomic<bool> stop{false};
@@ -654,12 +743,11 @@ Latency offered_load(const std::string& bootstrap, const std::string& in, int pa
 
 // Latency of the pass-through copy loop at `rate` stories/s offered: the same broker, clients
 // and load as the daemon's latency phase, with no processing.
-Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, double rate,
-                             int partitions, const StoryPool& pool) {
+Latency pass_through_latency(Broker& cluster, const Args& a, double rate, int partitions,
+                             const StoryPool& pool) {
   const std::string tag = "ptl" + std::to_string(partitions);
-  const std::string in = tag + ".in", out = tag + ".out";
-  cluster.create_topic(in, partitions);
-  cluster.create_topic(out, partitions);
+  const std::string in = cluster.create_topic(tag + ".in", partitions),
+                    out = cluster.create_topic(tag + ".out", partitions);
   std::atomic<bool> stop{false};
   std::thread copier([&] { copy_loop(cluster.bootstrap(), in, out, tag, a.fetch_wait_ms, stop); });
   Reader reader(cluster.bootstrap(), {out}, partitions, RD_KAFKA_OFFSET_BEGINNING);
@@ -679,6 +767,82 @@ Latency pass_through_latency(daemon::EmbeddedCluster& cluster, const Args& a, do
   stop.store(true);
   copier.join();
   return res;
+}
+
+// ---- the Kafka Streams peer
+// ----------------------------------------------------------------------
+
+// `command` BOOTSTRAP IN OUT APP_ID as a child process (its output to a log file); stopped with
+// SIGTERM (the application closes its Streams instance) when destroyed.
+class StreamsApp {
+ public:
+  StreamsApp(const std::string& command, const std::vector<std::string>& args) {
+    log_ = std::filesystem::temp_directory_path() /
+           ("wirefeed-e2e-bench-kstreams-" + std::to_string(::getpid()) + ".log");
+    std::vector<std::string> all{command};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : all) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    const int rc = posix_spawn(&pid_, command.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + command);
+  }
+  ~StreamsApp() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    std::error_code ec;
+    std::filesystem::remove(log_, ec);
+  }
+  StreamsApp(const StreamsApp&) = delete;
+  StreamsApp& operator=(const StreamsApp&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path log_;
+};
+
+// Sustained rate of the Kafka Streams pass-through over the pool as a backlog (output append
+// times, first to last: the JVM's start and the group join are excluded, as for the others).
+double kstreams_rate(Broker& cluster, const Args& a, const StoryPool& pool, int run) {
+  const std::string in = cluster.create_topic("ks" + std::to_string(run) + ".in", a.partitions),
+                    out = cluster.create_topic("ks" + std::to_string(run) + ".out", a.partitions);
+  backlog(cluster.bootstrap(), in, a.partitions, pool, "ks");
+  StreamsApp app(a.kstreams,
+                 {cluster.bootstrap(), in, out, cluster.name("ks-app-" + std::to_string(run))});
+  Reader reader(cluster.bootstrap(), {out}, a.partitions, RD_KAFKA_OFFSET_BEGINNING);
+  const auto ts = collect_timestamps(reader, pool.texts.size(), 600);
+  if (ts.size() != pool.texts.size())
+    throw std::runtime_error("kafka streams: only " + std::to_string(ts.size()) + " of " +
+                             std::to_string(pool.texts.size()) + " copied");
+  return rate_from(ts);
+}
+
+// Latency of the Kafka Streams pass-through at `rate` stories/s offered, as for the others.
+Latency kstreams_latency(Broker& cluster, const Args& a, double rate, int partitions,
+                         const StoryPool& pool) {
+  const std::string tag = "ksl" + std::to_string(partitions);
+  const std::string in = cluster.create_topic(tag + ".in", partitions),
+                    out = cluster.create_topic(tag + ".out", partitions);
+  StreamsApp app(a.kstreams, {cluster.bootstrap(), in, out, cluster.name(tag + "-app")});
+  Reader reader(cluster.bootstrap(), {out}, partitions, RD_KAFKA_OFFSET_BEGINNING);
+  {  // warm-up: the JVM's start and the group join must not count as latency
+    kafka::KafkaHandle rk = producer(cluster.bootstrap(), false);
+    for (int p = 0; p < partitions; ++p)
+      produce(rk.get(), in, p, "warm", pool.texts[0].data(), pool.texts[0].size());
+    flush(rk.get());
+  }
+  collect_timestamps(reader, static_cast<std::size_t>(partitions), 120);
+  const auto key_of = [](const rd_kafka_message_t& m) {
+    return std::string(static_cast<const char*>(m.key), m.key_len);
+  };
+  return offered_load(cluster.bootstrap(), in, partitions, rate, a.latency_seconds, pool, tag,
+                      reader, key_of, [] {});
 }
 
 // Per-story CPU (µs) by thread group between two thread_cpu() snapshots.
@@ -703,11 +867,10 @@ Topics topics_for(const std::string& prefix) {
 }
 
 // (b) The daemon over the pool as a backlog: sustained rate and CPU per story.
-DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const StoryPool& pool,
-                        int run) {
-  const Topics t = topics_for("d" + std::to_string(run));
-  for (const auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
-    cluster.create_topic(*name, a.partitions);
+DaemonResult run_daemon(Broker& cluster, const Args& a, const StoryPool& pool, int run) {
+  Topics t = topics_for("d" + std::to_string(run));
+  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+    *name = cluster.create_topic(*name, a.partitions);
   backlog(cluster.bootstrap(), t.in, a.partitions, pool, "d");
 
   DaemonResult res;
@@ -733,11 +896,11 @@ DaemonResult run_daemon(daemon::EmbeddedCluster& cluster, const Args& a, const S
 // `partitions` partitions served by a fresh daemon (started and warmed up first: its group join
 // is not measured); the daemon's own latency histogram and in-flight gauge are scraped
 // alongside. (e) With `soak`, a soak at the same load follows.
-DaemonResult latency_daemon(daemon::EmbeddedCluster& cluster, const Args& a, double offered,
-                            int partitions, int id, bool soak) {
-  const Topics t = topics_for("lat" + std::to_string(partitions));
-  for (const auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
-    cluster.create_topic(*name, partitions);
+DaemonResult latency_daemon(Broker& cluster, const Args& a, double offered, int partitions, int id,
+                            bool soak) {
+  Topics t = topics_for("lat" + std::to_string(partitions));
+  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+    *name = cluster.create_topic(*name, partitions);
   DaemonResult res;
   res.offered = offered;
   res.partitions = partitions;
@@ -837,6 +1000,10 @@ Args parse(int argc, char** argv) {
       a.daemon = next();
     else if (k == "--daemon-set")
       a.daemon_sets.push_back(next());
+    else if (k == "--kafka")
+      a.kafka = next();
+    else if (k == "--kstreams")
+      a.kstreams = next();
     else if (k == "--latency-partitions") {
       a.latency_partitions.clear();
       std::stringstream list(next());
@@ -857,8 +1024,12 @@ int main(int argc, char** argv) try {
               pool.texts.size(),
               static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()),
               a.partitions, a.runs, std::thread::hardware_concurrency());
-  daemon::EmbeddedCluster cluster(1);
-  std::vector<double> pt, dm, cpu;
+  Broker cluster(a.kafka);
+  if (!a.kstreams.empty() && !cluster.real())
+    throw std::runtime_error("--kstreams needs --kafka (the mock lacks what Kafka Streams uses)");
+  std::printf("broker: %s\n", cluster.real() ? ("Apache Kafka at " + a.kafka).c_str()
+                                             : "embedded (librdkafka mock cluster)");
+  std::vector<double> pt, dm, cpu, ks;
   long hwm_kib = 0;
   const auto print_cpu = [](const char* what, const std::map<std::string, double>& us) {
     double total = 0;
@@ -871,6 +1042,10 @@ int main(int argc, char** argv) try {
   };
   for (int run = 0; run < a.runs; ++run) {
     pt.push_back(pass_through(cluster, a, pool, run));
+    if (!a.kstreams.empty()) {
+      ks.push_back(kstreams_rate(cluster, a, pool, run));
+      std::printf("run %d: kafka streams pass-through %.0f stories/s\n", run + 1, ks.back());
+    }
     DaemonResult r = run_daemon(cluster, a, pool, run);
     dm.push_back(r.rate);
     hwm_kib = std::max(hwm_kib, r.hwm_kib);
@@ -892,6 +1067,11 @@ int main(int argc, char** argv) try {
       ptm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6, dmm,
       dmm * static_cast<double>(pool.bytes) / static_cast<double>(pool.texts.size()) / 1e6,
       ptm > 0 ? dmm / ptm : 0, median(cpu));
+  if (!ks.empty())
+    std::printf(
+        "kafka streams pass-through (median of %d): %.0f stories/s, daemon / kafka "
+        "streams = %.3f\n",
+        a.runs, median(ks), median(ks) > 0 ? dmm / median(ks) : 0);
   std::printf("daemon peak RSS (VmHWM) over the backlog runs: %.1f MiB\n",
               static_cast<double>(hwm_kib) / 1024.0);
   std::fflush(stdout);
@@ -926,6 +1106,11 @@ int main(int argc, char** argv) try {
     DaemonResult pt_at = last;
     pt_at.latency = pass_through_latency(cluster, a, offered, parts, pool);
     print_latency("pass-through", pt_at, pt_at.latency);
+    if (!a.kstreams.empty()) {
+      DaemonResult ks_at = last;
+      ks_at.latency = kstreams_latency(cluster, a, offered, parts, pool);
+      print_latency("kafka streams pass-through", ks_at, ks_at.latency);
+    }
     std::printf("  latency daemon peak RSS (VmHWM): %.1f MiB\n",
                 static_cast<double>(last.hwm_kib) / 1024.0);
     std::fflush(stdout);

@@ -789,6 +789,10 @@ struct Service::Impl final : sources::SourceHandler {
     props["enable.auto.commit"] = "false";
     props["enable.auto.offset.store"] = "false";
     props.emplace("fetch.wait.max.ms", "50");
+    // The end of a partition is its EOF event: a read_committed reader's position passes the
+    // transaction markers, which no record offset reaches, so offsets alone never catch up with
+    // the high watermark of a transactionally written topic.
+    props["enable.partition.eof"] = "true";
     if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
     state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
     const rd_kafka_metadata_t* raw = nullptr;
@@ -807,20 +811,47 @@ struct Service::Impl final : sources::SourceHandler {
       return;
     }
     const int parts = md->topics[0].partition_cnt;
+    std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
     std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
+    std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
+    for (int p = 0; p < parts; ++p) {
+      const auto i = static_cast<std::size_t>(p);
+      rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low[i], &high[i], 10000);
+      next[i] = low[i];
+    }
+    // Replay starts at the window's edge: the first record written at or after now - window
+    // (records older than that describe stories outside the window). offsets_for_times answers
+    // -1 when no record is that new, and also where the broker cannot look up times (librdkafka's
+    // mock); an unanswered partition replays from its beginning, which is never wrong, only
+    // slower.
+    const int64_t edge_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            (std::chrono::system_clock::now() - cfg.dedup.index.window).time_since_epoch())
+            .count();
     kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
     for (int p = 0; p < parts; ++p) {
-      int64_t lo = 0;
-      rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo,
-                                       &high[static_cast<std::size_t>(p)], 10000);
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
-          RD_KAFKA_OFFSET_BEGINNING;
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = edge_ms;
+    }
+    const rd_kafka_resp_err_t terr = rd_kafka_offsets_for_times(rk.get(), list.get(), 10000);
+    int64_t skipped = 0;
+    for (int p = 0; p < parts; ++p) {
+      rd_kafka_topic_partition_t& tp = list->elems[p];
+      const auto i = static_cast<std::size_t>(tp.partition);
+      if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && tp.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+          tp.offset > low[i] && tp.offset <= high[i]) {
+        skipped += tp.offset - low[i];
+        next[i] = tp.offset;
+      } else {
+        tp.offset = RD_KAFKA_OFFSET_BEGINNING;
+      }
+      tp.err = RD_KAFKA_RESP_ERR_NO_ERROR;
     }
     rd_kafka_assign(rk.get(), list.get());
-    std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
+    std::vector<bool> at_eof(static_cast<std::size_t>(parts), false);
     auto caught_up = [&] {
       for (int p = 0; p < parts; ++p) {
-        if (next[static_cast<std::size_t>(p)] < high[static_cast<std::size_t>(p)]) return false;
+        const auto i = static_cast<std::size_t>(p);
+        if (!at_eof[i] && next[i] < high[i]) return false;
       }
       return true;
     };
@@ -828,7 +859,10 @@ struct Service::Impl final : sources::SourceHandler {
     const auto deadline = started + cfg.dedup.restore_timeout;
     while (!caught_up() && Clock::now() < deadline) {
       kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
-      if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (!m || m->partition < 0 || m->partition >= parts) continue;
+      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        at_eof[static_cast<std::size_t>(m->partition)] = true;
+      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
       apply_state_message(m.get());
       next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
       ++n;
@@ -843,8 +877,10 @@ struct Service::Impl final : sources::SourceHandler {
           secs, n, topic);
     }
     const auto st = index.stats();
-    spdlog::info("dedup state: replayed {} record(s) from '{}' in {:.3f}s; index holds {} stories",
-                 n, topic, secs, st.entries);
+    spdlog::info(
+        "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
+        "than dedup.window; index holds {} stories",
+        n, topic, secs, skipped, st.entries);
     state_tailer = std::thread([this] {
       pthread_setname_np(pthread_self(), "wf-state-tail");
       while (!state_stop.load()) {

@@ -19,6 +19,7 @@ PACKAGES=(
   libxml2-dev           # NITF / NewsML-G2 / NewsML 1.x (pipeline/formats), no DTD or entities
   nlohmann-json3-dev    # ninjs JSON with a depth limit (pipeline/formats)
   systemd               # systemd-analyze/-sysusers/-tmpfiles: unit checks in tests
+  debootstrap zstd      # deploy/systemd_check.sh: the cached bare Debian 12 root
 )
 
 ./deploy/apt-install.sh "${PACKAGES[@]}"

@@ -8,6 +8,12 @@
 #                           intercept, so in-process mock-broker tests cannot run under TSan:
 #                           the tsan test preset leaves out the KafkaSource.* unit tests, which
 #                           run the consumer against librdkafka's in-process mock cluster)
+#   deploy/test.sh kafka    the end-to-end tests against a real Apache Kafka broker (deploy/kafka.sh
+#                           fetches it from Maven Central, starts one KRaft node on loopback and
+#                           stops it afterwards); the tests that need the mock's fault injection
+#                           skip, the RealKafka tests run. One test at a time: the shared tests
+#                           recreate the fixed topic names. Then a 3-node cluster for the
+#                           RealKafka3 (broker failure) tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -24,8 +30,26 @@ case "$mode" in
     PRESET=tsan ./deploy/setup.sh
     ctest --preset tsan
     ;;
+  kafka)
+    ./deploy/setup.sh
+    base="${WIREFEED_KAFKA_PORT_BASE:-19092}"
+    k1=$(mktemp -d "${TMPDIR:-/tmp}/wirefeed-kafka1-XXXXXX")
+    k3=$(mktemp -d "${TMPDIR:-/tmp}/wirefeed-kafka3-XXXXXX")
+    trap './deploy/kafka.sh stop --dir "$k1" || true; ./deploy/kafka.sh stop --dir "$k3" || true
+          rm -rf "$k1" "$k3"' EXIT
+    trap 'exit 143' TERM INT
+    # One node: every end-to-end test (those needing the mock's fault injection skip).
+    bootstrap=$(./deploy/kafka.sh start --brokers 1 --dir "$k1" --port-base "$base")
+    WIREFEED_TEST_KAFKA="$bootstrap" \
+      ctest --test-dir build --output-on-failure -j1 --timeout 400 -L e2e -E 'RealKafka3\.'
+    ./deploy/kafka.sh stop --dir "$k1"
+    # Three nodes: the broker-failure tests.
+    bootstrap=$(./deploy/kafka.sh start --brokers 3 --dir "$k3" --port-base $((base + 100)))
+    WIREFEED_TEST_KAFKA3="$bootstrap" WIREFEED_TEST_KAFKA3_DIR="$k3" \
+      ctest --test-dir build --output-on-failure -j1 --timeout 400 -R 'RealKafka3\.'
+    ;;
   *)
-    echo "usage: deploy/test.sh [default|asan|tsan]" >&2
+    echo "usage: deploy/test.sh [default|asan|tsan|kafka]" >&2
     exit 2
     ;;
 esac

@@ -30,6 +30,7 @@ struct Contributor {
   std::string name;
   ContributorRole role = ContributorRole::kReporter;
   std::string location;  // "Minneapolis" from "Reporting by X in Minneapolis", else ""
+  std::string title{};   // "AP Sports Writer": the byline's title as sent, else ""
   bool operator==(const Contributor&) const = default;
 };
 

@@ -447,6 +447,8 @@ void append_story(std::string& out, const v1::Story& m) {
     append_enum(o, v1::ContributorRole_descriptor(), c.role());
     o += ",\"location\":";
     append_escaped(o, c.location());
+    o += ",\"title\":";
+    append_escaped(o, c.title());
     o += '}';
   });
   out += ",\"paragraphs\":";

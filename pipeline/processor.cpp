@@ -8,8 +8,8 @@
 #include "pipeline/clean.hpp"
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/fingerprint.hpp"
-#include "pipeline/structured.hpp"
 #include "pipeline/story_evidence.hpp"
+#include "pipeline/structured.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -71,6 +71,7 @@ void fill_story(v1::Story& s, DecodedItem& item, CleanStory& c, const StoryFinge
     pc->set_name(std::move(ct.name));
     pc->set_role(to_proto(ct.role));
     pc->set_location(std::move(ct.location));
+    pc->set_title(std::move(ct.title));
   }
   for (auto& p : c.paragraphs) s.add_paragraphs(std::move(p));
   for (auto& cap : c.captions) {
@@ -142,10 +143,8 @@ std::string chrome_source(const DecodedItem& item) {
   return "default";
 }
 
-DedupCandidate dedup_candidate(const DecodedItem& item,
-                                         const InputMessage& msg,
-                                         const CleanStory& c,
-                                         const StoryFingerprint& fp) {
+DedupCandidate dedup_candidate(const DecodedItem& item, const InputMessage& msg,
+                               const CleanStory& c, const StoryFingerprint& fp) {
   DedupCandidate d;
   d.story_id = item.id;
   d.content = fp.content;
@@ -268,6 +267,12 @@ ProcessResult Processor::process(const InputMessage& msg,
     auto& item = std::get<DecodedItem>(decoded);
 
     const std::shared_ptr<const CleanRules> rules = clean_rules_.load();
+    // The framing conventions the decoder applied come first in --explain, in input order.
+    if (explain != nullptr && item.doc) {
+      for (const formats::FramingNote& n : item.doc->framing) {
+        explain->push_back(ExplainEntry{n.rule, n.field, n.text, 0});
+      }
+    }
     CleanStory clean;
     if (learner_ == nullptr) {
       clean = clean_story(item.text, {reference_time(item), rules.get(), explain});
@@ -275,16 +280,16 @@ ProcessResult Processor::process(const InputMessage& msg,
       // Clean with what the source has learned, then let the story teach; when it completes a
       // line, clean it again so the line goes from this story too.
       const std::string source = chrome_source(item);
-      const std::size_t explained = explain != nullptr ? explain->size() : 0;
+      const std::size_t explained = explain != nullptr ? explain->size() : 0;  // after framing
       ChromeSighting sighting;
       auto learned = learner_->learned(source);
-      clean = clean_story(
-          item.text, {reference_time(item), rules.get(), explain, learned.get(), &sighting});
+      clean = clean_story(item.text,
+                          {reference_time(item), rules.get(), explain, learned.get(), &sighting});
       if (learner_->observe(source, sighting, dedup_event_time(item, msg))) {
         if (explain != nullptr) explain->resize(explained);
         learned = learner_->learned(source);
-        clean = clean_story(
-            item.text, {reference_time(item), rules.get(), explain, learned.get(), nullptr});
+        clean = clean_story(item.text,
+                            {reference_time(item), rules.get(), explain, learned.get(), nullptr});
       }
     }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)

@@ -54,7 +54,8 @@ void apply_structured(const fmt::StructuredDoc& doc, CleanStory& c) {
   if (!doc.byline.empty()) {
     std::vector<Contributor> merged;
     for (std::string& name : byline_names(doc.byline)) {
-      merged.push_back(Contributor{std::move(name), ContributorRole::kReporter, {}});
+      merged.push_back(
+          Contributor{std::move(name), ContributorRole::kReporter, {}, doc.byline_title});
     }
     for (auto& ct : c.contributors) {
       const bool dup = std::any_of(merged.begin(), merged.end(),

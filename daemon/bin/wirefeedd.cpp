@@ -40,6 +40,7 @@
 #include "daemon/metrics.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/reload.hpp"
+#include "daemon/reload_signal.hpp"
 #include "daemon/service.hpp"
 
 namespace {
@@ -48,18 +49,21 @@ using namespace wirefeed::daemon;
 
 constexpr const char* kUsage =
     "usage: wirefeedd [--config FILE] [--set dotted.key=value]... [--check-config] "
-    "[--print-config]\n"
+    "[--print-config] | --reload PID\n"
     "  --config FILE     configuration file (default: config.yaml)\n"
     "  --set KEY=VALUE   override one config key, e.g. --set kafka.brokers=host:9092\n"
     "  --check-config    validate the configuration and exit 0 (valid) or 1 (invalid)\n"
     "  --print-config    print the effective configuration (secrets redacted) and exit\n"
-    "  --version         print the version and exit\n";
+    "  --version         print the version and exit\n"
+    "  --reload PID      send SIGHUP to the running wirefeedd PID (reload its configuration) and\n"
+    "                    exit; the unit's ExecReload= (systemctl reload wirefeedd)\n";
 
 struct Args {
   std::string config = "config.yaml";
   std::vector<std::string> overrides;
   bool check = false;
   bool print = false;
+  std::optional<std::string> reload_pid;  // --reload PID: signal that daemon, then exit
 };
 
 std::optional<Args> parse_args(int argc, char** argv) {
@@ -82,6 +86,8 @@ std::optional<Args> parse_args(int argc, char** argv) {
       a.overrides.push_back(arg.substr(6));
     } else if (arg == "--check-config") {
       a.check = true;
+    } else if (arg == "--reload" && value(v)) {
+      a.reload_pid = v;
     } else if (arg == "--print-config") {
       a.print = true;
     } else if (arg == "--version") {
@@ -427,6 +433,21 @@ int main(int argc, char** argv) {
 
   const std::optional<Args> args = parse_args(argc, argv);
   if (!args) return 2;
+  if (args->reload_pid) {
+    // Reads no configuration: the daemon re-reads its own file when the signal arrives.
+    const std::optional<pid_t> pid = parse_pid(*args->reload_pid);
+    if (!pid) {
+      std::cerr << "wirefeedd: --reload needs a process id (a positive number), got '"
+                << *args->reload_pid << "'\n";
+      return 2;
+    }
+    if (const std::error_code ec = send_reload_signal(*pid)) {
+      std::cerr << "wirefeedd: cannot send SIGHUP to process " << *pid << ": " << ec.message()
+                << '\n';
+      return 1;
+    }
+    return 0;
+  }
   Config cfg;
   try {
     cfg = load_config(args->config, args->overrides);

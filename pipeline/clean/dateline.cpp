@@ -116,11 +116,19 @@ std::optional<std::string> parse_agency(string_view s, size_t& i) {
   const auto words = split_words(a);
   if (words.size() > 4) return std::nullopt;
   for (char c : a) {
-    if (!is_alpha(c) && !is_non_ascii(c) && c != ' ' && c != '-' && c != '&' && c != '.') {
+    if (!is_alpha(c) && !is_non_ascii(c) && c != ' ' && c != '-' && c != '&' && c != '.' &&
+        c != '/') {
       return std::nullopt;
     }
   }
-  const bool one_short_word = words.size() == 1 && a.size() <= 6;  // "dpa", "AP"
+  // "dpa", "AP", and agencies credited together, "tca/dpa" (each part short).
+  bool one_short_word = words.size() == 1;
+  for (size_t b = 0; one_short_word && b <= a.size();) {
+    size_t e = a.find('/', b);
+    if (e == npos) e = a.size();
+    one_short_word = e > b && e - b <= 6;
+    b = e + 1;
+  }
   if (!one_short_word) {
     for (string_view w : words) {
       if (!is_upper(w[0]) && !is_non_ascii(w[0])) return std::nullopt;
@@ -213,13 +221,48 @@ std::string resolve_date(unsigned month, unsigned day, unsigned sent_year,
   return out;
 }
 
+// Agency first: "(ANSA) - Rome, October 11 - " or "(Agency) - LOCATION - ". The location is
+// at most four words that look like a place; the date, when present, is a full day and month.
+std::optional<DatelineMatch> agency_first(const CleanRules& R, string_view p, size_t window,
+                                          const CleanContext& ctx) {
+  size_t i = 0;
+  auto agency = parse_agency(p, i);
+  if (!agency || !parse_dash(p, i)) return std::nullopt;
+  const size_t start = i;
+  for (size_t k = start; k < window; ++k) {
+    if (p[k] != ',' && p[k] != ' ') continue;
+    const string_view loc = trim_blanks(p.substr(start, k - start));
+    if (loc.empty() || split_words(loc).size() > 4) return std::nullopt;
+    size_t j = k;
+    unsigned month = 0, day = 0, year = 0;
+    bool dated = false;
+    if (p[k] == ',' && k + 1 < p.size() && p[k + 1] == ' ') {
+      j = k + 2;
+      dated = parse_date(R, p, j, month, day, year, true);
+      if (!dated) continue;  // "Rome, Italy, Oct 11 -": the comma is inside the location
+    } else if (p[k] != ' ') {
+      continue;
+    }
+    if (!parse_dash(p, j) || !looks_like_place(loc)) continue;
+    return DatelineMatch{
+        {std::string(loc), dated ? resolve_date(month, day, year, ctx.received_at) : std::string(),
+         std::move(*agency)},
+        j};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-// "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - " or "LOCATION, Mon DD - " at the start
-// of `p` (whitespace-normalised). Only the first ~120 bytes are examined.
+// "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - ", "LOCATION, Mon DD - " or agency first,
+// "(Agency) - Location, Month DD - ", at the start of `p` (whitespace-normalised). Only the
+// first ~120 bytes are examined.
 std::optional<DatelineMatch> parse_dateline(const CleanRules& R, string_view p,
                                             const CleanContext& ctx) {
   const size_t window = std::min<size_t>(p.size(), 120);
+  if (!p.empty() && p[0] == '(') {
+    if (auto m = agency_first(R, p, window, ctx)) return m;
+  }
   // Form 1: location, date [(agency)] dash.
   for (size_t c = p.find(','); c != npos && c < window; c = p.find(',', c + 1)) {
     if (c + 1 >= p.size() || p[c + 1] != ' ') continue;

@@ -1,5 +1,6 @@
-// Dateline: "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - ", "LOCATION, Mon DD - " or
-// "Mon DD (Agency) - " at the start of a paragraph, in the languages of the rules' month names.
+// Dateline: "LOCATION, Mon DD (Agency) - ", "LOCATION (Agency) - ", "LOCATION, Mon DD - ",
+// "Mon DD (Agency) - " or agency first, "(Agency) - Location, Month DD - ", at the start of a
+// paragraph, in the languages of the rules' month names.
 //
 // Invariants:
 // - Only the first ~120 bytes of the paragraph are examined; linear, no backtracking.

@@ -14,6 +14,8 @@
 // Several takes of one slug inside one message are joined in order; a message holding two
 // different slugs is refused (one story per message). Text that is not UTF-8 is read as
 // Windows-1252/Latin-1, the usual 8-bit wire charset.
+#include <optional>
+
 #include "pipeline/formats/document.hpp"
 #include "pipeline/formats/text_util.hpp"
 #include "pipeline/text/ascii.hpp"
@@ -25,14 +27,20 @@ namespace {
 constexpr char kSoh = 0x01, kStx = 0x02, kEtx = 0x03, kEot = 0x04, kSyn = 0x16;
 
 struct Header {
-  char service_level = 0;
-  std::string selector;
+  std::string service;   // service identification: "a" (ANPA service level), "eca" (7901)
+  std::string selector;  // message/sequence number: "0452", "062"
   char priority = 0;
-  char category = 0;
+  std::string category;  // "i", "rs"
   std::string slug;
   std::string version;
   std::string word_count;
   std::string date;
+  // IPTC 7901 layout: the word count follows the category on the header line, the keyword
+  // lines ("Germany-politics/") sit between the header and STX, and the text opens with a
+  // heading block (take key, headline and byline ending " =").
+  bool iptc7901 = false;
+  std::string agency;  // 7901: the source code at the end of the header line ("dpa")
+  std::string raw;     // the header line(s) as sent, whitespace collapsed (for --explain)
 };
 
 struct Segment {
@@ -78,20 +86,93 @@ std::vector<std::string_view> split_ws(std::string_view s) {
   return out;
 }
 
+// "a0452", "z6715", "eca062": service identification letters, then the message number.
+bool is_service_token(std::string_view t) {
+  std::size_t i = 0;
+  while (i < t.size() && is_alpha(t[i])) ++i;
+  return i >= 1 && i <= 4 && t.size() - i >= 1 && t.size() - i <= 6 && is_digits(t.substr(i));
+}
+
+bool is_letters(std::string_view t) {
+  if (t.empty()) return false;
+  for (char c : t) {
+    if (!is_alpha(c)) return false;
+  }
+  return true;
+}
+
+// Priority (one letter or digit) then category (one to three letters) at toks[t].
+bool priority_category_at(const std::vector<std::string_view>& toks, std::size_t t) {
+  return t + 1 < toks.size() && toks[t].size() == 1 &&
+         (is_alpha(toks[t][0]) || is_digits(toks[t])) && toks[t + 1].size() <= 3 &&
+         is_letters(toks[t + 1]);
+}
+
+std::vector<std::string_view> header_lines(std::string_view h) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos <= h.size()) {
+    std::size_t nl = h.find('\n', pos);
+    if (nl == std::string_view::npos) nl = h.size();
+    std::string_view l = text::trim_space(h.substr(pos, nl - pos));
+    bool printable = false;
+    for (char c : l) printable = printable || static_cast<unsigned char>(c) > 0x20;
+    if (printable) out.push_back(l);
+    pos = nl + 1;
+  }
+  return out;
+}
+
+// The ANPA / IPTC 7901 header between SOH and STX. Its first token is the service
+// identification and message number ("a0452", "eca062"); priority and category follow on the
+// same line, or (AP) on the next line when the first carries routing codes ("z6715 US -----").
+// Then either the IPTC 7901 word count, keywords and source ("211 ccccb dpa 061"), with the
+// keyword lines ending in '/' before STX, or the ANPA slug fields ("BC-Storms-Georgia,1st
+// Ld-Writethru,0420,11-14").
 Header parse_header(std::string_view h) {
   Header out;
-  std::vector<std::string_view> toks = split_ws(h);
-  std::size_t t = 0;
-  if (t < toks.size() && toks[t].size() >= 2 && is_alpha(toks[t][0]) &&
-      is_digits(toks[t].substr(1))) {
-    out.service_level = toks[t][0];
-    out.selector = std::string(toks[t].substr(1));
-    ++t;
+  const std::vector<std::string_view> lines = header_lines(h);
+  if (lines.empty()) return out;
+  std::vector<std::string_view> toks = split_ws(lines[0]);
+  if (toks.empty() || !is_service_token(toks[0])) return out;
+  std::size_t letters = 0;
+  while (is_alpha(toks[0][letters])) ++letters;
+  out.service = std::string(toks[0].substr(0, letters));
+  out.selector = std::string(toks[0].substr(letters));
+  std::size_t next_line = 1, t = 1;
+  if (!priority_category_at(toks, 1) && lines.size() > 1 &&
+      priority_category_at(split_ws(lines[1]), 0)) {
+    toks = split_ws(lines[1]);  // line 1 holds routing codes only
+    next_line = 2;
+    t = 0;
   }
+  out.raw = collapse_space(lines[0]);
+  if (next_line == 2) out.raw += " " + collapse_space(lines[1]);
   if (t < toks.size() && toks[t].size() == 1 && (is_alpha(toks[t][0]) || is_digits(toks[t]))) {
     out.priority = toks[t++][0];
   }
-  if (t < toks.size() && toks[t].size() == 1 && is_alpha(toks[t][0])) out.category = toks[t++][0];
+  if (t < toks.size() && toks[t].size() <= 3 && is_letters(toks[t])) {
+    out.category = std::string(toks[t++]);
+  }
+  if (t < toks.size() && is_digits(toks[t]) && toks[t].size() <= 6) {
+    out.iptc7901 = true;
+    out.word_count = std::string(toks[t++]);
+    for (; t < toks.size(); ++t) {
+      if (is_alpha(toks[t][0])) out.agency = std::string(toks[t]);
+    }
+    std::string slug;
+    for (std::size_t i = next_line; i < lines.size(); ++i) {
+      std::string_view k = lines[i];
+      if (k.back() != '/') continue;
+      while (!k.empty() && k.back() == '/') k.remove_suffix(1);
+      k = text::trim_space(k);
+      if (k.empty()) continue;
+      if (!slug.empty()) slug += "/";
+      slug.append(k);
+    }
+    out.slug = collapse_space(slug);
+    return out;
+  }
   std::string rest;
   for (; t < toks.size(); ++t) {
     if (!rest.empty()) rest.push_back(' ');
@@ -156,7 +237,7 @@ std::vector<Segment> segments(std::string_view s) {
         seg.header = parse_header(s.substr(soh + 1, stx - soh - 1));
         text_start = stx + 1;
       }
-      if (seg.header.service_level == 0) {
+      if (seg.header.service.empty()) {
         // Every IPTC 7901 / ANPA header opens with the service level and sequence number
         // ("a0452"). Without it the SOH only frames plain copy: what follows is story text
         // (usually the headline), not a header to be parsed away.
@@ -219,12 +300,126 @@ std::string slug_key(std::string_view s) {
   return k;
 }
 
-// An unmarked keyword line echoing the header's slug: "BC-Idaho Wildfire,0301" (slug, then
-// comma-separated word count/version fields or nothing).
-bool is_unmarked_slug_echo(std::string_view l, const Header& h) {
-  if (h.slug.empty() || l.size() > 120) return false;
-  const std::string key = slug_key(h.slug);
-  return !key.empty() && slug_key(l.substr(0, l.find(','))) == key;
+// A keyword line echoing the header's slug: "BC-Idaho Wildfire,0301", "BC-US--Ethanol-Losing
+// Grassland, 1st Ld-Writethru,1140" (slug, then comma-separated version and word count fields).
+// The header may carry the slug truncated to its field width ("BC-US--Ethanol-LosingGra"), so
+// one key may extend the other; with or without the cycle ("BC-").
+bool echoes_slug(std::string_view l, const Header& h) {
+  if (h.slug.empty() || l.size() > 160) return false;
+  const std::string_view first = l.substr(0, l.find(','));
+  for (const auto& [a, b] : {std::pair{slug_key(h.slug), slug_key(first)},
+                             std::pair{slug_key(slug_base(h.slug)), slug_key(slug_base(first))}}) {
+    if (a.size() < 3 || b.size() < 3) continue;
+    if (a == b) return true;
+    const std::size_t n = std::min(a.size(), b.size());
+    // A truncated header slug: long enough to name the story on its own.
+    if (n >= 12 && a.compare(0, n, b, 0, n) == 0) return true;
+  }
+  return false;
+}
+
+// The fields of a keyword line: slug (first field), version (fields that are not a word count
+// or date), word count.
+void read_keyword_line(std::string_view l, std::string& slug, std::string& version) {
+  std::size_t pos = 0;
+  bool first = true;
+  while (pos <= l.size()) {
+    std::size_t comma = l.find(',', pos);
+    if (comma == std::string_view::npos) comma = l.size();
+    const std::string f = collapse_space(l.substr(pos, comma - pos));
+    pos = comma + 1;
+    if (f.empty()) continue;
+    if (first) {
+      slug = f;
+      first = false;
+    } else if (!is_digits(f) && !is_date(f)) {
+      if (!version.empty()) version += ", ";
+      version += f;
+    }
+  }
+}
+
+bool istarts(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && text::iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// "Eds: ...", "(Eds: ...)", "EDITOR'S NOTE _ ...": an advisory to editors, not story text.
+// Returns the note without its label, or nullopt.
+std::optional<std::string> editor_note(std::string_view l) {
+  l = text::trim_space(l);
+  if (l.size() > 2 && l.front() == '(' && l.back() == ')') l = l.substr(1, l.size() - 2);
+  std::size_t skip = 0;
+  if (istarts(l, "eds:") || istarts(l, "ed's:")) {
+    skip = l.find(':') + 1;
+  } else {
+    for (std::string_view label : {"editor's note", "editors' note", "editors note",
+                                   "editor\xE2\x80\x99s note", "note to editors"}) {
+      if (istarts(l, label)) {
+        skip = label.size();
+        break;
+      }
+    }
+    if (skip == 0) return std::nullopt;
+  }
+  std::string_view rest = text::trim_space(l.substr(skip));
+  while (!rest.empty() && (rest.front() == ':' || rest.front() == '_' || rest.front() == '-')) {
+    rest = text::trim_space(rest.substr(1));
+  }
+  if (rest.empty()) return std::nullopt;
+  return collapse_space(rest);
+}
+
+// "AP Photo GATK105, GATK106", "AP Photos XNP101": the agency's references to the pictures
+// (videos, graphics) sent with the story: a short name, the media word, then only codes
+// (capital letters and digits).
+bool media_refs(std::string_view l, std::string& type, std::vector<std::string>& codes) {
+  std::vector<std::string> words;
+  {
+    std::string cur;
+    for (char c : l) {
+      if (c == ',' || c == ';' || static_cast<unsigned char>(c) <= 0x20) {
+        if (!cur.empty()) words.push_back(std::move(cur));
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    if (!cur.empty()) words.push_back(std::move(cur));
+  }
+  std::size_t k = 0;
+  for (; k < words.size() && k <= 3; ++k) {
+    const std::string w = text::lower_ascii(words[k]);
+    if (w == "photo" || w == "photos") type = "picture";
+    if (w == "video" || w == "videos") type = "video";
+    if (w == "graphic" || w == "graphics") type = "graphic";
+    if (!type.empty()) break;
+    if (!is_alpha(words[k][0]) || words[k][0] < 'A' || words[k][0] > 'Z') return false;
+  }
+  if (type.empty() || k == 0 || k + 1 >= words.size()) return false;
+  for (std::size_t i = k + 1; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    bool digit = false, upper = false;
+    for (char c : w) {
+      if (c >= '0' && c <= '9') {
+        digit = true;
+      } else if (c >= 'A' && c <= 'Z') {
+        upper = true;
+      } else {
+        return false;
+      }
+    }
+    if (!digit || !upper || w.size() < 3 || w.size() > 16) return false;
+    codes.push_back(w);
+  }
+  return true;
+}
+
+// "By CHARLES ODUM=", "By PAUL BYRNE and ALMUDENA CALATRAVA=": a byline ended by '='.
+bool is_byline_line(std::string_view l) { return istarts(l, "by ") && l.size() > 3; }
+
+std::string_view strip_equals(std::string_view l) {
+  while (!l.empty() && (l.back() == '=' || l.back() == ' ')) l.remove_suffix(1);
+  return l;
 }
 
 // Cells separated by runs of 2+ blanks or a tab, at least three of them: an agate/table row
@@ -249,11 +444,18 @@ struct TextState {
   StructuredDoc& doc;
   const Header& header;
   std::size_t max_paragraphs;
-  std::string cur;
+  std::string cur{};
   bool byline_done = false;
   bool text_seen = false;      // any line kept or dropped after the header
   bool headline_next = false;  // after an unmarked slug echo: the next line is the headline
-  std::string table;           // column rows as sent, '\n'-separated (never re-flowed)
+  bool body_started = false;   // a story paragraph (not a display or byline line) was read
+  bool after_byline = false;   // the previous line was the byline: a '=' line is its title
+  std::string table{};         // column rows as sent, '\n'-separated (never re-flowed)
+  std::vector<std::size_t>* display = nullptr;  // paragraphs from '^' lines read before the body
+
+  void note(std::string rule, std::string field, std::string_view text) {
+    doc.framing.push_back(FramingNote{std::move(rule), std::move(field), collapse_space(text)});
+  }
 
   void flush() {
     flush_table();
@@ -267,6 +469,63 @@ struct TextState {
     if (!table.empty() && doc.paragraphs.size() < max_paragraphs)
       doc.paragraphs.push_back(std::move(table));
     table.clear();
+  }
+
+  void keyword_line(std::string_view l) {
+    std::string slug, version;
+    read_keyword_line(l, slug, version);
+    if (!doc.headline.empty()) {  // a later take's keyword line ("Take 2"): not the story's
+      ++doc.furniture_removed;
+      note("anpa.keyword-line", "removed", l);
+      return;
+    }
+    // The keyword line carries the slug at full length and the version as edited ("1st
+    // Ld-Writethru"); the header may truncate or compress both.
+    if (slug_key(slug).size() > slug_key(doc.slugline).size()) doc.slugline = slug;
+    if (!version.empty()) doc.source_version = version;
+    ++doc.furniture_removed;
+    note("anpa.keyword-line", "slugline", l);
+  }
+
+  // Lines before the story text that are framing, not text: editor's notes, media references,
+  // the byline and its title. Returns true when `l` was one of them.
+  bool front_matter(std::string_view l, bool marked) {
+    if (body_started) return false;
+    if (auto n = editor_note(l)) {
+      flush();
+      doc.ednotes.push_back(std::move(*n));
+      ++doc.furniture_removed;
+      note("anpa.eds-note", "editor_notes", l);
+      after_byline = false;
+      return true;
+    }
+    std::string type;
+    std::vector<std::string> codes;
+    if (media_refs(l, type, codes)) {
+      flush();
+      for (std::string& c : codes) {
+        doc.media.push_back(DocMedia{std::move(c), type, {}, {}});
+      }
+      ++doc.furniture_removed;
+      note("anpa.media-refs", "media", l);
+      after_byline = false;
+      return true;
+    }
+    if (l.back() == '=' && (!marked || is_byline_line(l) || after_byline)) {
+      flush();
+      const std::string b = collapse_space(strip_equals(l));
+      if (after_byline && doc.byline_title.empty() && !is_byline_line(l)) {
+        doc.byline_title = b;  // "AP Sports Writer=": the byline's title
+        note("anpa.byline-title", "contributors.title", l);
+        after_byline = false;
+      } else if (doc.byline.empty()) {
+        doc.byline = b;
+        note("anpa.byline", "contributors", l);
+        after_byline = true;
+      }
+      return true;
+    }
+    return false;
   }
 
   void line(std::string_view raw) {
@@ -285,8 +544,8 @@ struct TextState {
     const bool first = !text_seen;
     text_seen = true;
     if (first && l[0] != '^' && doc.headline.empty() && doc.paragraphs.empty() &&
-        is_unmarked_slug_echo(l, header)) {
-      ++doc.furniture_removed;  // AP's keyword line, sent without the '^' mark
+        echoes_slug(l, header)) {
+      keyword_line(l);  // AP's keyword line, sent without the '^' mark
       headline_next = true;
       return;
     }
@@ -314,6 +573,7 @@ struct TextState {
         }
         if (!table.empty()) table.push_back('\n');
         table.append(row);
+        body_started = true;
         return;
       }
     }
@@ -321,37 +581,34 @@ struct TextState {
     if (l[0] == '^') {
       flush();
       std::string_view h = l.substr(1);
-      while (!h.empty() && (h.back() == '<' || h.back() == '^')) h.remove_suffix(1);
+      while (!h.empty() && (h.back() == '<' || h.back() == '^' || h.back() == ' ')) {
+        h.remove_suffix(1);
+      }
       h = text::trim_space(h);
-      const std::string base = slug_base(header.slug);
-      std::string hl = text::lower_ascii(h);
+      if (h.empty()) return;
       // The echo is the slug itself, with or without its cycle, then "," fields or nothing.
-      auto starts_field = [](std::string_view line, std::string_view prefix) {
-        return !prefix.empty() && line.substr(0, prefix.size()) == prefix &&
-               (line.size() == prefix.size() || line[prefix.size()] == ',');
-      };
-      const bool echo = !header.slug.empty() && (starts_field(hl, text::lower_ascii(header.slug)) ||
-                                                 starts_field(slug_base(hl), base));
-      if (echo) {
-        ++doc.furniture_removed;
-      } else if (doc.headline.empty()) {
+      if (!body_started && echoes_slug(h, header)) {
+        keyword_line(h);
+        return;
+      }
+      if (front_matter(h, true)) return;
+      after_byline = false;
+      if (doc.headline.empty()) {
         doc.headline = collapse_space(h);
+        note("anpa.headline", "headline", h);
       } else {
-        cur.append(h);
+        cur.append(strip_equals(h));
         flush();
+        if (!body_started && display != nullptr && !doc.paragraphs.empty()) {
+          display->push_back(doc.paragraphs.size() - 1);
+        }
       }
       return;
     }
-    if (l.back() == '=' && !byline_done && doc.paragraphs.empty()) {
-      flush();
-      std::string_view b = l;
-      while (!b.empty() && b.back() == '=') b.remove_suffix(1);
-      if (doc.byline.empty()) {
-        doc.byline = collapse_space(b);
-      }
-      return;  // "Associated Press Writer=" and the like: the byline's title
-    }
+    if (!byline_done && doc.paragraphs.empty() && front_matter(l, false)) return;
+    after_byline = false;
     if (!doc.byline.empty()) byline_done = true;
+    body_started = true;
     if (indented) flush();
     const bool ends = l.back() == '<';
     if (ends) l.remove_suffix(1);
@@ -360,6 +617,112 @@ struct TextState {
     if (ends) flush();
   }
 };
+
+// The IPTC 7901 heading block: the lines after STX up to the first blank line. A line ending
+// " =" is the headline (or, when it starts with "By ", the byline); without one, the last line
+// that is not the byline is the headline; lines before it are the take key ("REFILE", "1ST
+// LEAD"); a line ending '/' is a keyword line. Returns the index of the first line after it.
+std::size_t heading_block(const std::vector<std::string>& lines, StructuredDoc& doc) {
+  std::size_t i = 0;
+  while (i < lines.size() && text::trim_space(lines[i]).empty()) ++i;
+  const std::size_t start = i;
+  while (i < lines.size() && !text::trim_space(lines[i]).empty()) ++i;
+  if (i == start || i - start > 8) return start;
+  std::vector<std::string_view> block;
+  for (std::size_t k = start; k < i; ++k) block.push_back(text::trim_space(lines[k]));
+  std::size_t headline = block.size(), byline = block.size();
+  for (std::size_t k = 0; k < block.size(); ++k) {
+    if (block[k].back() == '/' && headline == block.size()) {
+      std::string_view kw = block[k];
+      while (!kw.empty() && kw.back() == '/') kw.remove_suffix(1);
+      if (doc.slugline.empty()) doc.slugline = collapse_space(kw);
+      doc.framing.push_back(FramingNote{"iptc7901.keyword-line", "slugline", collapse_space(kw)});
+      continue;
+    }
+    if (is_byline_line(block[k]) && byline == block.size()) {
+      byline = k;
+    } else if (block[k].back() == '=' && headline == block.size()) {
+      headline = k;
+    }
+  }
+  if (headline == block.size()) {
+    for (std::size_t k = block.size(); k-- > 0;) {
+      if (k != byline && block[k].back() != '/') {
+        headline = k;
+        break;
+      }
+    }
+  }
+  if (headline == block.size()) return start;
+  std::string take;
+  for (std::size_t k = 0; k < headline; ++k) {
+    if (block[k].back() == '/' || k == byline) continue;
+    if (!take.empty()) take.push_back(' ');
+    take.append(collapse_space(block[k]));
+  }
+  if (!take.empty()) {
+    if (doc.source_version.empty()) doc.source_version = take;
+    doc.framing.push_back(FramingNote{"iptc7901.take-key", "version", take});
+  }
+  doc.headline = collapse_space(strip_equals(block[headline]));
+  doc.framing.push_back(FramingNote{"iptc7901.headline", "headline", doc.headline});
+  if (byline != block.size()) {
+    doc.byline = collapse_space(strip_equals(block[byline]));
+    doc.framing.push_back(FramingNote{"iptc7901.byline", "contributors", doc.byline});
+  }
+  for (std::size_t k = headline + 1; k < block.size(); ++k) {
+    if (k == byline) continue;
+    doc.paragraphs.push_back(collapse_space(strip_equals(block[k])));
+  }
+  return i;
+}
+
+// A service block at the end of the text, not for publication: a notebook heading ("# dpa
+// NOTEBOOK", "## Editorial contacts") or a "not (intended) for publication" line, with the
+// separator line ("* * * *") before it. Returns its first line, or lines.size().
+std::size_t service_block(const std::vector<std::string>& lines, std::size_t from) {
+  bool text_seen = false;
+  for (std::size_t i = from; i < lines.size(); ++i) {
+    const std::string_view l = text::trim_space(lines[i]);
+    if (l.empty()) continue;
+    const bool heading = !lines[i].empty() && lines[i][0] == '#' &&
+                         (istarts(l, "# ") || istarts(l, "## ") || istarts(l, "### ")) &&
+                         l.size() > 3;
+    const std::string low = text::lower_ascii(l);
+    const bool not_for_publication = low.find("not for publication") != std::string::npos ||
+                                     low.find("not intended for publication") != std::string::npos;
+    if (text_seen && (heading || not_for_publication)) {
+      std::size_t s = i;
+      // The separator before it belongs to the block.
+      for (std::size_t k = i; k-- > from;) {
+        const std::string_view p = text::trim_space(lines[k]);
+        if (p.empty()) continue;
+        if (p.find_first_not_of("*-_= ") == std::string_view::npos && p.size() >= 3) s = k;
+        break;
+      }
+      return s;
+    }
+    text_seen = true;
+  }
+  return lines.size();
+}
+
+// The desk's sign-off at the end of the text: the agency code then editors' initials
+// ("dpa wsz jln npr").
+bool is_signoff(std::string_view l, std::string_view agency) {
+  if (agency.empty()) return false;
+  const std::vector<std::string_view> w = split_ws(l);
+  if (w.size() < 2 || w.size() > 10) return false;
+  const std::string base = text::lower_ascii(agency.substr(0, agency.find('-')));
+  if (text::lower_ascii(w[0]) != base) return false;
+  for (std::size_t i = 1; i < w.size(); ++i) {
+    if (w[i].size() < 2 || w[i].size() > 4) return false;
+    for (char c : w[i]) {
+      if (c < 'a' || c > 'z') return false;
+    }
+  }
+  return true;
+}
 
 uint32_t urgency_of(char priority) {
   switch (priority) {
@@ -469,10 +832,19 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
   doc.slugline = collapse_space(head.slug);
   doc.source_version = collapse_space(head.version);
   doc.urgency = urgency_of(head.priority);
-  if (head.category != 0) {
-    const char c = static_cast<char>(head.category | 0x20);
-    doc.subjects.push_back(
-        DocSubject{std::string(1, c), std::string(category_name(c)), "anpa-category"});
+  if (!head.category.empty()) {
+    const std::string c = text::lower_ascii(head.category);
+    doc.subjects.push_back(DocSubject{
+        c, std::string(c.size() == 1 ? category_name(c[0]) : std::string_view{}), "anpa-category"});
+  }
+  if (head.iptc7901) {
+    doc.provider = head.agency.substr(0, head.agency.find('-'));
+    doc.framing.push_back(FramingNote{"iptc7901.header", "header", head.raw});
+    if (!doc.slugline.empty()) {
+      doc.framing.push_back(FramingNote{"iptc7901.keyword-line", "slugline", doc.slugline});
+    }
+  } else if (!head.raw.empty()) {
+    doc.framing.push_back(FramingNote{"anpa.header", "header", head.raw});
   }
   // The slug and date name the story across its leads, writethrus, corrections and kills. A
   // continuation sent alone ("Take 2", "2nd Add", "Insert", "Sub") is not a new version of the
@@ -483,29 +855,77 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
   if (!doc.slugline.empty() && !head.date.empty() && !continuation) {
     doc.item_id = "anpa:" + slug_base(doc.slugline) + ":" + head.date;
   }
+  std::vector<std::size_t> display;
   for (const Segment& s : segs) {
-    TextState st{doc,
-                 s.header.slug.empty() ? head : s.header,
-                 limits.max_paragraphs,
-                 {},
-                 false,
-                 false,
-                 false,
-                 {}};
+    const Header& h = s.header.service.empty() ? head : s.header;
+    std::vector<std::string> lines;
     std::size_t pos = 0;
     while (pos <= s.text.size()) {
       std::size_t nl = s.text.find('\n', pos);
       if (nl == std::string_view::npos) nl = s.text.size();
-      std::string_view line = s.text.substr(pos, nl - pos);
       std::string clean;
-      for (char c : line) {
+      for (char c : s.text.substr(pos, nl - pos)) {
         if (c == kSyn || c == kEot || c == '\r' || c == kSoh || c == kStx) continue;
         clean.push_back(c);
       }
-      st.line(clean);
+      lines.push_back(std::move(clean));
       pos = nl + 1;
     }
+    std::size_t from = 0;
+    if (h.iptc7901 && doc.headline.empty()) from = heading_block(lines, doc);
+    std::size_t to = service_block(lines, from);
+    if (to < lines.size()) {
+      std::string block;
+      bool editors = false;
+      for (std::size_t i = to; i < lines.size(); ++i) {
+        const std::string_view l = text::trim_space(lines[i]);
+        if (l.empty()) continue;
+        if (!block.empty()) block += " / ";
+        block.append(l);
+        // The notebook's note to editors is an editor's note; contacts and links are dropped.
+        if (l[0] == '#') {
+          const std::string low = text::lower_ascii(l);
+          editors =
+              low.find("note") != std::string::npos && low.find("editor") != std::string::npos;
+        } else if (editors && l[0] == '-' && l.size() > 2) {
+          doc.ednotes.push_back(collapse_space(l.substr(1)));
+        }
+        ++doc.furniture_removed;
+      }
+      doc.framing.push_back(
+          FramingNote{"iptc7901.service-block", "removed", collapse_space(block)});
+    }
+    for (std::size_t i = to; i-- > from;) {
+      const std::string_view l = text::trim_space(lines[i]);
+      if (l.empty()) continue;
+      if (is_signoff(l, h.agency)) {
+        doc.framing.push_back(FramingNote{"iptc7901.signoff", "removed", collapse_space(l)});
+        ++doc.furniture_removed;
+        to = i;
+      }
+      break;
+    }
+    TextState st{doc, h, limits.max_paragraphs};
+    st.display = &display;
+    for (std::size_t i = from; i < to; ++i) st.line(lines[i]);
     st.flush();
+  }
+  // AP repeats the lede as a display line before the byline (a summary): when a body paragraph
+  // holds the same words, the display copy is dropped.
+  for (std::size_t k = display.size(); k-- > 0;) {
+    const std::size_t idx = display[k];
+    if (idx >= doc.paragraphs.size()) continue;
+    const std::string& p = doc.paragraphs[idx];
+    if (p.size() < 40) continue;
+    const std::string probe = p.substr(0, 60);
+    bool repeated = false;
+    for (std::size_t j = idx + 1; j < doc.paragraphs.size() && !repeated; ++j) {
+      repeated = doc.paragraphs[j].find(probe) != std::string::npos;
+    }
+    if (!repeated) continue;
+    doc.framing.push_back(FramingNote{"anpa.summary-line", "removed", p});
+    doc.paragraphs.erase(doc.paragraphs.begin() + static_cast<std::ptrdiff_t>(idx));
+    ++doc.furniture_removed;
   }
   const std::string& v = doc.source_version;
   doc.kill = has_word(v, "kill") || has_word(v, "elimination") || has_word(v, "withdrawn") ||

@@ -108,14 +108,19 @@ DocFormat sniff_format(std::string_view s) {
     return DocFormat::kText;
   }
   if (s[i] == '{') {
-    // ninjs requires "uri"; the wirefeed envelope has "body" and no "uri". A cheap textual
-    // check on top-level-looking keys; the decoder does the real parse.
+    // A ninjs item is identified by "uri" (1.x-3.x) or "guid" (as newsroom systems such as
+    // Superdesk emit it); the wirefeed envelope has "body" and neither. A cheap textual check
+    // on top-level-looking keys; the decoder does the real parse.
     // Tested in order of selectivity, each only when the previous passed (one scan for the
     // common envelope, which has no "uri").
-    if (s.find("\"uri\"") == std::string_view::npos) return DocFormat::kText;
+    if (s.find("\"uri\"") == std::string_view::npos &&
+        s.find("\"guid\"") == std::string_view::npos) {
+      return DocFormat::kText;
+    }
     if (s.find("\"body\"") != std::string_view::npos) return DocFormat::kText;
-    for (std::string_view key : {"\"headline", "\"bodies\"", "\"body_", "\"versioncreated\"",
-                                 "\"versionCreated\"", "\"pubstatus\"", "\"pubStatus\""}) {
+    for (std::string_view key :
+         {"\"headline", "\"bodies\"", "\"body_", "\"versioncreated\"", "\"versionCreated\"",
+          "\"pubstatus\"", "\"pubStatus\"", "\"type\""}) {
       if (s.find(key) != std::string_view::npos) return DocFormat::kNinjs;
     }
   }

@@ -38,6 +38,14 @@ struct DocMedia {
   std::string credit;
 };
 
+// One framing convention a decoder applied: what it read from the format's framing rather than
+// from the story text ("anpa.keyword-line" -> "slugline"), shown by `wirefeed process --explain`.
+struct FramingNote {
+  std::string rule;   // "anpa.keyword-line", "iptc7901.header", "ninjs.schema", ...
+  std::string field;  // where the span went: "slugline", "headline", "removed", ...
+  std::string text;   // the span as sent (whitespace collapsed)
+};
+
 struct StructuredDoc {
   DocFormat format = DocFormat::kText;
   std::string item_id;          // ninjs uri, NewsML-G2 guid, NITF doc-id, ANPA slug+date
@@ -46,8 +54,9 @@ struct StructuredDoc {
   std::string first_created;    // RFC 3339 UTC, "" if none
   std::string pub_status;       // "usable", "withheld", "canceled", "" if none
   std::string headline;
-  std::string byline;    // "By Jane Doe" / "Jane Doe and John Roe" as given
-  std::string dateline;  // location as given ("GROSSETO, Italy"), "" if none
+  std::string byline;        // "By Jane Doe" / "Jane Doe and John Roe" as given
+  std::string byline_title;  // "AP Sports Writer" (ANPA title line after the byline), "" if none
+  std::string dateline;      // location as given ("GROSSETO, Italy"), "" if none
   std::string slugline;
   std::string language;  // as given ("en", "en-US", "de")
   std::string provider;  // "AP", "dpa", ... when the format names it
@@ -62,6 +71,7 @@ struct StructuredDoc {
   std::string canonical_url;       // the page's canonical address (HTML), "" if none
   std::string section;             // HTML article:section / JSON-LD articleSection
   std::string description;         // HTML description / og:description
+  std::vector<FramingNote> framing;  // conventions applied (for --explain), in input order
 };
 
 struct FormatError {
@@ -87,8 +97,9 @@ std::string_view format_name(DocFormat f);
 std::optional<DocFormat> format_from_content_type(std::string_view content_type);
 
 // Format by content: SYN/SOH framing -> ANPA; an XML root <nitf>, <newsItem>/<newsMessage>,
-// <NewsML>; <!DOCTYPE html> or <html> -> HTML; a JSON object with a top-level "uri" (and no
-// envelope "body") -> ninjs; else text.
+// <NewsML>; <!DOCTYPE html> or <html> -> HTML; a JSON object with a ninjs identifier ("uri" or
+// "guid"), a ninjs property ("type", "headline(s)", "body_*"/"bodies", "versioncreated", ...)
+// and no envelope "body" -> ninjs; else text.
 DocFormat sniff_format(std::string_view bytes);
 
 FormatResult decode_ninjs(std::string_view json, const FormatLimits& limits);

@@ -45,7 +45,21 @@ void g2_content(const xmlNode* content_set, StructuredDoc& doc, const FormatLimi
           raw += reinterpret_cast<const char*>(t->content);
         }
       }
-      doc.paragraphs = plain_paragraphs(raw, limits.max_paragraphs);
+      if (looks_like_markup(raw)) {
+        // Declared as text, sent as markup ("<p> ... </p>"): the content decides, so it goes
+        // through the HTML path (its text keeps the wire copy's line structure).
+        std::string err;
+        const XmlDoc html = parse_html(raw, err);
+        Body b;
+        if (html) collect_body(root(html), b, limits.max_paragraphs, true);
+        doc.paragraphs = std::move(b.paragraphs);
+        for (auto& m : b.media) doc.media.push_back(std::move(m));
+        doc.framing.push_back(
+            FramingNote{"newsml.markup-in-text", "paragraphs",
+                        "inlineData " + attr(c, "contenttype") + " holds markup: read as HTML"});
+      } else {
+        doc.paragraphs = plain_paragraphs(raw, limits.max_paragraphs);
+      }
     }
   }
 }

@@ -100,7 +100,8 @@ BodyKind kind_of(const json& b) {
   return BodyKind::kPlain;
 }
 
-void read_bodies(const json& j, Body& body, const FormatLimits& limits) {
+void read_bodies(const json& j, Body& body, const FormatLimits& limits,
+                 std::vector<FramingNote>& notes) {
   // 2.x/3.x: bodies[] {role, contenttype, value}; the richest representation wins.
   if (const json* bodies = get(j, "bodies"); bodies != nullptr && bodies->is_array()) {
     const json* best = nullptr;
@@ -128,7 +129,11 @@ void read_bodies(const json& j, Body& body, const FormatLimits& limits) {
   for (std::string_view key : {"body_xhtml", "body_html"}) {
     if (const std::string v = str(j, key); !v.empty()) {
       html_body(v, body, limits);
-      if (!body.paragraphs.empty()) return;
+      if (!body.paragraphs.empty()) {
+        notes.push_back(
+            FramingNote{"ninjs.body-markup", "paragraphs", std::string(key) + " read as HTML"});
+        return;
+      }
     }
   }
   if (const std::string v = str(j, "body_text"); !v.empty()) {
@@ -237,8 +242,18 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
 
   StructuredDoc doc;
   doc.format = DocFormat::kNinjs;
+  // The item's identifier: "uri" in the IPTC schemas, "guid" as newsroom systems (Superdesk)
+  // emit ninjs.
   doc.item_id = collapse_space(str(j, "uri"));
-  if (doc.item_id.empty()) return FormatError{DocFormat::kNinjs, false, "no \"uri\" (required)"};
+  if (doc.item_id.empty()) {
+    doc.item_id = collapse_space(str(j, "guid"));
+    if (!doc.item_id.empty()) {
+      doc.framing.push_back(FramingNote{"ninjs.guid-identifier", "item_id", doc.item_id});
+    }
+  }
+  if (doc.item_id.empty()) {
+    return FormatError{DocFormat::kNinjs, false, "no \"uri\" or \"guid\" (one is required)"};
+  }
   const std::string type = text::lower_ascii(str(j, "type"));
   if (!type.empty() && type != "text" && type != "composite") {
     return FormatError{DocFormat::kNinjs, true,
@@ -280,7 +295,7 @@ FormatResult decode_ninjs(std::string_view text, const FormatLimits& limits) {
   }
   read_subjects(j, doc);
   Body body;
-  read_bodies(j, body, limits);
+  read_bodies(j, body, limits, doc.framing);
   doc.paragraphs = std::move(body.paragraphs);
   doc.media = std::move(body.media);
   read_associations(j, doc);

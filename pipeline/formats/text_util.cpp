@@ -36,19 +36,58 @@ std::string collapse_space(std::string_view s) {
   return out;
 }
 
+namespace {
+
+bool indented_line(std::string_view l) {
+  return !l.empty() && (l[0] == '\t' || (l.size() > 1 && l[0] == ' ' && l[1] == ' '));
+}
+
+// Hard-wrapped copy whose paragraphs open with an indent: some line after the first is
+// indented, and some unindented line continues a line that did not end a sentence.
+bool indent_paragraphs(std::string_view text) {
+  bool first = true, indented = false, wrapped = false;
+  char prev_end = '.';
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    const std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    const std::string_view t = text::trim_space(line);
+    if (t.empty()) continue;
+    if (!first) {
+      if (indented_line(line)) {
+        indented = true;
+      } else if (prev_end != '.' && prev_end != '?' && prev_end != '!' && prev_end != '"' &&
+                 prev_end != ':') {
+        wrapped = true;
+      }
+    }
+    first = false;
+    prev_end = t.back();
+  }
+  return indented && wrapped;
+}
+
+}  // namespace
+
 std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max_paragraphs) {
   bool blank_lines = false;
   {
     std::size_t pos = 0;
-    bool prev_blank = true;
-    int lines = 0;
+    // A blank line between two lines of text (blank lines before or after all text do not
+    // separate paragraphs).
+    bool content = false, gap = false;
     while (pos <= text.size() && !blank_lines) {
       std::size_t nl = text.find('\n', pos);
       if (nl == std::string_view::npos) nl = text.size();
       const bool blank = text::trim_space(text.substr(pos, nl - pos)).empty();
-      if (blank && !prev_blank && lines > 0) blank_lines = true;
-      prev_blank = blank;
-      ++lines;
+      if (blank) {
+        gap = content;
+      } else {
+        blank_lines = gap;
+        content = true;
+      }
       pos = nl + 1;
     }
   }
@@ -59,12 +98,17 @@ std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max
     cur.clear();
     if (!p.empty() && out.size() < max_paragraphs) out.push_back(std::move(p));
   };
+  const bool by_indent = !blank_lines && indent_paragraphs(text);
   std::size_t pos = 0;
   while (pos <= text.size()) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
     const std::string_view line = text.substr(pos, nl - pos);
-    if (!blank_lines || text::trim_space(line).empty()) {
+    if (by_indent) {
+      if (indented_line(line)) flush();
+      cur.append(line);
+      cur.push_back(' ');
+    } else if (!blank_lines || text::trim_space(line).empty()) {
       if (!blank_lines) cur.append(line);
       flush();
     } else {
@@ -75,6 +119,14 @@ std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max
   }
   flush();
   return out;
+}
+
+bool looks_like_markup(std::string_view text) {
+  const std::string_view t = text::trim_space(text);
+  if (t.size() < 4 || t[0] != '<') return false;
+  const char c = t[1];
+  if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) return false;
+  return t.find("</") != std::string_view::npos || t.find("/>") != std::string_view::npos;
 }
 
 std::string normalize_datetime(std::string_view s) {
@@ -107,6 +159,11 @@ std::string normalize_datetime(std::string_view s) {
     ext = std::string(s) + "T00:00:00Z";
   } else if (s.size() == 19 && digits(0, 4) && s[10] == 'T') {
     ext = std::string(s) + "Z";  // no zone: taken as UTC
+  } else if (s.size() == 24 && digits(0, 4) && s[10] == 'T' && (s[19] == '+' || s[19] == '-') &&
+             digits(20, 4)) {
+    // Extended date-time with a basic offset, "2017-08-24T04:38:34+0000" (as newsroom
+    // systems write it).
+    ext = std::string(s.substr(0, 22)) + ":" + std::string(s.substr(22));
   } else if (s.size() == 8 && digits(0, 8)) {
     ext = std::string(s.substr(0, 4)) + "-" + std::string(s.substr(4, 2)) + "-" +
           std::string(s.substr(6, 2)) + "T00:00:00Z";

@@ -19,9 +19,14 @@ namespace wirefeed::pipeline::formats {
 // Runs of whitespace (and C0 controls, NBSP) become one space; leading/trailing space removed.
 std::string collapse_space(std::string_view s);
 
-// Plain-text body to paragraphs: split on blank lines when there are any, else on line breaks;
-// each paragraph has its whitespace collapsed; empty ones are dropped.
+// Plain-text body to paragraphs: split on blank lines when there are any; else, in hard-wrapped
+// copy whose paragraphs open with an indent, at the indented lines; else on line breaks. Each
+// paragraph has its whitespace collapsed; empty ones are dropped.
 std::vector<std::string> plain_paragraphs(std::string_view text, std::size_t max_paragraphs);
+
+// Text declared plain that is really markup: it opens with an element ("<p>", "<div class=..>")
+// and closes one ("</p>") or has an empty element ("<br/>").
+bool looks_like_markup(std::string_view text);
 
 // RFC 3339 / ISO 8601 (extended or basic: "20130605T210000+0000", date only "2013-06-05")
 // to RFC 3339 UTC ("2013-06-05T21:00:00Z"); "" when it is not a date-time.

@@ -237,9 +237,17 @@ bool is_skipped(std::string_view name) {
 struct Walker {
   Body& out;
   std::size_t max_paragraphs;
-  std::string cur;
+  bool text_lines = false;
+  std::string cur{};
 
   void flush() {
+    if (text_lines) {
+      for (std::string& p : plain_paragraphs(cur, max_paragraphs)) {
+        if (out.paragraphs.size() < max_paragraphs) out.paragraphs.push_back(std::move(p));
+      }
+      cur.clear();
+      return;
+    }
     std::string p = collapse_space(cur);
     cur.clear();
     if (!p.empty() && out.paragraphs.size() < max_paragraphs)
@@ -292,7 +300,7 @@ struct Walker {
         continue;
       }
       if (text::iequals(name, "br")) {
-        cur.push_back(' ');
+        cur.push_back(text_lines ? '\n' : ' ');
         continue;
       }
       if (is_block(name)) {
@@ -314,9 +322,9 @@ struct Walker {
 
 }  // namespace
 
-void collect_body(const xmlNode* n, Body& out, std::size_t max_paragraphs) {
+void collect_body(const xmlNode* n, Body& out, std::size_t max_paragraphs, bool text_lines) {
   if (n == nullptr) return;
-  Walker w{out, max_paragraphs, {}};
+  Walker w{out, max_paragraphs, text_lines};
   w.walk(n, 0);
   w.flush();
 }

@@ -46,7 +46,9 @@ struct Body {
 };
 // Block elements (p, h1-h6, li, blockquote, tr, NITF block/hl2, ...) become paragraphs; img,
 // figure, video, NITF media become media references with their captions; script/style dropped.
-void collect_body(const xmlNode* n, Body& out, std::size_t max_paragraphs);
+// `text_lines`: the markup wraps plain wire copy (declared as text): a block's text keeps its
+// line structure and is split into paragraphs as plain text is (plain_paragraphs).
+void collect_body(const xmlNode* n, Body& out, std::size_t max_paragraphs, bool text_lines = false);
 
 // Fills `doc` from an NITF <nitf> element (standalone, or inline in NewsML-G2/ninjs): fields
 // already set in `doc` are kept (the enclosing format's metadata wins).

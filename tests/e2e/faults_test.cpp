@@ -21,15 +21,16 @@ namespace {
 using namespace faults;
 
 TEST(Faults, BrokerDownMidStreamLosesNothing) {
+  WIREFEED_SKIP_ON_REAL_KAFKA("the broker set down and up in process");
   Cluster kafka;
   TempDir dir;
   const uint16_t port = free_port();
   DaemonProcess d(dir.path(), config(kafka.bootstrap(), "f-down", port));
   ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(0, 300)));
-  rd_kafka_mock_broker_set_down(kafka.cluster.mock(), 1);
+  rd_kafka_mock_broker_set_down(kafka.mock(), 1);
   std::this_thread::sleep_for(3s);
-  rd_kafka_mock_broker_set_up(kafka.cluster.mock(), 1);
+  rd_kafka_mock_broker_set_up(kafka.mock(), 1);
   ASSERT_NO_FATAL_FAILURE(produce_all(kafka.bootstrap(), "wire.raw", batch(300, 600)));
   Accounting a;
   const auto missing = wait_all_accounted(kafka.bootstrap(), 600, a);
@@ -40,12 +41,13 @@ TEST(Faults, BrokerDownMidStreamLosesNothing) {
 }
 
 TEST(Faults, InjectedRetriableRequestErrorsAreRetried) {
+  WIREFEED_SKIP_ON_REAL_KAFKA("injected retriable request errors");
   Cluster kafka;
   TempDir dir;
   const uint16_t port = free_port();
   DaemonProcess d(dir.path(), config(kafka.bootstrap(), "f-errors", port));
   ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
-  auto* mc = kafka.cluster.mock();
+  auto* mc = kafka.mock();
   // Retriable errors on Produce, Fetch and OffsetCommit: retried transparently.
   rd_kafka_mock_push_request_errors(mc, kApiProduce, 3, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
                                     RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,

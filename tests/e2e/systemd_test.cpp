@@ -4,6 +4,7 @@
 // snippets applied to a scratch root.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -86,9 +87,12 @@ TEST(SystemdNotify, ReadyWatchdogStatusReloadStopping) {
   ASSERT_TRUE(settled) << "no STATUS= with '" << totals << "':\n" << sock.dump();
   EXPECT_NE(settled->find(" stories/s in, "), std::string::npos) << *settled;
 
-  // SIGHUP: RELOADING=1 then READY=1 again (the reload itself is still a logged no-op).
+  // SIGHUP sent the way the unit's ExecReload= does (`wirefeedd --reload $MAINPID`):
+  // RELOADING=1 then READY=1 again (the reload itself is a logged no-op).
   const std::size_t before_hup = sock.messages().size();
-  d.signal(SIGHUP);
+  const auto [reload_rc, reload_out] =
+      run_command({bin("wirefeedd"), "--reload", std::to_string(d.pid())});
+  ASSERT_EQ(reload_rc, 0) << reload_out;
   ASSERT_TRUE(sock.wait_for("RELOADING=1", 10s, before_hup)) << sock.dump();
   ASSERT_TRUE(sock.wait_for("READY=1", 10s, before_hup)) << sock.dump();
   EXPECT_TRUE(notify_has_line(*sock.wait_for("RELOADING=1", 0s, before_hup), "MONOTONIC_USEC="));
@@ -172,11 +176,39 @@ TEST(SystemdUnit, VerifyPasses) {
   EXPECT_EQ(out, "") << out;
 }
 
+TEST(SystemdUnit, ReloadCommandRejectsBadProcessIds) {
+  // ExecReload= runs `wirefeedd --reload $MAINPID`: a missing or non-positive id must not reach
+  // kill(2) (0 or -1 would signal a process group), and a dead process is an error, not a no-op.
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--reload", ""},
+                                               {"--reload", "0"},
+                                               {"--reload", "-1"},
+                                               {"--reload", "12x"},
+                                               {"--reload"}}) {
+    std::vector<std::string> argv{bin("wirefeedd")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto [rc, out] = run_command(argv);
+    EXPECT_EQ(rc, 2) << out;
+  }
+  const auto [zero_rc, zero_out] = run_command({bin("wirefeedd"), "--reload", "0"});
+  EXPECT_NE(zero_out.find("--reload needs a process id"), std::string::npos) << zero_out;
+
+  const pid_t gone = ::fork();
+  if (gone == 0) ::_exit(0);
+  ASSERT_GT(gone, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(gone, &status, 0), gone);
+  const auto [rc, out] = run_command({bin("wirefeedd"), "--reload", std::to_string(gone)});
+  EXPECT_EQ(rc, 1) << out;
+  EXPECT_NE(out.find("cannot send SIGHUP to process " + std::to_string(gone)), std::string::npos)
+      << out;
+}
+
 TEST(SystemdUnit, UnitIsConsistentWithTheConfig) {
   const std::string unit = read_file(kUnit);
   for (const char* line :
        {"Type=notify\n", "NotifyAccess=main\n", "WatchdogSec=30s\n", "Restart=on-failure\n",
-        "ExecReload=/bin/kill -HUP $MAINPID\n", "User=wirefeed\n", "StateDirectory=wirefeed\n",
+        "ExecReload=/usr/bin/wirefeedd --reload $MAINPID\n", "User=wirefeed\n",
+        "StateDirectory=wirefeed\n",
         "ExecStartPre=/usr/bin/wirefeedd --config /etc/wirefeed/config.yaml --check-config\n",
         "ExecStart=/usr/bin/wirefeedd --config /etc/wirefeed/config.yaml\n"}) {
     EXPECT_NE(unit.find(line), std::string::npos) << "missing " << line;

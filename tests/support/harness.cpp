@@ -10,13 +10,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
+#include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include "pipeline/decode.hpp"
 #include "kafka/client.hpp"
+#include "pipeline/decode.hpp"
 
 namespace wirefeed::testing {
 
@@ -159,7 +163,8 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
           RD_KAFKA_V_PARTITION(m.partition < 0 ? RD_KAFKA_PARTITION_UA : m.partition),
           RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
-          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+          RD_KAFKA_V_TIMESTAMP(m.timestamp_ms), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+          RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
 
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk.get(), 10);
@@ -174,22 +179,29 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
 std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string& topic,
                                  int partitions, std::size_t min_count,
                                  std::chrono::milliseconds timeout,
-                                 std::chrono::milliseconds settle) {
-  kafka::KafkaHandle rk =
-      kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf({{"bootstrap.servers", bootstrap},
-                                                              {"group.id", "wirefeed-test-reader"},
-                                                              {"enable.auto.commit", "false"},
-                                                              {"fetch.wait.max.ms", "20"}}));
+                                 std::chrono::milliseconds settle, bool read_committed) {
+  kafka::KafkaHandle rk = kafka::make_client(
+      RD_KAFKA_CONSUMER,
+      kafka::make_conf({{"bootstrap.servers", bootstrap},
+                        {"group.id", "wirefeed-test-reader"},
+                        {"enable.auto.commit", "false"},
+                        {"enable.partition.eof", "true"},
+                        {"isolation.level", read_committed ? "read_committed" : "read_uncommitted"},
+                        {"fetch.wait.max.ms", "20"}}));
   kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(partitions));
   for (int p = 0; p < partitions; ++p) {
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
   }
   rd_kafka_assign(rk.get(), list.get());
-  // Everything already in the topic when the read starts is read (high watermarks), so a read
-  // with min_count 0 still sees records that exist but have not been fetched yet.
+  // Everything already in the topic when the read starts is read, so a read with min_count 0
+  // still sees records that exist but have not been fetched yet. A partition is at its end at a
+  // partition-EOF event (the consumer's position reached the end: for a read_committed reader
+  // past the transaction markers, which no message offset reaches) or once a message at or past
+  // the high watermark taken now was read.
   std::vector<int64_t> high(static_cast<std::size_t>(partitions), 0);
   std::vector<int64_t> next(static_cast<std::size_t>(partitions), 0);
+  std::vector<bool> eof(static_cast<std::size_t>(partitions), false);
   for (int p = 0; p < partitions; ++p) {
     int64_t lo = 0;
     rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo,
@@ -198,7 +210,8 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
   }
   auto at_end = [&] {
     for (int p = 0; p < partitions; ++p) {
-      if (next[static_cast<std::size_t>(p)] < high[static_cast<std::size_t>(p)]) return false;
+      const auto i = static_cast<std::size_t>(p);
+      if (!eof[i] && next[i] < high[i]) return false;
     }
     return true;
   };
@@ -208,19 +221,25 @@ std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string
   while (std::chrono::steady_clock::now() < deadline) {
     kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 50));
     const auto now = std::chrono::steady_clock::now();
+    const bool in_range = m && m->partition >= 0 && m->partition < partitions;
+    if (m && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF && in_range) {
+      eof[static_cast<std::size_t>(m->partition)] = true;
+    }
     if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (out.size() >= min_count && at_end() && now - last_msg >= settle) break;
       continue;
     }
     last_msg = now;
-    if (m->partition >= 0 && m->partition < partitions) {
+    if (in_range) {
       next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
+      eof[static_cast<std::size_t>(m->partition)] = false;
     }
     Consumed c;
     if (m->key != nullptr) c.key.assign(static_cast<const char*>(m->key), m->key_len);
     if (m->payload != nullptr) c.value.assign(static_cast<const char*>(m->payload), m->len);
     c.partition = m->partition;
     c.offset = m->offset;
+    c.timestamp_ms = rd_kafka_message_timestamp(m.get(), nullptr);
     rd_kafka_headers_t* hdrs = nullptr;
     if (rd_kafka_message_headers(m.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
       const char* name = nullptr;
@@ -250,11 +269,179 @@ int64_t committed_offset(const std::string& bootstrap, const std::string& group,
   return off;
 }
 
-TestCluster::TestCluster(int partitions, int brokers) : cluster(brokers) {
-  for (const char* t :
-       {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter", "wire.dedup-state"}) {
-    cluster.create_topic(t, partitions);
+std::optional<std::string> real_kafka_bootstrap() {
+  const char* v = std::getenv("WIREFEED_TEST_KAFKA");
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+std::string unique_name(const std::string& base) {
+  static std::atomic<int> counter{0};  // distinct names within one process
+  std::string test = "t";
+  if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
+    test = std::string(info->test_suite_name()) + "." + info->name();
   }
+  std::string out = base + "." + test + "." + std::to_string(::getpid()) + "." +
+                    std::to_string(counter.fetch_add(1));
+  for (char& ch : out) {
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+    if (!ok) ch = '_';
+  }
+  return out.size() > 240 ? out.substr(out.size() - 240) : out;
+}
+
+namespace {
+struct AdminHandles {
+  kafka::KafkaHandle rk;
+  std::unique_ptr<rd_kafka_queue_t, void (*)(rd_kafka_queue_t*)> q{nullptr, rd_kafka_queue_destroy};
+};
+
+AdminHandles admin_client(const std::string& bootstrap) {
+  AdminHandles a;
+  a.rk = kafka::make_client(
+      RD_KAFKA_PRODUCER, kafka::make_conf({{"bootstrap.servers", bootstrap}, {"log_level", "3"}}));
+  a.q.reset(rd_kafka_queue_new(a.rk.get()));
+  return a;
+}
+
+// Waits for the admin result event of `type` on `q`.
+rd_kafka_event_t* admin_wait(rd_kafka_queue_t* q, rd_kafka_event_type_t type) {
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 1000);
+    if (ev == nullptr) continue;
+    if (rd_kafka_event_type(ev) == type) return ev;
+    rd_kafka_event_destroy(ev);
+  }
+  return nullptr;
+}
+
+std::size_t host_count(const std::string& bootstrap) {
+  return static_cast<std::size_t>(std::count(bootstrap.begin(), bootstrap.end(), ',')) + 1;
+}
+
+// The topic's error and partition count from metadata, and whether every partition has a leader.
+struct TopicState {
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_UNKNOWN;
+  int partitions = 0;
+  bool all_led = false;
+  std::vector<int32_t> leaders;
+};
+
+TopicState topic_state(rd_kafka_t* rk, const std::string& topic) {
+  TopicState s;
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* raw = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &raw, 5000);
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    s.err = err;
+    return s;
+  }
+  kafka::MetadataHandle md(raw);
+  if (md->topic_cnt != 1) return s;
+  const rd_kafka_metadata_topic_t& t = md->topics[0];
+  s.err = t.err;
+  s.partitions = t.partition_cnt;
+  s.all_led = t.partition_cnt > 0;
+  for (int i = 0; i < t.partition_cnt; ++i) {
+    s.leaders.push_back(t.partitions[i].leader);
+    if (t.partitions[i].leader < 0 || t.partitions[i].err != 0) s.all_led = false;
+  }
+  return s;
+}
+}  // namespace
+
+bool recreate_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                    int replication,
+                    const std::vector<std::pair<std::string, std::string>>& configs) {
+  AdminHandles a = admin_client(bootstrap);
+  if (replication < 0)
+    replication = static_cast<int>(std::min<std::size_t>(host_count(bootstrap), 3));
+  std::array<char, 512> errstr{};
+
+  // Delete (an unknown topic is fine), then create until the deletion has gone through.
+  {
+    rd_kafka_DeleteTopic_t* del = rd_kafka_DeleteTopic_new(topic.c_str());
+    rd_kafka_DeleteTopics(a.rk.get(), &del, 1, nullptr, a.q.get());
+    rd_kafka_DeleteTopic_destroy(del);
+    rd_kafka_event_t* ev = admin_wait(a.q.get(), RD_KAFKA_EVENT_DELETETOPICS_RESULT);
+    if (ev == nullptr) {
+      ADD_FAILURE() << "DeleteTopics " << topic << ": no result";
+      return false;
+    }
+    size_t n = 0;
+    const rd_kafka_topic_result_t** res =
+        rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+    const rd_kafka_resp_err_t err =
+        n == 1 ? rd_kafka_topic_result_error(res[0]) : rd_kafka_event_error(ev);
+    rd_kafka_event_destroy(ev);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+      ADD_FAILURE() << "DeleteTopics " << topic << ": " << rd_kafka_err2str(err);
+      return false;
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  for (;;) {
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(topic.c_str(), partitions, replication, errstr.data(), errstr.size());
+    if (nt == nullptr) {
+      ADD_FAILURE() << "NewTopic " << topic << ": " << errstr.data();
+      return false;
+    }
+    for (const auto& [k, v] : configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+    rd_kafka_CreateTopics(a.rk.get(), &nt, 1, nullptr, a.q.get());
+    rd_kafka_NewTopic_destroy(nt);
+    rd_kafka_event_t* ev = admin_wait(a.q.get(), RD_KAFKA_EVENT_CREATETOPICS_RESULT);
+    if (ev == nullptr) {
+      ADD_FAILURE() << "CreateTopics " << topic << ": no result";
+      return false;
+    }
+    size_t n = 0;
+    const rd_kafka_topic_result_t** res =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+    const rd_kafka_resp_err_t err =
+        n == 1 ? rd_kafka_topic_result_error(res[0]) : rd_kafka_event_error(ev);
+    const std::string msg = n == 1 && rd_kafka_topic_result_error_string(res[0])
+                                ? rd_kafka_topic_result_error_string(res[0])
+                                : "";
+    rd_kafka_event_destroy(ev);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS ||
+        std::chrono::steady_clock::now() >= deadline) {
+      ADD_FAILURE() << "CreateTopics " << topic << ": " << rd_kafka_err2str(err) << " " << msg;
+      return false;
+    }
+    std::this_thread::sleep_for(100ms);  // the deletion is still going through
+  }
+  // Every partition led, as the clients will see it through metadata.
+  while (std::chrono::steady_clock::now() < deadline) {
+    const TopicState s = topic_state(a.rk.get(), topic);
+    if (s.err == RD_KAFKA_RESP_ERR_NO_ERROR && s.partitions == partitions && s.all_led) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  ADD_FAILURE() << "topic " << topic << " has no leader for every partition after 60 s";
+  return false;
+}
+
+std::vector<int32_t> partition_leaders(const std::string& bootstrap, const std::string& topic) {
+  AdminHandles a = admin_client(bootstrap);
+  TopicState s = topic_state(a.rk.get(), topic);
+  return s.err == RD_KAFKA_RESP_ERR_NO_ERROR ? s.leaders : std::vector<int32_t>{};
+}
+
+TestCluster::TestCluster(int partitions, int brokers) {
+  static constexpr std::array kTopics{"wire.raw", "wire.stories", "wire.duplicates",
+                                      "wire.deadletter", "wire.dedup-state"};
+  if (auto real = real_kafka_bootstrap()) {
+    bootstrap_ = *real;
+    for (const char* t : kTopics) recreate_topic(bootstrap_, t, partitions);
+    return;
+  }
+  embedded_.emplace(brokers);
+  bootstrap_ = embedded_->bootstrap();
+  for (const char* t : kTopics) embedded_->create_topic(t, partitions);
 }
 
 DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml,

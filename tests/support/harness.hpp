@@ -1,11 +1,16 @@
-// Test harness: a real Kafka-protocol broker (mock cluster) over TCP, the real wirefeedd binary
-// as a child process, and real HTTP over sockets.
+// Test harness: a Kafka broker over TCP — librdkafka's mock cluster, or a real Apache Kafka
+// cluster when WIREFEED_TEST_KAFKA names one — the real wirefeedd binary as a child process, and
+// real HTTP over sockets.
 //
 // Invariants:
 // - Every resource is RAII: temp dirs are removed, child processes are killed and reaped.
 // - Helpers wait on conditions with deadlines; they never sleep a fixed time to "be sure".
+// - Against a real cluster a TestCluster recreates its topics empty, so the tests sharing the
+//   fixed topic names run one at a time (deploy/test.sh kafka); tests written only for a real
+//   cluster name their topics with unique_name() and may run in parallel.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -58,7 +63,8 @@ std::optional<HttpResponse> http_get(uint16_t port, const std::string& path);
 struct Produced {
   std::string key;
   std::string value;
-  int32_t partition = -1;  // -1: partitioner decides
+  int32_t partition = -1;    // -1: partitioner decides
+  int64_t timestamp_ms = 0;  // record timestamp (CreateTime); 0: now
 };
 // Produces and waits for every delivery report; fails the test on any error.
 void produce_all(const std::string& bootstrap, const std::string& topic,
@@ -69,27 +75,66 @@ struct Consumed {
   std::string value;
   int32_t partition = 0;
   int64_t offset = 0;
+  int64_t timestamp_ms = -1;  // -1: none
   std::vector<std::pair<std::string, std::string>> headers;
 };
 // Reads `topic` (all `partitions`) from the beginning until at least `min_count` messages were
-// read and the topic stays quiet for `settle`, or until `timeout`.
+// read and the topic stays quiet for `settle`, or until `timeout`. A `read_committed` reader
+// (librdkafka's default) returns no record of an aborted or still open transaction; the other
+// returns every record written.
 std::vector<Consumed> read_topic(const std::string& bootstrap, const std::string& topic,
                                  int partitions, std::size_t min_count,
                                  std::chrono::milliseconds timeout = 30s,
-                                 std::chrono::milliseconds settle = 300ms);
+                                 std::chrono::milliseconds settle = 300ms,
+                                 bool read_committed = true);
 
 // Committed offset of a group for one partition (-1001 when none).
 int64_t committed_offset(const std::string& bootstrap, const std::string& group,
                          const std::string& topic, int32_t partition);
 
-// A mock cluster with the topics the daemon uses in tests (wire.raw, wire.stories,
-// wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each.
-// With several `brokers`, partition leaders can be moved (rd_kafka_mock_partition_set_leader).
-struct TestCluster {
+// The real Kafka cluster the e2e tests run against (WIREFEED_TEST_KAFKA=host:port[,...]), or
+// nullopt for the mock cluster (the default).
+std::optional<std::string> real_kafka_bootstrap();
+inline bool on_real_kafka() { return real_kafka_bootstrap().has_value(); }
+
+// A name no other test of any run uses (test name, process id, counter): topics and groups of
+// tests that run against a real cluster in parallel.
+std::string unique_name(const std::string& base);
+
+// Topic administration on a real cluster (librdkafka Admin API). Each fails the calling test
+// (ADD_FAILURE) on an error and returns false.
+// Deletes `topic` if it exists and creates it anew, empty, with `partitions` partitions,
+// replication `replication` (-1: as many replicas as bootstrap hosts, at most 3) and `configs`
+// (e.g. cleanup.policy, min.insync.replicas); returns once every partition has a leader.
+bool recreate_topic(const std::string& bootstrap, const std::string& topic, int partitions,
+                    int replication = -1,
+                    const std::vector<std::pair<std::string, std::string>>& configs = {});
+
+// The leader broker id of each partition of `topic` (from metadata), empty on error.
+std::vector<int32_t> partition_leaders(const std::string& bootstrap, const std::string& topic);
+
+// The broker the tests use, with the topics the daemon uses in tests (wire.raw, wire.stories,
+// wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each, empty.
+// On the mock, several `brokers` let tests move partition leaders and inject faults through
+// mock(); against a real cluster (on_real_kafka()) mock() is null, and tests that need it skip.
+class TestCluster {
+ public:
   explicit TestCluster(int partitions = 3, int brokers = 1);
-  const std::string& bootstrap() const { return cluster.bootstrap(); }
-  daemon::EmbeddedCluster cluster;
+  const std::string& bootstrap() const { return bootstrap_; }
+  bool is_mock() const { return embedded_.has_value(); }
+  rd_kafka_mock_cluster_t* mock() const { return embedded_ ? embedded_->mock() : nullptr; }
+
+ private:
+  std::optional<daemon::EmbeddedCluster> embedded_;
+  std::string bootstrap_;
 };
+
+// Skips the calling test when it runs against a real cluster: it needs the mock's fault
+// injection (request errors, leader moves, brokers set down, added RTT) or its behaviour.
+#define WIREFEED_SKIP_ON_REAL_KAFKA(why)                                              \
+  do {                                                                                \
+    if (::wirefeed::testing::on_real_kafka()) GTEST_SKIP() << "needs the mock: " why; \
+  } while (0)
 
 // The real wirefeedd binary as a child process.
 class DaemonProcess {

@@ -210,9 +210,9 @@ std::string parse_golden(const std::string& json, Golden& g) {
   if (!f.at("contributors").is_array()) return "contributors is not a list";
   for (const auto& e : f.at("contributors")) {
     const auto* c = obj(e);
-    if (c == nullptr || c->size() != 3 || !c->contains("name") || !c->contains("role") ||
-        !c->contains("location")) {
-      return "contributor must be {name, role, location}";
+    if (c == nullptr || c->size() != 3 + (c->contains("title") ? 1u : 0u) || !c->contains("name") ||
+        !c->contains("role") || !c->contains("location")) {
+      return "contributor must be {name, role, location[, title]}";
     }
     Contributor out;
     std::string role;
@@ -220,6 +220,9 @@ std::string parse_golden(const std::string& json, Golden& g) {
     if (err = str(c->at("role"), role, "contributor.role"); !err.empty()) return err;
     if (err = str(c->at("location"), out.location, "contributor.location"); !err.empty()) {
       return err;
+    }
+    if (c->contains("title")) {
+      if (err = str(c->at("title"), out.title, "contributor.title"); !err.empty()) return err;
     }
     const auto r = role_from(role);
     if (!r) return "unknown contributor role \"" + role + "\"";
@@ -387,7 +390,8 @@ FieldResult cmp_list(const std::vector<T>& want, const std::vector<T>& got, Show
 }
 
 std::string show_contributor(const Contributor& c) {
-  return std::string(testing::role_name(c.role)) + " | " + show(c.name) + " | " + show(c.location);
+  return std::string(testing::role_name(c.role)) + " | " + show(c.name) + " | " + show(c.location) +
+         (c.title.empty() ? "" : " | " + show(c.title));
 }
 
 std::string show_caption(const Caption& c) { return show(c.credit) + " | " + show(c.text); }

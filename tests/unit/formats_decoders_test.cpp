@@ -2,11 +2,13 @@
 // NewsML-G2 and ANPA-1312/IPTC 7901 specifications): fields, charsets, takes, refusals.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
 #include "pipeline/decode.hpp"
 #include "pipeline/formats/document.hpp"
+#include "pipeline/formats/text_util.hpp"
 #include "tests/support/harness.hpp"
 
 namespace wirefeed::pipeline::formats {
@@ -270,6 +272,179 @@ TEST(FormatsAnpa, UnmarkedKeywordLineHeadlineAndAgate) {
                      {}));
   EXPECT_EQ(other.headline, "");
   EXPECT_EQ(other.furniture_removed, 0u);
+}
+
+bool has_rule(const StructuredDoc& d, std::string_view rule, std::string_view field) {
+  for (const FramingNote& n : d.framing) {
+    if (n.rule == rule && n.field == field) return true;
+  }
+  return false;
+}
+
+// AP over ANPA-1312: the header's first line carries routing codes and the priority/category
+// follow on the next; the '^' keyword line is slug and version, never the headline; media
+// references and "Eds:" notes are framing; two bylines share one '=' line and the next '='
+// line is their title; the lede repeated as a display line before the byline is dropped.
+TEST(FormatsAnpa, ApKeywordLineBylinesTitleNotesAndMediaRefs) {
+  const std::string raw =
+      "\x16\x16\x01"
+      "q2201\x1f-----\n"
+      "r s\x13\x11 BC-GLF--Coast-Open 1stLd-Writethru   05-02 0300\r\n"
+      "\x02^BC-GLF--Coast-Open, 1st Ld-Writethru,280< \r\n"
+      "^Ferris wins Coast Open by two shots< \r\n"
+      "^AP Photo PXA301, PXA302< \r\n"
+      "^(Eds: Adds quotes. With AP Photos.)< \r\n"
+      "^Noel Ferris closed with a 66 to win the Coast Open by two shots on Sunday, his first "
+      "title in three years.< \r\n"
+      "^By ANNA BRUCK and LEO TAMM= \r\n"
+      "^AP Golf Writers= \r\n"
+      "\t   PORT ELLIS, Fla. (AP) _ Noel Ferris closed with a 66 to win the Coast Open by two "
+      "shots on Sunday, his first title in three years. \r\n"
+      "\t   He finished at 14 under. \r\n"
+      "\t   AP-WF-05-02-26 2301GMT<\r\n\x03";
+  const StructuredDoc d = ok(decode_anpa(raw, {}));
+  EXPECT_EQ(d.headline, "Ferris wins Coast Open by two shots");
+  EXPECT_EQ(d.slugline, "BC-GLF--Coast-Open");
+  EXPECT_EQ(d.source_version, "1st Ld-Writethru");
+  EXPECT_EQ(d.urgency, 5u);
+  ASSERT_EQ(d.subjects.size(), 1u);
+  EXPECT_EQ(d.subjects[0].code, "s");
+  EXPECT_EQ(d.item_id, "anpa:glf--coast-open:05-02");
+  EXPECT_EQ(d.byline, "By ANNA BRUCK and LEO TAMM");
+  EXPECT_EQ(d.byline_title, "AP Golf Writers");
+  EXPECT_EQ(d.ednotes, std::vector<std::string>{"Adds quotes. With AP Photos."});
+  ASSERT_EQ(d.media.size(), 2u);
+  EXPECT_EQ(d.media[1].uri, "PXA302");
+  EXPECT_EQ(d.media[1].type, "picture");
+  ASSERT_EQ(d.paragraphs.size(), 2u);
+  EXPECT_EQ(d.paragraphs[0].rfind("PORT ELLIS, Fla. (AP) _ Noel Ferris", 0), 0u);
+  EXPECT_EQ(d.paragraphs[1], "He finished at 14 under.");
+  for (std::string_view rule : {"anpa.keyword-line", "anpa.media-refs", "anpa.eds-note",
+                                "anpa.byline", "anpa.byline-title", "anpa.summary-line"}) {
+    EXPECT_TRUE(std::any_of(d.framing.begin(), d.framing.end(), [&](const FramingNote& n) {
+      return n.rule == rule;
+    })) << rule;
+  }
+  // A display line that the body does not repeat is kept as text.
+  const StructuredDoc kept =
+      ok(decode_anpa("\x01"
+                     "a0100 r a BC-Fair 05-02 0100\n\x02"
+                     "^BC-Fair,0100<\n^County fair opens<\n^Rides and a cattle show this year<\n"
+                     "\t   DALE, Ky. (AP) _ The county fair opened on Friday.\n\x03",
+                     {}));
+  EXPECT_EQ(kept.headline, "County fair opens");
+  ASSERT_EQ(kept.paragraphs.size(), 2u);
+  EXPECT_EQ(kept.paragraphs[0], "Rides and a cattle show this year");
+}
+
+// IPTC 7901 (dpa): header fields after SOH, keyword line before STX, take key, headline and
+// byline ending " =", the service block and sign-off after the text.
+TEST(FormatsIptc7901, HeaderKeywordHeadlineAndServiceBlock) {
+  const std::string raw =
+      "\x01"
+      "ecx305 2 rs 120 ccccb   dpa-tns 017\r\n\r\n"
+      "Chile-mining/strike/\r\n"
+      "\x02"
+      "EXTRA\n"
+      "Copper miners in northern Chile end strike =\r\n"
+      "By Rosa Ibanez, dpa =\r\n\r\n"
+      "   Valdera (dpa) - Workers at a large copper mine in northern\r\n"
+      "Chile ended a nine-day strike on Monday.\r\n\r\n"
+      "   Output is to resume on Wednesday.\r\n\r\n"
+      "* * * *\r\n"
+      "The following information is not intended for publication\r\n"
+      "- Editing by: Otto Brandt, +49 30 555 0100\r\n\r\n"
+      "dpa ri ob\r\n\x03"
+      "101532 GMT Mar 10\r\n\x04";
+  const StructuredDoc d = ok(decode_anpa(raw, {}));
+  EXPECT_EQ(d.headline, "Copper miners in northern Chile end strike");
+  EXPECT_EQ(d.slugline, "Chile-mining/strike");
+  EXPECT_EQ(d.source_version, "EXTRA");
+  EXPECT_EQ(d.byline, "By Rosa Ibanez, dpa");
+  EXPECT_EQ(d.urgency, 2u);
+  EXPECT_EQ(d.provider, "dpa");
+  ASSERT_EQ(d.subjects.size(), 1u);
+  EXPECT_EQ(d.subjects[0].code, "rs");
+  EXPECT_EQ(d.paragraphs,
+            (std::vector<std::string>{"Valdera (dpa) - Workers at a large copper mine in northern "
+                                      "Chile ended a nine-day strike on Monday.",
+                                      "Output is to resume on Wednesday."}));
+  EXPECT_TRUE(has_rule(d, "iptc7901.header", "header"));
+  EXPECT_TRUE(has_rule(d, "iptc7901.headline", "headline"));
+  EXPECT_TRUE(has_rule(d, "iptc7901.service-block", "removed"));
+  // Without a service block the desk's sign-off line alone is still not body text.
+  const StructuredDoc s = ok(
+      decode_anpa("\x01"
+                  "ecx306 4 i 40  dpa 018\r\n\r\nChile-mining/\r\n\x02"
+                  "Strike ends =\r\n\r\n   Valdera (dpa) - The strike ended.\r\n\r\ndpa ri\r\n\x03",
+                  {}));
+  EXPECT_EQ(s.paragraphs, std::vector<std::string>{"Valdera (dpa) - The strike ended."});
+  EXPECT_TRUE(has_rule(s, "iptc7901.signoff", "removed"));
+}
+
+// ninjs as newsroom systems emit it: "guid" instead of "uri", version as a string, body_html,
+// description_text, profile, genre, subject codes, located, associations.
+TEST(FormatsNinjs, SuperdeskStyleItemsDecode) {
+  const std::string v1 = formats_fixture("ninjs-superdesk-v1.json");
+  EXPECT_EQ(sniff_format(v1), DocFormat::kNinjs);
+  const StructuredDoc d = ok(decode_ninjs(v1, {}));
+  EXPECT_EQ(d.item_id,
+            "urn:newsml:desk.example.org:2025-06-02T09:14:51.204117:"
+            "5f0c2a7e-91d3-4b8e-a6f2-0c1d2e3f4a5b");
+  EXPECT_EQ(d.source_version, "3");
+  EXPECT_EQ(version_number(d.source_version), 3u);
+  EXPECT_EQ(d.version_created, "2025-06-02T09:40:12Z");
+  EXPECT_EQ(d.headline, "Quarry town votes to reopen its rail halt");
+  EXPECT_EQ(d.byline, "Mira Caldwell and Jonas Ferreira");
+  EXPECT_EQ(d.dateline, "Ashcombe");
+  EXPECT_EQ(d.slugline, "Quarry-rail");
+  EXPECT_EQ(d.ednotes, std::vector<std::string>{"Corrects spelling of council leader's name"});
+  ASSERT_EQ(d.subjects.size(), 2u);
+  EXPECT_EQ(d.subjects[1].scheme, "medtop");
+  ASSERT_EQ(d.paragraphs.size(), 4u);  // body_html through the HTML path, not the description
+  EXPECT_EQ(d.paragraphs[2], "Timetable");
+  ASSERT_EQ(d.media.size(), 1u);
+  EXPECT_EQ(d.media[0].caption, "The disused platform at Ashcombe.");
+  EXPECT_TRUE(has_rule(d, "ninjs.guid-identifier", "item_id"));
+  EXPECT_TRUE(has_rule(d, "ninjs.body-markup", "paragraphs"));
+  const std::string v2 = formats_fixture("ninjs-superdesk-v2.json");
+  EXPECT_EQ(sniff_format(v2), DocFormat::kNinjs);
+  const StructuredDoc e = ok(decode_ninjs(v2, {}));
+  EXPECT_EQ(e.headline, "Fährlinie auf dem Seldsee nimmt Betrieb wieder auf");
+  EXPECT_EQ(e.byline, "Hanna Voss");
+  EXPECT_EQ(e.paragraphs.size(), 2u);
+  // The wirefeed envelope (a "body", no identifier) is still an envelope.
+  EXPECT_EQ(sniff_format(R"({"id":"1","guid":"g","type":"text","body":"b"})"), DocFormat::kText);
+  EXPECT_EQ(sniff_format(R"({"id":"1","source":"s","body":"b"})"), DocFormat::kText);
+  const FormatError none = err(decode_ninjs(R"({"type":"text","headline":"h"})", {}));
+  EXPECT_NE(none.message.find("\"guid\""), std::string::npos);
+}
+
+// NewsML-G2 inlineData declared text/plain that holds markup goes through the HTML path; the
+// wire copy inside keeps its indented paragraphs.
+TEST(FormatsNewsML, MarkupDeclaredAsPlainTextIsReadAsHtml) {
+  const StructuredDoc d = ok(decode_newsml(formats_fixture("newsml-g2-html-in-text.xml"), {}));
+  ASSERT_EQ(d.paragraphs.size(), 3u);
+  EXPECT_EQ(d.paragraphs[0],
+            "(WIRE) - Verona, October 11 - The city of Verona will keep three of its museums "
+            "open until midnight on Fridays, mayor Carla Benedetti said on Saturday.");
+  EXPECT_EQ(d.paragraphs[2],
+            "The night route starts next month and runs until the end of the year.");
+  for (const std::string& p : d.paragraphs) EXPECT_EQ(p.find('<'), std::string::npos) << p;
+  EXPECT_TRUE(has_rule(d, "newsml.markup-in-text", "paragraphs"));
+}
+
+TEST(FormatsText, PlainParagraphsByIndentInWrappedCopy) {
+  EXPECT_EQ(plain_paragraphs("   First line wraps\nhere.\n   Second one.\n", 100),
+            (std::vector<std::string>{"First line wraps here.", "Second one."}));
+  // One paragraph a line (no wrapped continuation): every line stays a paragraph.
+  EXPECT_EQ(plain_paragraphs("One.\n   Two.\nThree.\n", 100),
+            (std::vector<std::string>{"One.", "Two.", "Three."}));
+  // Blank lines around all the text do not make it blank-line separated.
+  EXPECT_EQ(plain_paragraphs("\n  \nA\nB\n  \n", 100), (std::vector<std::string>{"A", "B"}));
+  EXPECT_TRUE(looks_like_markup("\n<p>\n text </p>"));
+  EXPECT_FALSE(looks_like_markup("a < b and c > d"));
+  EXPECT_FALSE(looks_like_markup("<3 hearts"));
 }
 
 TEST(FormatsDecodeStage, SelectsDecoderAndNamesFormat) {

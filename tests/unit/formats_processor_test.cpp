@@ -3,6 +3,7 @@
 // status and ANPA kills cancel the family, decode failures are dead letters naming the format.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -107,6 +108,38 @@ TEST(FormatsProcessor, DatelineYearFromVersionCreated) {
   ASSERT_TRUE(rec.has_story());
   EXPECT_EQ(rec.story().dateline().date(), "2024-04-10");  // "April 10" of versionCreated's year
   EXPECT_EQ(rec.story().dateline().location(), "ROTTERDAM");
+}
+
+// --explain names the framing conventions the decoder applied, and the byline's title reaches
+// the Story's contributors.
+TEST(FormatsProcessor, ExplainNamesFramingRulesAndBylineTitle) {
+  pipeline::DedupIndex idx({});
+  const Processor p(ProcessorConfig{}, idx);
+  std::vector<ExplainEntry> explain;
+  const auto rec =
+      p.process(input("\x01"
+                      "a0452 r a BC-Dam-Repair 04-02 0100\n\x02"
+                      "^BC-Dam-Repair,0100<\n^Dam repairs finished early<\n"
+                      "^By JO KELL=\n^AP Writer=\n"
+                      "\t   MILLTOWN, Ore. (AP) _ Repairs to the dam ended on Monday.\n"
+                      "\x03",
+                      1),
+                &explain)
+          .records.at(0);
+  ASSERT_TRUE(rec.has_story());
+  EXPECT_EQ(rec.story().headline(), "Dam repairs finished early");
+  EXPECT_EQ(rec.story().slugline(), "BC-Dam-Repair");
+  ASSERT_EQ(rec.story().contributors_size(), 1);
+  EXPECT_EQ(rec.story().contributors(0).name(), "JO KELL");
+  EXPECT_EQ(rec.story().contributors(0).title(), "AP Writer");
+  EXPECT_EQ(rec.story().dateline().location(), "MILLTOWN, Ore.");
+  std::vector<std::string> rules;
+  for (const auto& e : explain) rules.push_back(e.rule + "->" + e.field);
+  for (std::string_view want :
+       {"anpa.header->header", "anpa.keyword-line->slugline", "anpa.byline->contributors",
+        "anpa.byline-title->contributors.title", "dateline->dateline"}) {
+    EXPECT_NE(std::find(rules.begin(), rules.end(), want), rules.end()) << want;
+  }
 }
 
 TEST(FormatsProcessor, BylineNames) {

@@ -32,6 +32,34 @@ TEST(CleanDateline, ApWithByline) {
             "absentee voting.");
 }
 
+// Agency first, then the place and date: "(Agency) - Place, Month DD - ".
+TEST(CleanDateline, AgencyFirst) {
+  const CleanStory s = clean(
+      "Museum hours extended\n\n"
+      "(WIRE) - Verona, October 11 - The city will keep three museums open late.\n\n"
+      "The route starts next month.\n");
+  EXPECT_EQ(s.dateline, (Dateline{"Verona", "2023-10-11", "WIRE"}));
+  ASSERT_EQ(s.paragraphs.size(), 2u);
+  EXPECT_EQ(s.paragraphs[0], "The city will keep three museums open late.");
+  const CleanStory undated =
+      clean("Headline here\n\n(dpa) - Tromsdal - Ferries will run again from Monday.\n");
+  EXPECT_EQ(undated.dateline, (Dateline{"Tromsdal", "", "dpa"}));
+  // A parenthesis that is not an agency, or text that is not a place, is no dateline.
+  const CleanStory aside =
+      clean("Headline here\n\n(Adds detail) - the company said on Monday it would cut jobs.\n");
+  EXPECT_EQ(aside.dateline.location, "");
+  const CleanStory prose =
+      clean("Headline here\n\n(AFP) - officials said - the talks would resume.\n");
+  EXPECT_EQ(prose.dateline.location, "");
+}
+
+// Agencies credited together: "San Jose (tca/dpa) - ".
+TEST(CleanDateline, SharedAgencyCredit) {
+  const CleanStory s =
+      clean("Headline here\n\nSan Jose (tca/dpa) - The bridge reopened on Monday.\n");
+  EXPECT_EQ(s.dateline, (Dateline{"San Jose", "", "tca/dpa"}));
+}
+
 TEST(CleanDateline, ApBylineBlockWithoutBlankLines) {
   const CleanStory s = clean(
       "Braves beat Mets\n"
