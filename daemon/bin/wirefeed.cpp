@@ -34,6 +34,7 @@
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/ninjs_encode.hpp"
 #include "pipeline/processor.hpp"
 #include "wirefeed/v1/story.pb.h"
 
@@ -45,8 +46,11 @@ using namespace wirefeed;
 constexpr const char* kUsage =
     "usage:\n"
     "  wirefeed process [--config FILE] [--jsonl] [--received-at RFC3339] [--max-bytes N]\n"
-    "                   [--rules FILE] [--explain] [--no-learn] [FILE|DIR|-]...\n"
+    "                   [--rules FILE] [--explain] [--no-learn] [--encoding ninjs[-2|-3]]\n"
+    "                   [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
+    "      --encoding ninjs prints each record as one IPTC ninjs object instead (3.x; ninjs-2\n"
+    "      for 2.x), as a route with that encoding publishes it.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --config reads the daemon's config.yaml and uses its input.max_bytes,\n"
     "      output.dead_letter_max_bytes, dedup and clean settings (the daemon's records);\n"
@@ -161,9 +165,21 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
   bool explain = false;
   bool learn = true;
   std::string rules_file;
+  std::optional<pipeline::NinjsVersion> ninjs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--jsonl") {
+    if (a == "--encoding" && i + 1 < args.size()) {
+      const std::string e = args[++i];
+      pipeline::NinjsVersion v{};
+      if (e == "ninjs" ||
+          (e.rfind("ninjs-", 0) == 0 && pipeline::parse_ninjs_version(e.substr(6), v))) {
+        ninjs = e == "ninjs" ? pipeline::NinjsVersion::k3 : v;
+      } else if (e != "json") {
+        std::cerr << "wirefeed process: --encoding: json, ninjs, ninjs-2 or ninjs-3, not " << e
+                  << '\n';
+        return 2;
+      }
+    } else if (a == "--jsonl") {
       jsonl = true;
     } else if (a == "--received-at" && i + 1 < args.size()) {
       if (!pipeline::parse_rfc3339(args[++i], received_at)) {
@@ -228,7 +244,11 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
     const pipeline::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
     for (const v1::Record& rec : result.records) {
       if (!list_chrome.empty()) continue;
-      pipeline::append_record_json(out.buf, rec);
+      if (ninjs) {
+        out.buf += pipeline::encode_ninjs(rec, *ninjs);
+      } else {
+        pipeline::append_record_json(out.buf, rec);
+      }
       out.buf += '\n';
     }
     if (explain) {
