@@ -36,6 +36,7 @@
 #include "pipeline/encode.hpp"
 #include "pipeline/ninjs_encode.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace {
@@ -58,7 +59,8 @@ constexpr const char* kUsage =
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
-    "      extracted (field, rule id, text; a learned line with its story count).\n"
+    "      extracted (field, rule id, text; a learned line with its story count), and the\n"
+    "      routes (--config routes:) each record goes to, with topic and encoding.\n"
     "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
     "  wirefeed chrome SOURCE [process options] [FILE|DIR|-]...\n"
     "      Learn page chrome from the inputs in order, as `process` does, and list the lines\n"
@@ -213,9 +215,16 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
 
   // The daemon's settings from --config, else the defaults; then the command-line overrides.
   pipeline::PipelineSettings settings;
+  // The routes of --config (named by --explain), else today's topics.
+  daemon::OutputConfig default_out;
+  pipeline::Router router(
+      {}, {default_out.stories_topic, default_out.duplicates_topic, default_out.dead_letter_topic});
   if (!config_file.empty()) {
     try {
-      settings = daemon::pipeline_settings(daemon::load_config(config_file));
+      const daemon::Config cfg = daemon::load_config(config_file);
+      settings = daemon::pipeline_settings(cfg);
+      router = pipeline::Router(cfg.routes, {cfg.output.stories_topic, cfg.output.duplicates_topic,
+                                             cfg.output.dead_letter_topic});
     } catch (const daemon::ConfigError& e) {
       std::cerr << "wirefeed process: --config: " << e.what() << '\n';
       return 2;
@@ -271,6 +280,21 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
         out.buf.append(1, '\n');
       }
       if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
+      std::vector<pipeline::RouteTarget> targets;
+      for (const v1::Record& rec : result.records) {
+        if (router.routes().empty()) break;  // no routes: every record to its usual topic
+        router.route(rec, targets);
+        for (const auto& t : targets) {
+          out.buf.append("# route ")
+              .append(t.route < 0 ? std::string("(default)")
+                                  : router.routes()[static_cast<std::size_t>(t.route)].name)
+              .append(" -> ")
+              .append(t.topic)
+              .append(" (")
+              .append(pipeline::encoding_name(t.encoding))
+              .append(")\n");
+        }
+      }
     }
     out.flush_if_full();
   };
