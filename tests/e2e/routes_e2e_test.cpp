@@ -45,9 +45,9 @@ std::string routes_config(const std::string& bootstrap, uint16_t port,
          "    encoding: ninjs\n    continue: true\n";
 }
 
-std::string ninjs_item(const std::string& uri, const std::string& version,
-                       const std::string& lang, int urgency, const std::string& status,
-                       const std::string& headline, const std::string& body) {
+std::string ninjs_item(const std::string& uri, const std::string& version, const std::string& lang,
+                       int urgency, const std::string& status, const std::string& headline,
+                       const std::string& body) {
   json j = {{"uri", uri},           {"type", "text"},     {"version", version},
             {"language", lang},     {"urgency", urgency}, {"pubstatus", status},
             {"headline", headline}, {"body_text", body}};
@@ -63,19 +63,13 @@ bool wait_for_log(DaemonProcess& d, const std::string& needle, std::chrono::mill
   return false;
 }
 
-// Source keys of the records on a topic, from Protobuf stories/notices or ninjs altids.
-std::multiset<std::string> ids_on(const std::vector<Consumed>& msgs, bool ninjs) {
+// The input keys of the Protobuf stories on a topic.
+std::multiset<std::string> keys_on(const std::vector<Consumed>& msgs) {
   std::multiset<std::string> out;
   for (const auto& m : msgs) {
-    if (ninjs) {
-      const json j = json::parse(m.value);
-      const json& ids = j.contains("altids") ? j["altids"] : j["altIds"];
-      out.insert(ids.at(0).at("value").get<std::string>());
-    } else {
-      v1::Story s;
-      EXPECT_TRUE(s.ParseFromString(m.value));
-      out.insert(s.id());
-    }
+    v1::Story s;
+    EXPECT_TRUE(s.ParseFromString(m.value));
+    out.insert(s.source().key());
   }
   return out;
 }
@@ -138,22 +132,20 @@ TEST(RoutesE2E, MixedStreamLandsOnRoutedTopicsAndSighupMovesARoute) {
   const auto audit = read_topic(kafka.bootstrap(), "audit.dups", kPartitions, 1);
 
   // Default topic: the English story, the alert (alerts continues), the first rail story.
-  EXPECT_EQ(ids_on(stories, false),
-            (std::multiset<std::string>{id_for_key("en-story"), id_for_key("alert"),
-                                        id_for_key("rail")}))
+  EXPECT_EQ(keys_on(stories), (std::multiset<std::string>{"en-story", "alert", "rail"}))
       << d.stderr_text();
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(header(alerts[0], "content-type"), "application/json");
   const json alert = json::parse(alerts[0].value);
   EXPECT_EQ(alert["standard"]["version"], "3.0");
   EXPECT_EQ(alert["urgency"], 1);
-  EXPECT_EQ(alert["altIds"][0]["value"], id_for_key("alert"));
+  EXPECT_EQ(alert["headlines"][0]["value"], "Strong earthquake hits coast");
   // French copy only on the French desk, as ninjs 2.x.
   ASSERT_EQ(french.size(), 1u);
   const json fr = json::parse(french[0].value);
   EXPECT_EQ(fr["standard"]["version"], "2.1");
   EXPECT_EQ(fr["language"], "fr");
-  EXPECT_EQ(fr["altids"][0]["value"], id_for_key("fr-story"));
+  EXPECT_EQ(fr["headlines"][0]["value"], "Les cheminots votent la grève");
   // The correction and the kill, in Protobuf, on the corrections desk only.
   ASSERT_EQ(corrections.size(), 2u);
   std::map<std::string, v1::Story> by_id;
@@ -161,11 +153,11 @@ TEST(RoutesE2E, MixedStreamLandsOnRoutedTopicsAndSighupMovesARoute) {
     v1::Story s;
     ASSERT_TRUE(s.ParseFromString(c.value));
     EXPECT_EQ(header(c, "content-type"), "application/x-protobuf");
-    by_id[s.id()] = s;
+    by_id[s.source().key()] = s;
   }
-  ASSERT_TRUE(by_id.count(id_for_key("kill")));
-  EXPECT_TRUE(by_id[id_for_key("kill")].version().canceled());
-  ASSERT_TRUE(by_id.count(id_for_key("correction")));
+  ASSERT_TRUE(by_id.count("kill"));
+  EXPECT_TRUE(by_id["kill"].version().canceled());
+  ASSERT_TRUE(by_id.count("correction"));
   // The duplicate: its notice on the usual topic in Protobuf and, as ninjs, on the audit topic.
   ASSERT_EQ(dups.size(), 1u);
   v1::DuplicateNotice notice;
@@ -199,12 +191,11 @@ TEST(RoutesE2E, MixedStreamLandsOnRoutedTopicsAndSighupMovesARoute) {
         2}}));
   const auto french2 = read_topic(kafka.bootstrap(), "desk.fr2", kPartitions, 1);
   ASSERT_EQ(french2.size(), 1u) << d.stderr_text();
-  EXPECT_EQ(json::parse(french2[0].value)["altids"][0]["value"], id_for_key("fr-after"));
+  EXPECT_EQ(json::parse(french2[0].value)["headlines"][0]["value"], "Le budget adopté");
   // Nothing lost or repeated: each topic holds exactly what it should.
   EXPECT_EQ(read_topic(kafka.bootstrap(), "desk.fr", kPartitions, 1).size(), 1u);
-  EXPECT_EQ(ids_on(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 4), false),
-            (std::multiset<std::string>{id_for_key("en-story"), id_for_key("alert"),
-                                        id_for_key("rail"), id_for_key("en-after")}));
+  EXPECT_EQ(keys_on(read_topic(kafka.bootstrap(), "wire.stories", kPartitions, 4)),
+            (std::multiset<std::string>{"en-story", "alert", "rail", "en-after"}));
   EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.alerts", kPartitions, 1).size(), 1u);
   EXPECT_EQ(read_topic(kafka.bootstrap(), "desk.corrections", kPartitions, 2).size(), 2u);
   EXPECT_EQ(d.pid(), pid);
@@ -213,8 +204,9 @@ TEST(RoutesE2E, MixedStreamLandsOnRoutedTopicsAndSighupMovesARoute) {
   // Per-route metrics.
   const auto metrics = http_get(port, "/metrics");
   ASSERT_TRUE(metrics);
-  EXPECT_NE(metrics->body.find("wirefeed_route_records_total{route=\"french\",topic=\"desk.fr2\"} 1"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics->body.find("wirefeed_route_records_total{route=\"french\",topic=\"desk.fr2\"} 1"),
+      std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("wirefeed_route_records_total{route=\"corrections\",topic=\"desk."
                                "corrections\"} 2"),
