@@ -30,6 +30,7 @@
 
 #include "pipeline/dedup.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 
 namespace wirefeed::daemon {
 
@@ -127,6 +128,9 @@ struct Config {
   EmbeddedConfig embedded;
   CleanConfig clean;
   LogConfig log;
+  // routes: where each record is published, in which encoding (pipeline/router.hpp); empty =
+  // every record to its output.* topic in Protobuf. Applied live on SIGHUP.
+  std::vector<pipeline::Route> routes;
   std::string source_path;  // file it was loaded from ("" if from a string)
   bool embedded_mode() const { return kafka.brokers == "embedded"; }
 };

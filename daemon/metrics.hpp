@@ -303,6 +303,13 @@ std::string_view build_commit() noexcept;
             WIREFEED_LATENCY_BUCKETS)                                                              \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
   COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")                \
+  COUNTER_FAMILY(route_records_total,                                                              \
+                 "Records delivered by a configured route, by route and topic",                    \
+                 ("route", "topic"))                                                               \
+  COUNTER_FAMILY(route_bytes_total, "Payload bytes delivered by a configured route",               \
+                 ("route", "topic"))                                                               \
+  COUNTER_FAMILY(route_errors_total, "Failed deliveries of a configured route's outputs",          \
+                 ("route", "topic"))                                                               \
   COUNTER(transactions_committed_total,                                                            \
           "Kafka transactions committed (delivery.mode exactly_once): outputs and input offsets")  \
   COUNTER_FAMILY(transactions_aborted_total,                                                       \

@@ -30,6 +30,7 @@
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "sinks/kafka_sink.hpp"
 #include "sources/kafka_source.hpp"
 
@@ -79,6 +80,14 @@ struct Pending {
   uint64_t generation = 0;  // exactly_once: the transaction attempt it belongs to
 };
 
+// The per-route metric children of one route and topic (looked up once per routing snapshot;
+// the children live as long as Stats).
+struct RouteCounters {
+  Counter* records = nullptr;
+  Counter* bytes = nullptr;
+  Counter* errors = nullptr;
+};
+
 // One produced record; owned by librdkafka between produce and the delivery report. It owns the
 // encoded record (librdkafka references its payload without a copy), so a record whose producer
 // failed can be re-sent as it was.
@@ -87,8 +96,20 @@ struct Ticket {
   pipeline::EncodedOutput out;
   int attempts = 0;  // failed attempts of a dead letter so far
   int resends = 0;   // re-sends after producer failures
+  // The first output of its record: it alone carries the record's dedup state and echo (a record
+  // routed to several topics has one primary output).
+  bool primary = true;
+  // The configured route's counters (route_*_total); all null for the default route.
+  RouteCounters route;
   // A DedupStateBatch record: the inputs whose states it carries (each counts it as one output).
   std::vector<std::shared_ptr<Pending>> states;
+};
+
+// The routes in force: the compiled Router and each (route, topic)'s counters. Replaced whole on
+// SIGHUP; a record keeps the snapshot it was routed with.
+struct Routing {
+  pipeline::Router router;
+  std::map<std::pair<int, std::string>, RouteCounters> counters;
 };
 
 // A random id for this process's state batch keys (unique keys: batches must not be compacted
@@ -122,6 +143,7 @@ struct Service::Impl final : sources::SourceHandler {
         eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
         txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
     cache_published_counters();
+    set_routes(c.routes);
     create_clients();
   }
 
@@ -132,6 +154,7 @@ struct Service::Impl final : sources::SourceHandler {
   pipeline::DedupIndex& index;
   pipeline::Processor& processor;
   pipeline::OutputTopics topics;
+  std::atomic<std::shared_ptr<const Routing>> routing;
   boost::asio::thread_pool pool;
   std::string brokers;
   const bool eos;            // delivery.mode: exactly_once (see daemon/transactions.hpp)
@@ -184,7 +207,15 @@ struct Service::Impl final : sources::SourceHandler {
     if (eos && result.published) {
       txn_rollback.add(result.published->content, result.published->story_id);
     }
-    pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
+    // Every routed output of every record counts: the offset waits for all of them (I-1).
+    const std::shared_ptr<const Routing> routes = routing.load();
+    std::vector<std::vector<pipeline::RouteTarget>> targets(result.records.size());
+    int outputs = 0;
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+      routes->router.route(result.records[i], targets[i]);
+      outputs += static_cast<int>(targets[i].size());
+    }
+    pending->remaining.store(outputs + (pending->state ? 1 : 0));
     if (result.decision) {
       stats.dedup_verdicts_total
           .with({pipeline::verdict_name(result.decision->verdict),
@@ -193,13 +224,38 @@ struct Service::Impl final : sources::SourceHandler {
     }
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
-    for (const v1::Record& rec : result.records) {
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+      const v1::Record& rec = result.records[i];
       count_record(rec);
-      const auto t = Clock::now();
-      pipeline::EncodedOutput out = pipeline::encode(rec, topics);
-      encode_seconds.observe(std::chrono::duration<double>(Clock::now() - t).count());
-      send(pending, out);
+      bool primary = true;
+      for (const pipeline::RouteTarget& target : targets[i]) {
+        const auto t = Clock::now();
+        pipeline::EncodedOutput out = pipeline::encode(rec, target.topic, target.encoding);
+        encode_seconds.observe(std::chrono::duration<double>(Clock::now() - t).count());
+        RouteCounters rc;
+        if (target.route >= 0) {
+          auto it = routes->counters.find({target.route, target.topic});
+          if (it != routes->counters.end()) rc = it->second;
+        }
+        send(pending, std::move(out), primary, rc);
+        primary = false;
+      }
     }
+  }
+
+  // Compiles `routes` (with today's topics as the default route) and looks up their counters.
+  void set_routes(const std::vector<pipeline::Route>& routes) {
+    auto r = std::make_shared<Routing>();
+    r->router = pipeline::Router(routes, topics);
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      for (const std::string& t : routes[i].topics) {
+        RouteCounters& c = r->counters[{static_cast<int>(i), t}];
+        c.records = &stats.route_records_total.with({routes[i].name, t});
+        c.bytes = &stats.route_bytes_total.with({routes[i].name, t});
+        c.errors = &stats.route_errors_total.with({routes[i].name, t});
+      }
+    }
+    routing.store(std::shared_ptr<const Routing>(std::move(r)));
   }
 
   void count_record(const v1::Record& rec) {
@@ -215,7 +271,8 @@ struct Service::Impl final : sources::SourceHandler {
     }
   }
 
-  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out) {
+  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out,
+            bool primary = true, RouteCounters route = {}) {
     if (eos && pending->generation != txn_generation.load()) {
       finish_one(*pending);  // its transaction was aborted: the input will be reprocessed
       return;
@@ -223,6 +280,8 @@ struct Service::Impl final : sources::SourceHandler {
     auto ticket = std::make_unique<Ticket>();
     ticket->pending = pending;
     ticket->out = std::move(out);
+    ticket->primary = primary;
+    ticket->route = route;
     send(std::move(ticket));
   }
 
@@ -248,6 +307,7 @@ struct Service::Impl final : sources::SourceHandler {
     }
     const auto ps = ticket->pending->ps;
     const OutputKind kind = ticket->out.kind;
+    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
     if (kafka::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
@@ -277,7 +337,9 @@ struct Service::Impl final : sources::SourceHandler {
       if (ticket->pending->published) {
         index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
       }
-      if (ticket->pending->state) finish_one(*ticket->pending);  // no state for it either
+      if (ticket->pending->state && ticket->primary) {
+        finish_one(*ticket->pending);  // no state for it either
+      }
     }
     if (abandon.load() || ps->revoked.load()) {
       return;  // never completes: the offset is not stored, the input will be redelivered
@@ -371,6 +433,10 @@ struct Service::Impl final : sources::SourceHandler {
     }
     const OutputKind kind = ticket->out.kind;
     published_counter(kind, r.topic).inc();
+    if (ticket->route.records != nullptr) {
+      ticket->route.records->inc();
+      ticket->route.bytes->inc(r.len);
+    }
     if (!ticket->states.empty()) {  // a state batch: every story it carries is now complete
       for (const auto& p : ticket->states) finish_one(*p);
       return;
@@ -386,14 +452,16 @@ struct Service::Impl final : sources::SourceHandler {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (kind == OutputKind::kStory && ticket->pending->state) {
+    if (kind == OutputKind::kStory && ticket->pending->state && ticket->primary) {
       // I-4: its state is written now that it is delivered, batched with the states of the other
       // stories of this round of delivery reports (flush_state_batch, same thread).
       state_round.push_back(ticket->pending);
     }
-    if (echo != nullptr && kind != OutputKind::kDedupState) {
+    if (echo != nullptr && kind != OutputKind::kDedupState && ticket->primary) {
       v1::Record rec;
-      if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
+      if (std::string_view(ticket->out.content_type) != pipeline::kContentTypeProtobuf) {
+        *echo << ticket->out.payload << '\n' << std::flush;  // ninjs: one JSON object
+      } else if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
         *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
       }
     }
@@ -1207,7 +1275,10 @@ struct Service::Impl final : sources::SourceHandler {
   void eos_on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
     const Pending& p = *ticket->pending;
     eos_fail(p, err);
-    if (ticket->out.kind == OutputKind::kStory && p.state) finish_one(p);  // state never sent
+    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
+    if (ticket->out.kind == OutputKind::kStory && p.state && ticket->primary) {
+      finish_one(p);  // state never sent
+    }
     finish_one(p);
   }
 
@@ -1302,6 +1373,7 @@ std::pair<bool, std::string> Service::readiness() const {
 }
 
 void Service::apply_live(const Config& cfg) {
+  impl_->set_routes(cfg.routes);
   impl_->processor.set_clean_rules(cfg.clean.rules);
   impl_->index.set_thresholds(cfg.dedup.index.near_enabled, cfg.dedup.index.near_threshold,
                               cfg.dedup.index.version_threshold, cfg.dedup.index.numbers_threshold);

@@ -34,7 +34,9 @@
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/ninjs_encode.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace {
@@ -45,8 +47,11 @@ using namespace wirefeed;
 constexpr const char* kUsage =
     "usage:\n"
     "  wirefeed process [--config FILE] [--jsonl] [--received-at RFC3339] [--max-bytes N]\n"
-    "                   [--rules FILE] [--explain] [--no-learn] [FILE|DIR|-]...\n"
+    "                   [--rules FILE] [--explain] [--no-learn] [--encoding ninjs[-2|-3]]\n"
+    "                   [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
+    "      --encoding ninjs prints each record as one IPTC ninjs object instead (3.x; ninjs-2\n"
+    "      for 2.x), as a route with that encoding publishes it.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --config reads the daemon's config.yaml and uses its input.max_bytes,\n"
     "      output.dead_letter_max_bytes, dedup and clean settings (the daemon's records);\n"
@@ -54,7 +59,8 @@ constexpr const char* kUsage =
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
-    "      extracted (field, rule id, text; a learned line with its story count).\n"
+    "      extracted (field, rule id, text; a learned line with its story count), and the\n"
+    "      routes (--config routes:) each record goes to, with topic and encoding.\n"
     "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
     "  wirefeed chrome SOURCE [process options] [FILE|DIR|-]...\n"
     "      Learn page chrome from the inputs in order, as `process` does, and list the lines\n"
@@ -161,9 +167,21 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
   bool explain = false;
   bool learn = true;
   std::string rules_file;
+  std::optional<pipeline::NinjsVersion> ninjs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--jsonl") {
+    if (a == "--encoding" && i + 1 < args.size()) {
+      const std::string e = args[++i];
+      pipeline::NinjsVersion v{};
+      if (e == "ninjs" ||
+          (e.rfind("ninjs-", 0) == 0 && pipeline::parse_ninjs_version(e.substr(6), v))) {
+        ninjs = e == "ninjs" ? pipeline::NinjsVersion::k3 : v;
+      } else if (e != "json") {
+        std::cerr << "wirefeed process: --encoding: json, ninjs, ninjs-2 or ninjs-3, not " << e
+                  << '\n';
+        return 2;
+      }
+    } else if (a == "--jsonl") {
       jsonl = true;
     } else if (a == "--received-at" && i + 1 < args.size()) {
       if (!pipeline::parse_rfc3339(args[++i], received_at)) {
@@ -197,9 +215,16 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
 
   // The daemon's settings from --config, else the defaults; then the command-line overrides.
   pipeline::PipelineSettings settings;
+  // The routes of --config (named by --explain), else today's topics.
+  daemon::OutputConfig default_out;
+  pipeline::Router router(
+      {}, {default_out.stories_topic, default_out.duplicates_topic, default_out.dead_letter_topic});
   if (!config_file.empty()) {
     try {
-      settings = daemon::pipeline_settings(daemon::load_config(config_file));
+      const daemon::Config cfg = daemon::load_config(config_file);
+      settings = daemon::pipeline_settings(cfg);
+      router = pipeline::Router(cfg.routes, {cfg.output.stories_topic, cfg.output.duplicates_topic,
+                                             cfg.output.dead_letter_topic});
     } catch (const daemon::ConfigError& e) {
       std::cerr << "wirefeed process: --config: " << e.what() << '\n';
       return 2;
@@ -228,7 +253,11 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
     const pipeline::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
     for (const v1::Record& rec : result.records) {
       if (!list_chrome.empty()) continue;
-      pipeline::append_record_json(out.buf, rec);
+      if (ninjs) {
+        out.buf += pipeline::encode_ninjs(rec, *ninjs);
+      } else {
+        pipeline::append_record_json(out.buf, rec);
+      }
       out.buf += '\n';
     }
     if (explain) {
@@ -251,6 +280,21 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
         out.buf.append(1, '\n');
       }
       if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
+      std::vector<pipeline::RouteTarget> targets;
+      for (const v1::Record& rec : result.records) {
+        if (router.routes().empty()) break;  // no routes: every record to its usual topic
+        router.route(rec, targets);
+        for (const auto& t : targets) {
+          out.buf.append("# route ")
+              .append(t.route < 0 ? std::string("(default)")
+                                  : router.routes()[static_cast<std::size_t>(t.route)].name)
+              .append(" -> ")
+              .append(t.topic)
+              .append(" (")
+              .append(pipeline::encoding_name(t.encoding))
+              .append(")\n");
+        }
+      }
     }
     out.flush_if_full();
   };
