@@ -84,7 +84,7 @@ std::string header(const Consumed& c, const std::string& name) {
 TEST(RoutesE2E, MixedStreamLandsOnRoutedTopicsAndSighupMovesARoute) {
   TestCluster kafka(kPartitions);
   for (const char* t : {"wire.alerts", "desk.fr", "desk.fr2", "desk.corrections", "audit.dups"}) {
-    kafka.cluster.create_topic(t, kPartitions);
+    kafka.create_topic(t, kPartitions);
   }
   TempDir dir;
   const uint16_t port = free_port();
