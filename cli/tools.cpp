@@ -89,11 +89,15 @@ std::string time_ms_rfc3339(int64_t ms) {
   return t;
 }
 
+using PartitionOffsets = std::map<std::pair<std::string, int32_t>, int64_t>;
+
 // Reads `topics` from `start` and calls `on` for each message (false from `on` stops). Without
-// `follow` it stops at the end each partition had when the read started.
+// `follow` it stops at the end each partition had when the read started. `floors`: partitions
+// that must be read from no later than the given offset whatever `start` resolves to.
 void scan(const kafka::Properties& props, const std::vector<std::string>& topics,
           StartPosition start, bool follow,
-          const std::function<bool(const rd_kafka_message_t&)>& on) {
+          const std::function<bool(const rd_kafka_message_t&)>& on,
+          const PartitionOffsets& floors = {}) {
   kafka::Properties p = props;
   p["group.id"] = "wirefeed-cli";  // never subscribes, never commits
   p["enable.auto.commit"] = "false";
@@ -131,6 +135,11 @@ void scan(const kafka::Properties& props, const std::vector<std::string>& topics
     for (int i = 0; i < list->cnt; ++i) {
       if (list->elems[i].offset < 0) list->elems[i].offset = RD_KAFKA_OFFSET_END;  // none newer
     }
+  }
+  for (int i = 0; i < list->cnt; ++i) {
+    auto& e = list->elems[i];
+    const auto f = floors.find({e.topic, e.partition});
+    if (f != floors.end() && (e.offset < 0 || f->second < e.offset)) e.offset = f->second;
   }
   // Without --follow: the partitions that still have something to read, and where they end.
   std::map<std::pair<std::string, int32_t>, int64_t> open;
@@ -200,22 +209,27 @@ struct RedriveMarks {
 };
 
 // A redriven copy is produced after its dead letter and dead-lettered again within processing
-// time; the scan of the input topics starts this long before the oldest dead letter considered.
+// time; the scan of the input topics starts this long before the oldest dead letter considered
+// and, in each partition, no later than the oldest original considered there (a copy keeps its
+// original's key, so it lands in the same partition after it; this bound also holds where the
+// broker cannot look offsets up by time).
 constexpr int64_t kRedriveScanMarginMs = 10 * 60 * 1000;
 
 RedriveMarks redrive_marks(const kafka::Properties& props, const std::set<std::string>& topics,
-                           int64_t since_ms) {
+                           int64_t since_ms, const PartitionOffsets& originals) {
   RedriveMarks marks;
   if (topics.empty()) return marks;
-  scan(props, {topics.begin(), topics.end()},
-       StartPosition{true, std::max<int64_t>(since_ms - kRedriveScanMarginMs, 0)}, false,
-       [&](const rd_kafka_message_t& m) {
-         if (const auto v = kafka::last_header(&m, kRedriveHeader)) {
-           marks.redriven.emplace(*v);
-           marks.copies.emplace(rd_kafka_topic_name(m.rkt), m.partition, m.offset);
-         }
-         return true;
-       });
+  scan(
+      props, {topics.begin(), topics.end()},
+      StartPosition{true, std::max<int64_t>(since_ms - kRedriveScanMarginMs, 0)}, false,
+      [&](const rd_kafka_message_t& m) {
+        if (const auto v = kafka::last_header(&m, kRedriveHeader)) {
+          marks.redriven.emplace(*v);
+          marks.copies.emplace(rd_kafka_topic_name(m.rkt), m.partition, m.offset);
+        }
+        return true;
+      },
+      originals);
   return marks;
 }
 
@@ -483,13 +497,19 @@ int cmd_dlq(const std::vector<std::string>& args) {
     return true;
   });
   std::set<std::string> inputs;
+  PartitionOffsets originals;  // per input partition, the oldest original considered
   int64_t oldest = std::numeric_limits<int64_t>::max();
   for (const auto& e : entries) {
-    if (!e.letter.source().topic().empty()) inputs.insert(e.letter.source().topic());
+    const v1::SourceRef& s = e.letter.source();
+    if (!s.topic().empty()) {
+      inputs.insert(s.topic());
+      const auto [it, added] = originals.try_emplace({s.topic(), s.partition()}, s.offset());
+      if (!added) it->second = std::min(it->second, s.offset());
+    }
     oldest = std::min(oldest, e.timestamp_ms);
   }
   const RedriveMarks marks =
-      entries.empty() ? RedriveMarks{} : redrive_marks(conn.props, inputs, oldest);
+      entries.empty() ? RedriveMarks{} : redrive_marks(conn.props, inputs, oldest, originals);
   // A dead letter of a message an earlier redrive produced: it failed again.
   auto failed_again = [&](const DeadLetterEntry& e) {
     const v1::SourceRef& s = e.letter.source();
