@@ -9,7 +9,9 @@
 //   log lines go to stderr.
 // - Redrive is idempotent: each re-produced original carries the header kRedriveHeader naming
 //   its dead letter (topic/partition/offset); a dead letter whose name already appears on its
-//   input topic (at or after the dead letter's time) is not re-produced again.
+//   input topic (at or after the dead letter's time, or after its original in the same
+//   partition) is not re-produced again, nor is the dead letter of a redriven copy (it failed
+//   again; redriving it would loop).
 // - A record is printed from its own bytes only: each Kafka message is decoded alone, never
 //   concatenated with another.
 #pragma once
