@@ -919,6 +919,7 @@ struct Service::Impl final : sources::SourceHandler {
         }
       }
     });
+    return true;
   }
 
   void stop_state_tail() {

@@ -6,6 +6,8 @@
 #   deploy/test.sh tsan     the unit/pipeline tests under ThreadSanitizer, build-tsan/ (librdkafka
 #                           starts its threads with C11 thrd_create, which g++ 12's TSan does not
 #                           intercept, so in-process mock-broker tests cannot run under TSan)
+#   deploy/test.sh browser  the status page in headless Chromium (deploy/browser-setup.sh installs
+#                           chromium and playwright-core); screenshot: build/status-page.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -22,8 +24,13 @@ case "$mode" in
     PRESET=tsan ./deploy/setup.sh
     ctest --preset tsan
     ;;
+  browser)
+    ./deploy/browser-setup.sh
+    [ -x build/bin/wirefeedd ] || ./deploy/setup.sh
+    node tests/browser/status_page.mjs build
+    ;;
   *)
-    echo "usage: deploy/test.sh [default|asan|tsan]" >&2
+    echo "usage: deploy/test.sh [default|asan|tsan|browser]" >&2
     exit 2
     ;;
 esac

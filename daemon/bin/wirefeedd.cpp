@@ -45,6 +45,9 @@
 #include "daemon/progress.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/service.hpp"
+#include "daemon/status_page.hpp"
+
+#include <xxhash.h>
 
 namespace {
 
@@ -61,6 +64,7 @@ constexpr const char* kUsage =
     "                    exists (10 s bound)\n"
     "  --progress-every D  log a progress line every D (e.g. 30s; 0 = never) when not under\n"
     "                    systemd (default 30s)\n"
+    "  --status-sample-every D  throughput sample interval of the status page (default 10s)\n"
     "  --print-config    print the effective configuration (secrets redacted) and exit\n"
     "  --version         print the version and exit\n";
 
@@ -71,6 +75,7 @@ struct Args {
   bool connect = false;
   bool print = false;
   std::chrono::milliseconds progress_every{30000};
+  std::chrono::milliseconds status_sample_every{10000};
 };
 
 std::optional<Args> parse_args(int argc, char** argv) {
@@ -95,6 +100,13 @@ std::optional<Args> parse_args(int argc, char** argv) {
       a.check = true;
     } else if (arg == "--check-connect") {
       a.check = a.connect = true;
+    } else if (arg == "--status-sample-every" && value(v)) {
+      const auto d = parse_duration(v, std::chrono::seconds(1));
+      if (!d || d->count() == 0) {
+        std::cerr << "wirefeedd: --status-sample-every: not a positive duration: '" << v << "'\n";
+        return std::nullopt;
+      }
+      a.status_sample_every = *d;
     } else if (arg == "--progress-every" && value(v)) {
       const auto d = parse_duration(v, std::chrono::seconds(1));
       if (!d) {
@@ -444,14 +456,26 @@ int run_daemon(const Config& cfg, const Args& args) {
 
   Service service(cfg, stats, bootstrap,
                   cfg.embedded_mode() && cfg.embedded.echo ? &std::cout : nullptr);
-  HttpServer http(cfg.metrics.listen,
-                  HttpServer::Handlers{[&stats] {
-                                         std::string out;
-                                         stats.render(out);
-                                         return out;
-                                       },
-                                       [&service] { return service.readiness(); }});
-  spdlog::info("metrics on http://{}/metrics", cfg.metrics.listen);
+  const std::string rendered = render_config(cfg);
+  StatusBoard board(
+      StatusBoard::Settings{
+          WIREFEED_VERSION,
+          WIREFEED_GIT_COMMIT,
+          fmt::format("{:016x}", XXH64(rendered.data(), rendered.size(), 0)),
+          {cfg.output.stories_topic, cfg.output.duplicates_topic, cfg.output.dead_letter_topic},
+          args.status_sample_every},
+      stats, [&service] { return service.readiness(); });
+  HttpServer http(
+      cfg.metrics.listen,
+      HttpServer::Handlers{[&stats] {
+                             std::string out;
+                             stats.render(out);
+                             return out;
+                           },
+                           [&service] { return service.readiness(); },
+                           [&board](std::string_view path) { return board.serve(path); }});
+  spdlog::info("metrics on http://{}/metrics, status page on http://{}/", cfg.metrics.listen,
+               cfg.metrics.listen);
   std::optional<NotifyLoop> notify;  // declared after service: stopped before it is destroyed
   std::optional<ProgressLog> progress;
   if (notifier.enabled()) {

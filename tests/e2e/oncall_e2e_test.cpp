@@ -199,6 +199,53 @@ TEST(OncallDaemon, RestoreCompleteGaugeProgressLinesAndExitSummary) {
   EXPECT_NE(err.find("1 input(s); published 1 story"), std::string::npos) << err;
 }
 
+TEST(OncallDaemon, StatusPageIsSelfContainedAndItsApiReportsTheDaemon) {
+  TestCluster kafka(2);
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config_for(kafka.bootstrap(), port),
+                  {"--status-sample-every", "500ms"});
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  produce_all(kafka.bootstrap(), "wire.raw", {{"k1", sample_story()}, {"k2", sample_story()}});
+  ASSERT_EQ(read_topic(kafka.bootstrap(), "wire.duplicates", 2, 1, 30s, 0ms).size(), 1u);
+
+  const auto page = http_get(port, "/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->headers.find("text/html"), std::string::npos) << page->headers;
+  EXPECT_NE(page->body.find("<svg id=\"chart\""), std::string::npos);
+  for (const char* external : {"src=\"http", "href=\"http", "@import", "url(http", "//cdn"}) {
+    EXPECT_EQ(page->body.find(external), std::string::npos) << external;
+  }
+  nlohmann::json st;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  nlohmann::json parts, tp;
+  while (std::chrono::steady_clock::now() < deadline) {
+    st = nlohmann::json::parse(http_get(port, "/api/status")->body);
+    parts = nlohmann::json::parse(http_get(port, "/api/partitions")->body);
+    tp = nlohmann::json::parse(http_get(port, "/api/throughput")->body);
+    if (!parts["partitions"].empty() && tp["samples"].size() >= 2) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(st["ready"], true) << st.dump();
+  EXPECT_EQ(st["reason"], "ready");
+  EXPECT_EQ(st["totals"]["inputs"], 2);
+  EXPECT_EQ(st["totals"]["stories"], 1);
+  EXPECT_EQ(st["duplicates_by_kind"]["exact"], 1) << st.dump();
+  EXPECT_EQ(st["config_hash"].get<std::string>().size(), 16u);
+  EXPECT_EQ(st["dedup_restore_complete"], true);
+  // Partitions whose lag is known (a partition that never had data has no position yet).
+  ASSERT_GE(parts["partitions"].size(), 1u) << parts.dump();
+  EXPECT_EQ(parts["partitions"][0]["topic"], "wire.raw");
+  EXPECT_EQ(parts["partitions"][0]["lag"], 0);
+  ASSERT_GE(tp["samples"].size(), 2u) << tp.dump();
+  double in = 0;
+  for (const auto& smp : tp["samples"]) in += smp["in_per_s"].get<double>();
+  EXPECT_GT(in, 0.0) << tp.dump();  // the two inputs show in some sample
+  EXPECT_EQ(http_get(port, "/api/nope")->status, 404);
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
 // A daemon on the mock cluster turns two good stories and one non-UTF-8 input into records;
 // tail prints each record whole; dlq lists the dead letter and redrives it exactly once.
 TEST(OncallTools, TailPrintsWholeRecordsAndDlqRedrivesOnce) {
