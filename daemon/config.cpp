@@ -630,7 +630,7 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     Section s(ctx, *n, "dedup",
               {"window", "max_entries", "state_topic", "near_enabled", "near_threshold",
                "version_threshold", "numbers_threshold", "restore_timeout", "near_window",
-               "near_max_entries", "near_containment"});
+               "near_max_entries", "near_containment", "start_without_state"});
     s.read("window", c.dedup.index.window, read_seconds);
     s.read("max_entries", c.dedup.index.max_entries, read_unsigned<std::size_t>);
     s.read("state_topic", c.dedup.state_topic, read_string);
@@ -640,6 +640,7 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("numbers_threshold", c.dedup.index.numbers_threshold, read_fraction);
     s.read("near_containment", c.dedup.index.near_containment, read_fraction);
     s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
+    s.read("start_without_state", c.dedup.start_without_state, read_bool);
     s.read("near_window", c.dedup.index.near_window, read_seconds);
     s.read("near_max_entries", c.dedup.index.near_max_entries, read_unsigned<std::size_t>);
   }
@@ -1206,6 +1207,7 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.index.numbers_threshold;
   e << YAML::Key << "near_containment" << YAML::Value << c.dedup.index.near_containment;
   e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
+  e << YAML::Key << "start_without_state" << YAML::Value << c.dedup.start_without_state;
   e << YAML::Key << "near_window" << YAML::Value
     << format_duration(
            std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.index.near_window));

@@ -76,6 +76,9 @@ struct DedupSettings {
   pipeline::DedupConfig index;                       // window, capacity, near tier, thresholds
   std::string state_topic = "wire.dedup-state";      // "" disables persistence
   std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
+  // When state_topic cannot be reached within restore_timeout: false (default) = fail start-up
+  // (a daemon with an empty index republishes everything it saw before); true = start empty.
+  bool start_without_state = false;
 };
 
 // How inputs are acknowledged (see daemon/transactions.hpp and README "Delivery guarantee").

@@ -301,6 +301,10 @@ std::string_view build_commit() noexcept;
   COUNTER(dedup_state_restored_total, "Dedup states replayed from the state topic (per story)")    \
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \
+  GAUGE(dedup_restore_complete,                                                                    \
+        "1 once the start-up replay of dedup.state_topic read it to its end (or no state topic "   \
+        "is configured); 0 while restoring, after a replay cut short by dedup.restore_timeout, "   \
+        "or when started without state (dedup.start_without_state)")                               \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
   COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")                \
   COUNTER_FAMILY(route_records_total,                                                              \

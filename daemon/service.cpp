@@ -1,9 +1,11 @@
 // Service. See service.hpp for the invariants.
 #include "daemon/service.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -848,10 +850,66 @@ struct Service::Impl final : sources::SourceHandler {
     if (n.applied > 0) stats.dedup_state_restored_total.inc(n.applied);
   }
 
-  void restore_state_topic() {
+  // Why the daemon is not ready while it restores the dedup state ("" once restored).
+  std::atomic<bool> restoring{false};
+  mutable std::mutex restore_mu;
+  std::string restore_reason;  // guarded by restore_mu
+
+  void set_restore_reason(std::string why) {
+    std::lock_guard lock(restore_mu);
+    restore_reason = std::move(why);
+  }
+
+  // Reads the state topic's metadata, retrying until it is available or `deadline` passes (or
+  // the daemon is asked to stop). Returns the partition count, 0 when unavailable.
+  int wait_for_state_topic(const std::string& topic, Clock::time_point deadline,
+                           const std::atomic<bool>& stop) {
+    for (int attempt = 1;; ++attempt) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 5000));
+      const rd_kafka_metadata_t* raw = nullptr;
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(state_reader.get(), topic.c_str(), nullptr);
+      const rd_kafka_resp_err_t merr = rd_kafka_metadata(state_reader.get(), 0, rkt, &raw, wait_ms);
+      rd_kafka_topic_destroy(rkt);
+      const kafka::MetadataHandle md(raw);
+      std::string why;
+      if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = rd_kafka_err2str(merr);
+      } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "no metadata";
+      } else if (md->topics[0].partition_cnt == 0) {
+        why = "no partitions";
+      } else {
+        return md->topics[0].partition_cnt;
+      }
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
+      set_restore_reason(
+          fmt::format("restoring dedup state: '{}' not available ({}); attempt {}, {} s left of "
+                      "dedup.restore_timeout",
+                      topic, why, attempt, std::max<int64_t>(remaining, 0)));
+      spdlog::warn("dedup.state_topic '{}' is not available ({}); attempt {}, retrying for {} s",
+                   topic, why, attempt, std::max<int64_t>(remaining, 0));
+      if (Clock::now() >= deadline || stop.load()) return 0;
+      const auto pause = std::min(Clock::now() + std::chrono::seconds(1), deadline);
+      while (Clock::now() < pause && !stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+
+  // Replays the state topic into the index, then tails it. False when start-up must fail: the
+  // topic stayed unreachable for dedup.restore_timeout and dedup.start_without_state is off.
+  bool restore_state_topic(const std::atomic<bool>& stop) {
     const std::string& topic = cfg.dedup.state_topic;
-    if (topic.empty()) return;
+    if (topic.empty()) {
+      stats.dedup_restore_complete.set(1);  // nothing to restore
+      return true;
+    }
     const auto started = Clock::now();
+    restoring.store(true);
+    set_restore_reason("restoring dedup state from '" + topic + "'");
     kafka::Properties props = client_properties(cfg.kafka.consumer_properties);
     props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
     props["enable.auto.commit"] = "false";
@@ -863,22 +921,28 @@ struct Service::Impl final : sources::SourceHandler {
     props["enable.partition.eof"] = "true";
     if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
     state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
-    const rd_kafka_metadata_t* raw = nullptr;
     kafka::KafkaHandle& rk = state_reader;
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
-    const rd_kafka_resp_err_t merr = rd_kafka_metadata(rk.get(), 0, rkt, &raw, 10000);
-    rd_kafka_topic_destroy(rkt);
-    kafka::MetadataHandle md(raw);
-    if (merr != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 || md->topics[0].err != 0 ||
-        md->topics[0].partition_cnt == 0) {
-      spdlog::warn("dedup.state_topic '{}' is not available ({}); starting with an empty index",
-                   topic,
-                   merr != 0 ? rd_kafka_err2str(merr)
-                             : (md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "?"));
+    const auto deadline = started + cfg.dedup.restore_timeout;
+    const int parts = wait_for_state_topic(topic, deadline, stop);
+    if (parts == 0) {
       state_reader.reset();
-      return;
+      if (stop.load()) return true;  // asked to stop while waiting: not a failure
+      if (cfg.dedup.start_without_state) {
+        spdlog::warn(
+            "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); starting with an "
+            "EMPTY index (dedup.start_without_state): stories published before may be published "
+            "again",
+            topic, format_duration(cfg.dedup.restore_timeout));
+        restoring.store(false);
+        return true;
+      }
+      spdlog::critical(
+          "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); not starting with "
+          "an empty index, which would publish again every story published before. Fix the "
+          "brokers or the topic, or set dedup.start_without_state: true to accept that",
+          topic, format_duration(cfg.dedup.restore_timeout));
+      return false;
     }
-    const int parts = md->topics[0].partition_cnt;
     std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
     std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
     std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
@@ -924,8 +988,7 @@ struct Service::Impl final : sources::SourceHandler {
       return true;
     };
     std::size_t n = 0;
-    const auto deadline = started + cfg.dedup.restore_timeout;
-    while (!caught_up() && Clock::now() < deadline) {
+    while (!caught_up() && Clock::now() < deadline && !stop.load()) {
       kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
       if (!m || m->partition < 0 || m->partition >= parts) continue;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -944,6 +1007,8 @@ struct Service::Impl final : sources::SourceHandler {
           "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
           secs, n, topic);
     }
+    if (caught_up()) stats.dedup_restore_complete.set(1);
+    restoring.store(false);
     const auto st = index.stats();
     spdlog::info(
         "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
@@ -958,6 +1023,7 @@ struct Service::Impl final : sources::SourceHandler {
         }
       }
     });
+    return true;
   }
 
   void stop_state_tail() {
@@ -1305,7 +1371,7 @@ struct Service::Impl final : sources::SourceHandler {
   bool poll_once(int timeout_ms, bool accept) { return source->poll_once(timeout_ms, accept); }
 
   int run(const std::atomic<bool>& stop) {
-    restore_state_topic();
+    if (!restore_state_topic(stop)) return 1;
     if (eos && !eos_init(stop)) {
       shutdown();
       return 0;
@@ -1366,6 +1432,10 @@ Service::~Service() = default;
 int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::pair<bool, std::string> Service::readiness() const {
+  if (impl_->restoring.load()) {
+    std::lock_guard lock(impl_->restore_mu);
+    return {false, impl_->restore_reason};
+  }
   if (!impl_->joined.load()) return {false, "consumer has not joined its group yet"};
   if (!impl_->sink || !impl_->sink->connected())
     return {false, "producer has no broker connection"};

@@ -1,5 +1,6 @@
 // wirefeed: the command-line tool. `process` runs the daemon's pipeline offline (files in,
-// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON.
+// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON; `tail`
+// and `dlq` read (and redrive) records on Kafka (cli/tools.hpp).
 //
 // Invariants:
 // - `process` builds its pipeline as the daemon does (pipeline::make_pipeline); with
@@ -29,6 +30,10 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/tools.hpp"
 #include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
@@ -67,7 +72,15 @@ constexpr const char* kUsage =
     "      tracked for SOURCE (the envelope source or agency): learned, seen, or blocked\n"
     "      (figures vary: templated copy), with the number of distinct stories.\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
-    "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
+    "      Print one binary wirefeed.v1 record (as published on a topic) as JSON; input that is\n"
+    "      not exactly one record (e.g. several concatenated) is an error.\n"
+    "  wirefeed tail TOPIC... [--config FILE | --brokers HOST:PORT] [--from beginning|end|TIME]\n"
+    "                [--follow] [--filter PATH=VALUE]... [--max N]\n"
+    "      Print each record of the topics as one JSON line (see wirefeed tail --help).\n"
+    "  wirefeed dlq list|redrive [--config FILE | --brokers HOST:PORT] [--reason R] [--since T]\n"
+    "                [--rate N] [--dry-run]\n"
+    "      Dead letters by reason; re-produce their originals (see wirefeed dlq --help).\n"
+    "  wirefeed --version | --help\n";
 
 std::string read_all(std::istream& in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -164,6 +177,7 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
   auto received_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::vector<fs::path> inputs;
   bool use_stdin = false;
+  bool paths_given = false;  // FILE or DIR arguments (which may hold no file at all)
   bool explain = false;
   bool learn = true;
   std::string rules_file;
@@ -200,16 +214,25 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
       rules_file = args[++i];
     } else if (a == "-") {
       use_stdin = true;
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::cerr << "wirefeed process: unknown option " << a << '\n' << kUsage;
       return 2;
     } else {
+      paths_given = true;
       if (!fs::exists(a)) {
         std::cerr << "wirefeed process: no such file or directory: " << a << '\n';
         return 1;
       }
       collect(a, inputs);
     }
+  }
+  if (inputs.empty() && paths_given && !use_stdin) {
+    // A directory without files (or only empty ones) is a mistake, not a request to read stdin.
+    std::cerr << "wirefeed process: no input files found in the given paths\n";
+    return 1;
   }
   if (inputs.empty()) use_stdin = true;
 
@@ -349,6 +372,9 @@ int cmd_decode(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--type" && i + 1 < args.size()) {
       type = args[++i];
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kUsage;
+      return 0;
     } else {
       std::cerr << "wirefeed decode: unknown argument " << args[i] << '\n' << kUsage;
       return 2;
@@ -365,8 +391,22 @@ int cmd_decode(const std::vector<std::string>& args) {
   google::protobuf::DynamicMessageFactory factory;
   std::unique_ptr<google::protobuf::Message> msg(factory.GetPrototype(desc)->New());
   const std::string bytes = read_all(std::cin);
+  if (bytes.empty()) {
+    std::cerr << "wirefeed decode: no input on stdin (expected one binary record)\n";
+    return 1;
+  }
   if (!msg->ParseFromString(bytes)) {
     std::cerr << "wirefeed decode: input is not a valid wirefeed.v1." << type << '\n';
+    return 1;
+  }
+  // Protobuf parses concatenated records as one merged message (later fields win, repeated ones
+  // append). The daemon writes each record canonically, so one record re-encodes to exactly its
+  // input size; anything else is several records (or not ours) and must not print as one.
+  if (msg->ByteSizeLong() != bytes.size()) {
+    std::cerr << "wirefeed decode: input is not exactly one wirefeed.v1." << type << " ("
+              << bytes.size() << " bytes in, " << msg->ByteSizeLong()
+              << " bytes as one record): several records concatenated? Read a topic with "
+                 "`wirefeed tail TOPIC`\n";
     return 1;
   }
   std::string json;
@@ -382,6 +422,9 @@ int cmd_decode(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // Diagnostics (and librdkafka's log lines) on stderr; stdout is the command's output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("wirefeed"));
+  spdlog::set_level(spdlog::level::warn);
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
@@ -391,11 +434,21 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "process") return cmd_process(rest);
     if (cmd == "decode") return cmd_decode(rest);
+    if (cmd == "tail") return cli::cmd_tail(rest);
+    if (cmd == "dlq") return cli::cmd_dlq(rest);
+    if (cmd == "chrome" && !rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) {
+      std::cout << kUsage;
+      return 0;
+    }
     if (cmd == "chrome" && !rest.empty()) {
       return cmd_process({rest.begin() + 1, rest.end()}, rest.front());
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "version") {
+      std::cout << "wirefeed " << WIREFEED_VERSION << " (" << WIREFEED_GIT_COMMIT << ")\n";
       return 0;
     }
   } catch (const std::exception& e) {
