@@ -20,6 +20,7 @@
 #include "pipeline/encode.hpp"
 #include "pipeline/fingerprint.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "pipeline/story_evidence.hpp"
 
 using namespace wirefeed;
@@ -221,6 +222,68 @@ void BM_Encode(benchmark::State& state) {
   finish(state, c);
 }
 
+void BM_EncodeNinjs(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto r = pipeline::encode(c.records[i], "wire.ninjs", pipeline::Encoding::kNinjs3);
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
+// Ten newsroom routes: language, urgency, subjects, slugline globs, agencies, version and record
+// kinds; a story typically matches one or two (continue) or falls to the default.
+pipeline::Router ten_routes() {
+  std::vector<pipeline::Route> routes(10);
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    routes[i].name = "r" + std::to_string(i);
+    routes[i].topics = {"desk." + std::to_string(i)};
+  }
+  routes[0].match.urgency_min = 1;
+  routes[0].match.urgency_max = 2;
+  routes[0].continue_ = true;
+  routes[0].encoding = pipeline::Encoding::kNinjs3;
+  routes[1].match.language = {"fr"};
+  routes[2].match.language = {"de", "nl"};
+  routes[3].match.subject = {"subj:15000000", "medtop:2000*"};
+  routes[4].match.slugline = {"SPORT-*", "*-RESULTS"};
+  routes[5].match.agency = {"agency-a", "agency-b*"};
+  routes[5].match.version = {pipeline::VersionKind::kCorrection};
+  routes[6].match.version = {pipeline::VersionKind::kCancel};
+  routes[7].match.record = {pipeline::RecordKind::kDuplicate};
+  routes[7].continue_ = true;
+  routes[8].match.input_topic = {"wire.raw.*"};
+  routes[8].match.format = {"ninjs", "newsml*"};
+  routes[9].match.language = {"en"};
+  routes[9].match.urgency_min = 3;
+  routes[9].match.urgency_max = 5;
+  routes[9].continue_ = true;
+  return pipeline::Router(routes, {"wire.stories", "wire.duplicates", "wire.dead"});
+}
+
+// Routing alone, and routing + encoding every target (the per-record cost of ten routes).
+template <bool kEncode>
+void BM_Route(benchmark::State& state) {
+  const Corpus& c = corpus(static_cast<std::size_t>(state.range(0)));
+  const pipeline::Router router = ten_routes();
+  std::vector<pipeline::RouteTarget> targets;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    router.route(c.records[i], targets);
+    if constexpr (kEncode) {
+      for (const auto& t : targets) {
+        auto e = pipeline::encode(c.records[i], t.topic, t.encoding);
+        benchmark::DoNotOptimize(e);
+      }
+    }
+    benchmark::DoNotOptimize(targets);
+    i = (i + 1) % kStories;
+  }
+  finish(state, c);
+}
+
 // The whole Processor (decode -> clean -> fingerprint -> dedup), optionally + encode of its
 // records: "processing stages together". A fresh index per pass keeps every story new.
 template <bool kEncode>
@@ -259,6 +322,9 @@ BENCHMARK(BM_Fingerprint)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_StoryEvidence)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_DedupDecide)->Arg(1000)->Arg(3000);
 BENCHMARK(BM_Encode)->Arg(1000)->Arg(3000);
+BENCHMARK(BM_EncodeNinjs)->Arg(1000)->Arg(3000);
+BENCHMARK_TEMPLATE(BM_Route, false)->Name("BM_Route10")->Arg(1000)->Arg(3000);
+BENCHMARK_TEMPLATE(BM_Route, true)->Name("BM_Route10Encode")->Arg(1000)->Arg(3000);
 BENCHMARK_TEMPLATE(BM_Process, false)->Name("BM_Process")->Arg(1000)->Arg(3000);
 BENCHMARK_TEMPLATE(BM_Process, true)->Name("BM_ProcessEncode")->Arg(1000)->Arg(3000);
 

@@ -489,11 +489,107 @@ class Section {
   std::string path_;
 };
 
+// A string or a list of strings (route match fields).
+std::vector<std::string> read_patterns(Ctx& ctx, const Tree& node, const std::string& path) {
+  if (node.kind == Tree::Kind::kSeq) return read_string_list(ctx, node, path);
+  return {read_string(ctx, node, path)};
+}
+
+// "2", "1-2" (an urgency range within 1..9).
+std::pair<uint32_t, uint32_t> read_urgency(Ctx& ctx, const Tree& node, const std::string& path) {
+  const std::string text = scalar_text(ctx, node, path, "an urgency 1..9 or a range like 1-2");
+  const std::size_t dash = text.find('-');
+  const auto lo = parse_u64(text.substr(0, dash));
+  const auto hi = dash == std::string::npos ? lo : parse_u64(text.substr(dash + 1));
+  if (!lo || !hi || *lo < 1 || *hi > 9 || *lo > *hi) {
+    fail(node.where, path, "expected an urgency 1..9 or a range like 1-2, got '" + text + "'");
+  }
+  return {static_cast<uint32_t>(*lo), static_cast<uint32_t>(*hi)};
+}
+
+// Where `path` was read from, else `fallback`.
+std::string locate_where(const Ctx& ctx, const std::string& path, const std::string& fallback) {
+  const auto it = ctx.locations.find(path);
+  return it != ctx.locations.end() ? it->second : fallback;
+}
+
+std::vector<pipeline::Route> read_routes(Ctx& ctx, const Tree& node, const std::string& path) {
+  std::vector<pipeline::Route> out;
+  if (node.kind == Tree::Kind::kNull) return out;
+  if (node.kind != Tree::Kind::kSeq) fail(node.where, path, "expected a list of routes");
+  for (std::size_t i = 0; i < node.seq.size(); ++i) {
+    const std::string rp = path + "[" + std::to_string(i) + "]";
+    Section s(ctx, node.seq[i], rp,
+              {"name", "match", "topics", "encoding", "ninjs_version", "continue"});
+    pipeline::Route r;
+    r.name = "route" + std::to_string(i);
+    s.read("name", r.name, read_string);
+    s.read("topics", r.topics, read_patterns);
+    s.read("continue", r.continue_, read_bool);
+    std::string encoding = "protobuf", version = "3";
+    s.read("encoding", encoding, read_string);
+    s.read("ninjs_version", version, read_string);
+    pipeline::NinjsVersion nv{};
+    if (!pipeline::parse_ninjs_version(version, nv)) {
+      fail(locate_where(ctx, s.path_of("ninjs_version"), node.seq[i].where),
+           s.path_of("ninjs_version"), "must be 2 or 3 (2.x, 3.x), got '" + version + "'");
+    }
+    if (encoding == "protobuf") {
+      r.encoding = pipeline::Encoding::kProtobuf;
+    } else if (encoding == "ninjs") {
+      r.encoding = nv == pipeline::NinjsVersion::k2 ? pipeline::Encoding::kNinjs2
+                                                    : pipeline::Encoding::kNinjs3;
+    } else {
+      fail(locate_where(ctx, s.path_of("encoding"), node.seq[i].where), s.path_of("encoding"),
+           "must be protobuf or ninjs, got '" + encoding + "'");
+    }
+    if (const Tree* m = s.find("match")) {
+      const std::string mp = s.path_of("match");
+      Section ms(ctx, *m, mp,
+                 {"agency", "input_topic", "format", "language", "subject", "urgency", "slugline",
+                  "version", "record"});
+      ms.read("agency", r.match.agency, read_patterns);
+      ms.read("input_topic", r.match.input_topic, read_patterns);
+      ms.read("format", r.match.format, read_patterns);
+      ms.read("language", r.match.language, read_patterns);
+      ms.read("subject", r.match.subject, read_patterns);
+      ms.read("slugline", r.match.slugline, read_patterns);
+      std::pair<uint32_t, uint32_t> urgency{0, 9};
+      ms.read("urgency", urgency, read_urgency);
+      r.match.urgency_min = urgency.first;
+      r.match.urgency_max = urgency.second;
+      std::vector<std::string> kinds;
+      ms.read("version", kinds, read_patterns);
+      for (const auto& k : kinds) {
+        pipeline::VersionKind v{};
+        if (!pipeline::parse_version_kind(k, v)) {
+          fail(m->where, join_path(mp, "version"),
+               "must be new, update, correction or cancel, got '" + k + "'");
+        }
+        r.match.version.push_back(v);
+      }
+      kinds.clear();
+      ms.read("record", kinds, read_patterns);
+      for (const auto& k : kinds) {
+        pipeline::RecordKind v{};
+        if (!pipeline::parse_record_kind(k, v)) {
+          fail(m->where, join_path(mp, "record"),
+               "must be story, duplicate or dead_letter, got '" + k + "'");
+        }
+        r.match.record.push_back(v);
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Config typed_config(Ctx& ctx, const Tree& root) {
   Config c;
   Section top(ctx, root, "",
               {"kafka", "input", "output", "metrics", "pipeline", "dedup", "delivery", "embedded",
-               "clean", "log"});
+               "clean", "log", "routes"});
+  top.read("routes", c.routes, read_routes);
   if (const Tree* n = top.find("kafka")) {
     Section s(ctx, *n, "kafka",
               {"brokers", "group_id", "properties", "consumer_properties", "producer_properties"});
@@ -534,7 +630,7 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     Section s(ctx, *n, "dedup",
               {"window", "max_entries", "state_topic", "near_enabled", "near_threshold",
                "version_threshold", "numbers_threshold", "restore_timeout", "near_window",
-               "near_max_entries", "near_containment"});
+               "near_max_entries", "near_containment", "start_without_state"});
     s.read("window", c.dedup.index.window, read_seconds);
     s.read("max_entries", c.dedup.index.max_entries, read_unsigned<std::size_t>);
     s.read("state_topic", c.dedup.state_topic, read_string);
@@ -544,6 +640,7 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("numbers_threshold", c.dedup.index.numbers_threshold, read_fraction);
     s.read("near_containment", c.dedup.index.near_containment, read_fraction);
     s.read("restore_timeout", c.dedup.restore_timeout, read_millis);
+    s.read("start_without_state", c.dedup.start_without_state, read_bool);
     s.read("near_window", c.dedup.index.near_window, read_seconds);
     s.read("near_max_entries", c.dedup.index.near_max_entries, read_unsigned<std::size_t>);
   }
@@ -655,6 +752,27 @@ void validate(const Ctx& ctx, const Config& c) {
         bad(path, "topic " + quoted(*topic) + " is also an input topic (" + in_path + ")");
       bad(in_path, "topic " + quoted(*topic) + " is also " + path);
     }
+  }
+  // routes
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const pipeline::Route& r = c.routes[i];
+    const std::string path = "routes[" + std::to_string(i) + "]";
+    if (r.topics.empty()) bad(path + ".topics", "must list at least one topic");
+    for (std::size_t k = 0; k < r.topics.size(); ++k) {
+      const std::string tp = path + ".topics[" + std::to_string(k) + "]";
+      if (!is_valid_topic_name(r.topics[k]))
+        bad(tp, "invalid Kafka topic name " + quoted(r.topics[k]) + std::string(kTopicRule));
+      for (const auto& in : c.input.topics)
+        if (in == r.topics[k]) bad(tp, "topic " + quoted(in) + " is also an input topic");
+    }
+    for (std::size_t j = 0; j < i; ++j)
+      if (c.routes[j].name == r.name)
+        bad(path + ".name",
+            "duplicate route name " + quoted(r.name) + " (also routes[" + std::to_string(j) + "])");
+    if (const int j = pipeline::shadowing_route(c.routes, i); j >= 0)
+      bad(path, "route " + quoted(r.name) + " can never match: routes[" + std::to_string(j) +
+                    "] (" + quoted(c.routes[static_cast<std::size_t>(j)].name) +
+                    ") before it matches every such record and has no continue");
   }
   if (c.output.dead_letter_max_bytes > c.input.max_bytes) {
     if (blame_first("output.dead_letter_max_bytes", "input.max_bytes"))
@@ -1089,6 +1207,7 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "numbers_threshold" << YAML::Value << c.dedup.index.numbers_threshold;
   e << YAML::Key << "near_containment" << YAML::Value << c.dedup.index.near_containment;
   e << YAML::Key << "restore_timeout" << YAML::Value << format_duration(c.dedup.restore_timeout);
+  e << YAML::Key << "start_without_state" << YAML::Value << c.dedup.start_without_state;
   e << YAML::Key << "near_window" << YAML::Value
     << format_duration(
            std::chrono::duration_cast<std::chrono::milliseconds>(c.dedup.index.near_window));
@@ -1127,6 +1246,48 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "format" << YAML::Value;
   str(c.log.format);
   e << YAML::EndMap;
+
+  if (!c.routes.empty()) e << YAML::Key << "routes" << YAML::Value << YAML::BeginSeq;
+  auto list = [&](const char* key, const std::vector<std::string>& v) {
+    if (v.empty()) return;
+    e << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& x : v) str(x);
+    e << YAML::EndSeq;
+  };
+  for (const pipeline::Route& r : c.routes) {
+    e << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value;
+    str(r.name);
+    e << YAML::Key << "match" << YAML::Value << YAML::BeginMap;
+    list("agency", r.match.agency);
+    list("input_topic", r.match.input_topic);
+    list("format", r.match.format);
+    list("language", r.match.language);
+    list("subject", r.match.subject);
+    if (r.match.urgency_min > 0 || r.match.urgency_max < 9) {
+      e << YAML::Key << "urgency" << YAML::Value
+        << std::to_string(std::max<uint32_t>(r.match.urgency_min, 1)) + "-" +
+               std::to_string(r.match.urgency_max);
+    }
+    list("slugline", r.match.slugline);
+    std::vector<std::string> kinds;
+    for (auto k : r.match.version) kinds.emplace_back(pipeline::version_kind_name(k));
+    list("version", kinds);
+    kinds.clear();
+    for (auto k : r.match.record) kinds.emplace_back(pipeline::record_kind_name(k));
+    list("record", kinds);
+    e << YAML::EndMap;
+    list("topics", r.topics);
+    e << YAML::Key << "encoding" << YAML::Value
+      << (r.encoding == pipeline::Encoding::kProtobuf ? "protobuf" : "ninjs");
+    if (r.encoding != pipeline::Encoding::kProtobuf) {
+      e << YAML::Key << "ninjs_version" << YAML::Value
+        << (r.encoding == pipeline::Encoding::kNinjs2 ? "2" : "3");
+    }
+    e << YAML::Key << "continue" << YAML::Value << r.continue_;
+    e << YAML::EndMap;
+  }
+  if (!c.routes.empty()) e << YAML::EndSeq;
   e << YAML::EndMap;
 
   std::string out = "# wirefeed effective configuration";

@@ -30,6 +30,7 @@
 
 #include "pipeline/dedup.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 
 namespace wirefeed::daemon {
 
@@ -75,6 +76,9 @@ struct DedupSettings {
   pipeline::DedupConfig index;                       // window, capacity, near tier, thresholds
   std::string state_topic = "wire.dedup-state";      // "" disables persistence
   std::chrono::milliseconds restore_timeout{60000};  // bound on replaying state_topic at start
+  // When state_topic cannot be reached within restore_timeout: false (default) = fail start-up
+  // (a daemon with an empty index republishes everything it saw before); true = start empty.
+  bool start_without_state = false;
 };
 
 // How inputs are acknowledged (see daemon/transactions.hpp and README "Delivery guarantee").
@@ -127,6 +131,9 @@ struct Config {
   EmbeddedConfig embedded;
   CleanConfig clean;
   LogConfig log;
+  // routes: where each record is published, in which encoding (pipeline/router.hpp); empty =
+  // every record to its output.* topic in Protobuf. Applied live on SIGHUP.
+  std::vector<pipeline::Route> routes;
   std::string source_path;  // file it was loaded from ("" if from a string)
   bool embedded_mode() const { return kafka.brokers == "embedded"; }
 };

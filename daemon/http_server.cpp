@@ -214,6 +214,12 @@ class Session : public std::enable_shared_from_this<Session> {
         }
         return make_text(http::status::service_unavailable, v, reason + "\n", ka);
       }
+      if (server_.handlers().pages) {
+        if (auto page = server_.handlers().pages(target)) {
+          return make_text(http::status::ok, v, std::move(page->body), ka,
+                           page->content_type.c_str());
+        }
+      }
     } catch (const std::exception& e) {
       return make_text(http::status::internal_server_error, v,
                        std::string("internal error: ") + e.what() + "\n", ka);

@@ -1,4 +1,5 @@
-// Minimal HTTP/1.1 server for /metrics, /healthz and /readyz (Boost.Beast on its own thread).
+// Minimal HTTP/1.1 server for /metrics, /healthz, /readyz and the pages a `pages` handler serves
+// (the status page and its JSON API; Boost.Beast on its own thread).
 //
 // Invariants:
 // - RAII: the constructor binds, listens and starts the I/O thread, or throws
@@ -14,16 +15,24 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace wirefeed::daemon {
 
 class HttpServer {
  public:
+  struct Page {
+    std::string content_type;
+    std::string body;
+  };
   struct Handlers {
     std::function<std::string()> metrics;                 // body for GET /metrics
     std::function<std::pair<bool, std::string>()> ready;  // {ready, one-line reason}
+    // Any other GET path (without the query): a page, or nullopt for 404. Optional.
+    std::function<std::optional<Page>(std::string_view path)> pages;
   };
 
   static constexpr std::size_t kMaxHeaderBytes = 8 * 1024;

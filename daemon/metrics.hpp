@@ -301,8 +301,19 @@ std::string_view build_commit() noexcept;
   COUNTER(dedup_state_restored_total, "Dedup states replayed from the state topic (per story)")    \
   HISTOGRAM(dedup_restore_duration_seconds, "Duration of the start-up replay of the state topic",  \
             WIREFEED_LATENCY_BUCKETS)                                                              \
+  GAUGE(dedup_restore_complete,                                                                    \
+        "1 once the start-up replay of dedup.state_topic read it to its end (or no state topic "   \
+        "is configured); 0 while restoring, after a replay cut short by dedup.restore_timeout, "   \
+        "or when started without state (dedup.start_without_state)")                               \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
   COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")                \
+  COUNTER_FAMILY(route_records_total,                                                              \
+                 "Records delivered by a configured route, by route and topic",                    \
+                 ("route", "topic"))                                                               \
+  COUNTER_FAMILY(route_bytes_total, "Payload bytes delivered by a configured route",               \
+                 ("route", "topic"))                                                               \
+  COUNTER_FAMILY(route_errors_total, "Failed deliveries of a configured route's outputs",          \
+                 ("route", "topic"))                                                               \
   COUNTER(transactions_committed_total,                                                            \
           "Kafka transactions committed (delivery.mode exactly_once): outputs and input offsets")  \
   COUNTER_FAMILY(transactions_aborted_total,                                                       \

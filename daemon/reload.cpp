@@ -31,7 +31,7 @@ std::map<std::string, std::string> flatten(const Config& c) {
 bool is_live(const std::string& key) {
   return key == "log.level" || key == "dedup.near_enabled" || key == "dedup.near_threshold" ||
          key == "dedup.version_threshold" || key == "dedup.numbers_threshold" || key == "clean" ||
-         key == "clean.rules_file";
+         key == "clean.rules_file" || key == "routes" || key.rfind("routes.", 0) == 0;
 }
 
 }  // namespace
@@ -69,6 +69,7 @@ ReloadOutcome Reloader::reload() {
     r.applied.push_back("clean.rules_file");
   }
   running_.clean = next.clean;
+  running_.routes = next.routes;
   running_.log.level = next.log.level;
   running_.dedup.index.near_enabled = next.dedup.index.near_enabled;
   running_.dedup.index.near_threshold = next.dedup.index.near_threshold;

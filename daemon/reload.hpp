@@ -4,7 +4,8 @@
 // Invariants:
 // - Atomic: a new configuration that fails to load or validate changes nothing (the old one
 //   keeps running) and is reported with the loader's precise error.
-// - Live keys: log.level, the dedup thresholds (dedup.near_enabled, near_threshold,
+// - Live keys: log.level, routes (swapped whole: a record keeps the routes it was routed
+//   with), the dedup thresholds (dedup.near_enabled, near_threshold,
 //   version_threshold, numbers_threshold) and the cleaning rules (clean.rules_file, whose file
 //   is re-read and recompiled on every reload; a bad file rejects the whole reload). Every other
 //   changed key is named as needing a restart and keeps its running value.

@@ -1,9 +1,11 @@
 // Service. See service.hpp for the invariants.
 #include "daemon/service.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +32,7 @@
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "sinks/kafka_sink.hpp"
 #include "sources/kafka_source.hpp"
 
@@ -79,6 +82,14 @@ struct Pending {
   uint64_t generation = 0;  // exactly_once: the transaction attempt it belongs to
 };
 
+// The per-route metric children of one route and topic (looked up once per routing snapshot;
+// the children live as long as Stats).
+struct RouteCounters {
+  Counter* records = nullptr;
+  Counter* bytes = nullptr;
+  Counter* errors = nullptr;
+};
+
 // One produced record; owned by librdkafka between produce and the delivery report. It owns the
 // encoded record (librdkafka references its payload without a copy), so a record whose producer
 // failed can be re-sent as it was.
@@ -87,8 +98,20 @@ struct Ticket {
   pipeline::EncodedOutput out;
   int attempts = 0;  // failed attempts of a dead letter so far
   int resends = 0;   // re-sends after producer failures
+  // The first output of its record: it alone carries the record's dedup state and echo (a record
+  // routed to several topics has one primary output).
+  bool primary = true;
+  // The configured route's counters (route_*_total); all null for the default route.
+  RouteCounters route;
   // A DedupStateBatch record: the inputs whose states it carries (each counts it as one output).
   std::vector<std::shared_ptr<Pending>> states;
+};
+
+// The routes in force: the compiled Router and each (route, topic)'s counters. Replaced whole on
+// SIGHUP; a record keeps the snapshot it was routed with.
+struct Routing {
+  pipeline::Router router;
+  std::map<std::pair<int, std::string>, RouteCounters> counters;
 };
 
 // A random id for this process's state batch keys (unique keys: batches must not be compacted
@@ -122,6 +145,7 @@ struct Service::Impl final : sources::SourceHandler {
         eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
         txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
     cache_published_counters();
+    set_routes(c.routes);
     create_clients();
   }
 
@@ -132,6 +156,7 @@ struct Service::Impl final : sources::SourceHandler {
   pipeline::DedupIndex& index;
   pipeline::Processor& processor;
   pipeline::OutputTopics topics;
+  std::atomic<std::shared_ptr<const Routing>> routing;
   boost::asio::thread_pool pool;
   std::string brokers;
   const bool eos;            // delivery.mode: exactly_once (see daemon/transactions.hpp)
@@ -184,7 +209,15 @@ struct Service::Impl final : sources::SourceHandler {
     if (eos && result.published) {
       txn_rollback.add(result.published->content, result.published->story_id);
     }
-    pending->remaining.store(static_cast<int>(result.records.size()) + (pending->state ? 1 : 0));
+    // Every routed output of every record counts: the offset waits for all of them (I-1).
+    const std::shared_ptr<const Routing> routes = routing.load();
+    std::vector<std::vector<pipeline::RouteTarget>> targets(result.records.size());
+    int outputs = 0;
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+      routes->router.route(result.records[i], targets[i]);
+      outputs += static_cast<int>(targets[i].size());
+    }
+    pending->remaining.store(outputs + (pending->state ? 1 : 0));
     if (result.decision) {
       stats.dedup_verdicts_total
           .with({pipeline::verdict_name(result.decision->verdict),
@@ -193,13 +226,38 @@ struct Service::Impl final : sources::SourceHandler {
     }
     if (result.verdict == pipeline::Verdict::kVersionNew) stats.stories_superseded_total.inc();
     if (result.verdict == pipeline::Verdict::kCancel) stats.stories_canceled_total.inc();
-    for (const v1::Record& rec : result.records) {
+    for (std::size_t i = 0; i < result.records.size(); ++i) {
+      const v1::Record& rec = result.records[i];
       count_record(rec);
-      const auto t = Clock::now();
-      pipeline::EncodedOutput out = pipeline::encode(rec, topics);
-      encode_seconds.observe(std::chrono::duration<double>(Clock::now() - t).count());
-      send(pending, out);
+      bool primary = true;
+      for (const pipeline::RouteTarget& target : targets[i]) {
+        const auto t = Clock::now();
+        pipeline::EncodedOutput out = pipeline::encode(rec, target.topic, target.encoding);
+        encode_seconds.observe(std::chrono::duration<double>(Clock::now() - t).count());
+        RouteCounters rc;
+        if (target.route >= 0) {
+          auto it = routes->counters.find({target.route, target.topic});
+          if (it != routes->counters.end()) rc = it->second;
+        }
+        send(pending, std::move(out), primary, rc);
+        primary = false;
+      }
     }
+  }
+
+  // Compiles `routes` (with today's topics as the default route) and looks up their counters.
+  void set_routes(const std::vector<pipeline::Route>& routes) {
+    auto r = std::make_shared<Routing>();
+    r->router = pipeline::Router(routes, topics);
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      for (const std::string& t : routes[i].topics) {
+        RouteCounters& c = r->counters[{static_cast<int>(i), t}];
+        c.records = &stats.route_records_total.with({routes[i].name, t});
+        c.bytes = &stats.route_bytes_total.with({routes[i].name, t});
+        c.errors = &stats.route_errors_total.with({routes[i].name, t});
+      }
+    }
+    routing.store(std::shared_ptr<const Routing>(std::move(r)));
   }
 
   void count_record(const v1::Record& rec) {
@@ -215,7 +273,8 @@ struct Service::Impl final : sources::SourceHandler {
     }
   }
 
-  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out) {
+  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out,
+            bool primary = true, RouteCounters route = {}) {
     if (eos && pending->generation != txn_generation.load()) {
       finish_one(*pending);  // its transaction was aborted: the input will be reprocessed
       return;
@@ -223,6 +282,8 @@ struct Service::Impl final : sources::SourceHandler {
     auto ticket = std::make_unique<Ticket>();
     ticket->pending = pending;
     ticket->out = std::move(out);
+    ticket->primary = primary;
+    ticket->route = route;
     send(std::move(ticket));
   }
 
@@ -248,6 +309,7 @@ struct Service::Impl final : sources::SourceHandler {
     }
     const auto ps = ticket->pending->ps;
     const OutputKind kind = ticket->out.kind;
+    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
     if (kafka::is_producer_failure(err) && !abandon.load()) {
       const auto backoff = std::chrono::milliseconds(
           std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
@@ -277,7 +339,9 @@ struct Service::Impl final : sources::SourceHandler {
       if (ticket->pending->published) {
         index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
       }
-      if (ticket->pending->state) finish_one(*ticket->pending);  // no state for it either
+      if (ticket->pending->state && ticket->primary) {
+        finish_one(*ticket->pending);  // no state for it either
+      }
     }
     if (abandon.load() || ps->revoked.load()) {
       return;  // never completes: the offset is not stored, the input will be redelivered
@@ -371,6 +435,10 @@ struct Service::Impl final : sources::SourceHandler {
     }
     const OutputKind kind = ticket->out.kind;
     published_counter(kind, r.topic).inc();
+    if (ticket->route.records != nullptr) {
+      ticket->route.records->inc();
+      ticket->route.bytes->inc(r.len);
+    }
     if (!ticket->states.empty()) {  // a state batch: every story it carries is now complete
       for (const auto& p : ticket->states) finish_one(*p);
       return;
@@ -386,14 +454,16 @@ struct Service::Impl final : sources::SourceHandler {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (kind == OutputKind::kStory && ticket->pending->state) {
+    if (kind == OutputKind::kStory && ticket->pending->state && ticket->primary) {
       // I-4: its state is written now that it is delivered, batched with the states of the other
       // stories of this round of delivery reports (flush_state_batch, same thread).
       state_round.push_back(ticket->pending);
     }
-    if (echo != nullptr && kind != OutputKind::kDedupState) {
+    if (echo != nullptr && kind != OutputKind::kDedupState && ticket->primary) {
       v1::Record rec;
-      if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
+      if (std::string_view(ticket->out.content_type) != pipeline::kContentTypeProtobuf) {
+        *echo << ticket->out.payload << '\n' << std::flush;  // ninjs: one JSON object
+      } else if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
         *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
       }
     }
@@ -780,10 +850,66 @@ struct Service::Impl final : sources::SourceHandler {
     if (n.applied > 0) stats.dedup_state_restored_total.inc(n.applied);
   }
 
-  void restore_state_topic() {
+  // Why the daemon is not ready while it restores the dedup state ("" once restored).
+  std::atomic<bool> restoring{false};
+  mutable std::mutex restore_mu;
+  std::string restore_reason;  // guarded by restore_mu
+
+  void set_restore_reason(std::string why) {
+    std::lock_guard lock(restore_mu);
+    restore_reason = std::move(why);
+  }
+
+  // Reads the state topic's metadata, retrying until it is available or `deadline` passes (or
+  // the daemon is asked to stop). Returns the partition count, 0 when unavailable.
+  int wait_for_state_topic(const std::string& topic, Clock::time_point deadline,
+                           const std::atomic<bool>& stop) {
+    for (int attempt = 1;; ++attempt) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 5000));
+      const rd_kafka_metadata_t* raw = nullptr;
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(state_reader.get(), topic.c_str(), nullptr);
+      const rd_kafka_resp_err_t merr = rd_kafka_metadata(state_reader.get(), 0, rkt, &raw, wait_ms);
+      rd_kafka_topic_destroy(rkt);
+      const kafka::MetadataHandle md(raw);
+      std::string why;
+      if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = rd_kafka_err2str(merr);
+      } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "no metadata";
+      } else if (md->topics[0].partition_cnt == 0) {
+        why = "no partitions";
+      } else {
+        return md->topics[0].partition_cnt;
+      }
+      const auto remaining =
+          std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
+      set_restore_reason(
+          fmt::format("restoring dedup state: '{}' not available ({}); attempt {}, {} s left of "
+                      "dedup.restore_timeout",
+                      topic, why, attempt, std::max<int64_t>(remaining, 0)));
+      spdlog::warn("dedup.state_topic '{}' is not available ({}); attempt {}, retrying for {} s",
+                   topic, why, attempt, std::max<int64_t>(remaining, 0));
+      if (Clock::now() >= deadline || stop.load()) return 0;
+      const auto pause = std::min(Clock::now() + std::chrono::seconds(1), deadline);
+      while (Clock::now() < pause && !stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+
+  // Replays the state topic into the index, then tails it. False when start-up must fail: the
+  // topic stayed unreachable for dedup.restore_timeout and dedup.start_without_state is off.
+  bool restore_state_topic(const std::atomic<bool>& stop) {
     const std::string& topic = cfg.dedup.state_topic;
-    if (topic.empty()) return;
+    if (topic.empty()) {
+      stats.dedup_restore_complete.set(1);  // nothing to restore
+      return true;
+    }
     const auto started = Clock::now();
+    restoring.store(true);
+    set_restore_reason("restoring dedup state from '" + topic + "'");
     kafka::Properties props = client_properties(cfg.kafka.consumer_properties);
     props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
     props["enable.auto.commit"] = "false";
@@ -795,22 +921,28 @@ struct Service::Impl final : sources::SourceHandler {
     props["enable.partition.eof"] = "true";
     if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
     state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
-    const rd_kafka_metadata_t* raw = nullptr;
     kafka::KafkaHandle& rk = state_reader;
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
-    const rd_kafka_resp_err_t merr = rd_kafka_metadata(rk.get(), 0, rkt, &raw, 10000);
-    rd_kafka_topic_destroy(rkt);
-    kafka::MetadataHandle md(raw);
-    if (merr != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 || md->topics[0].err != 0 ||
-        md->topics[0].partition_cnt == 0) {
-      spdlog::warn("dedup.state_topic '{}' is not available ({}); starting with an empty index",
-                   topic,
-                   merr != 0 ? rd_kafka_err2str(merr)
-                             : (md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "?"));
+    const auto deadline = started + cfg.dedup.restore_timeout;
+    const int parts = wait_for_state_topic(topic, deadline, stop);
+    if (parts == 0) {
       state_reader.reset();
-      return;
+      if (stop.load()) return true;  // asked to stop while waiting: not a failure
+      if (cfg.dedup.start_without_state) {
+        spdlog::warn(
+            "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); starting with an "
+            "EMPTY index (dedup.start_without_state): stories published before may be published "
+            "again",
+            topic, format_duration(cfg.dedup.restore_timeout));
+        restoring.store(false);
+        return true;
+      }
+      spdlog::critical(
+          "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); not starting with "
+          "an empty index, which would publish again every story published before. Fix the "
+          "brokers or the topic, or set dedup.start_without_state: true to accept that",
+          topic, format_duration(cfg.dedup.restore_timeout));
+      return false;
     }
-    const int parts = md->topics[0].partition_cnt;
     std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
     std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
     std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
@@ -856,8 +988,7 @@ struct Service::Impl final : sources::SourceHandler {
       return true;
     };
     std::size_t n = 0;
-    const auto deadline = started + cfg.dedup.restore_timeout;
-    while (!caught_up() && Clock::now() < deadline) {
+    while (!caught_up() && Clock::now() < deadline && !stop.load()) {
       kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
       if (!m || m->partition < 0 || m->partition >= parts) continue;
       if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -876,6 +1007,8 @@ struct Service::Impl final : sources::SourceHandler {
           "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
           secs, n, topic);
     }
+    if (caught_up()) stats.dedup_restore_complete.set(1);
+    restoring.store(false);
     const auto st = index.stats();
     spdlog::info(
         "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
@@ -890,6 +1023,7 @@ struct Service::Impl final : sources::SourceHandler {
         }
       }
     });
+    return true;
   }
 
   void stop_state_tail() {
@@ -1207,7 +1341,10 @@ struct Service::Impl final : sources::SourceHandler {
   void eos_on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
     const Pending& p = *ticket->pending;
     eos_fail(p, err);
-    if (ticket->out.kind == OutputKind::kStory && p.state) finish_one(p);  // state never sent
+    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
+    if (ticket->out.kind == OutputKind::kStory && p.state && ticket->primary) {
+      finish_one(p);  // state never sent
+    }
     finish_one(p);
   }
 
@@ -1234,7 +1371,7 @@ struct Service::Impl final : sources::SourceHandler {
   bool poll_once(int timeout_ms, bool accept) { return source->poll_once(timeout_ms, accept); }
 
   int run(const std::atomic<bool>& stop) {
-    restore_state_topic();
+    if (!restore_state_topic(stop)) return 1;
     if (eos && !eos_init(stop)) {
       shutdown();
       return 0;
@@ -1295,6 +1432,10 @@ Service::~Service() = default;
 int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::pair<bool, std::string> Service::readiness() const {
+  if (impl_->restoring.load()) {
+    std::lock_guard lock(impl_->restore_mu);
+    return {false, impl_->restore_reason};
+  }
   if (!impl_->joined.load()) return {false, "consumer has not joined its group yet"};
   if (!impl_->sink || !impl_->sink->connected())
     return {false, "producer has no broker connection"};
@@ -1302,6 +1443,7 @@ std::pair<bool, std::string> Service::readiness() const {
 }
 
 void Service::apply_live(const Config& cfg) {
+  impl_->set_routes(cfg.routes);
   impl_->processor.set_clean_rules(cfg.clean.rules);
   impl_->index.set_thresholds(cfg.dedup.index.near_enabled, cfg.dedup.index.near_threshold,
                               cfg.dedup.index.version_threshold, cfg.dedup.index.numbers_threshold);

@@ -29,6 +29,7 @@ for path in \
   ./usr/lib/sysusers.d/wirefeed.conf ./usr/lib/tmpfiles.d/wirefeed.conf \
   ./etc/wirefeed/config.yaml \
   ./usr/share/wirefeed/wirefeed.desc \
+  ./usr/share/wirefeed/prometheus/alerts.yml \
   ./usr/share/doc/wirefeed/README.md ./usr/share/doc/wirefeed/config.yaml; do
   awk '{print $6}' "$work/contents" | grep -qxF "$path" || fail "$path not in the package"
 done

@@ -8,6 +8,7 @@
 #   /usr/lib/tmpfiles.d/wirefeed.conf               /etc/wirefeed 0750 root:wirefeed
 #   /etc/wirefeed/config.yaml                       conffile: deploy/wirefeed.prod.yaml
 #   /usr/share/wirefeed/wirefeed.desc               Protobuf descriptor set of the output topics
+#   /usr/share/wirefeed/prometheus/alerts.yml       Prometheus alert rules (README runbook)
 #   /usr/share/doc/wirefeed/{README.md,config.yaml} docs; config.yaml documents every key
 #
 # The system-wide files (absolute /etc and /lib paths) are in the EXCLUDE_FROM_ALL component
@@ -24,6 +25,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/systemd/wirefeed.tmpfiles DESTINATION lib/tmpf
         RENAME wirefeed.conf COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/config.yaml
         DESTINATION share/doc/wirefeed COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/prometheus/alerts.yml
+        DESTINATION share/wirefeed/prometheus COMPONENT system EXCLUDE_FROM_ALL)
 
 # `cpack` (and `make install`) package what is built instead of first building every target
 # (tests, benchmarks): build wirefeedd, wirefeed and wirefeed_descriptor before running cpack.

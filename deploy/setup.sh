@@ -18,6 +18,7 @@ PACKAGES=(
   libsystemd-dev        # sd_notify: Type=notify readiness, status, watchdog (daemon/notify.*)
   libxml2-dev           # NITF / NewsML-G2 / NewsML 1.x (pipeline/formats), no DTD or entities
   nlohmann-json3-dev    # ninjs JSON with a depth limit (pipeline/formats)
+  python3-jsonschema    # tests only: ninjs output validated against the IPTC's JSON Schemas
   systemd               # systemd-analyze/-sysusers/-tmpfiles: unit checks in tests
   debootstrap zstd      # deploy/systemd_check.sh: the cached bare Debian 12 root
 )

@@ -14,6 +14,8 @@
 #                           skip, the RealKafka tests run. One test at a time: the shared tests
 #                           recreate the fixed topic names. Then a 3-node cluster for the
 #                           RealKafka3 (broker failure) tests.
+#   deploy/test.sh browser  the status page in headless Chromium (deploy/browser-setup.sh installs
+#                           chromium and playwright-core); screenshot: build/status-page.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-default}"
@@ -48,8 +50,13 @@ case "$mode" in
     WIREFEED_TEST_KAFKA3="$bootstrap" WIREFEED_TEST_KAFKA3_DIR="$k3" \
       ctest --test-dir build --output-on-failure -j1 --timeout 400 -R 'RealKafka3\.'
     ;;
+  browser)
+    ./deploy/browser-setup.sh
+    [ -x build/bin/wirefeedd ] || ./deploy/setup.sh
+    node tests/browser/status_page.mjs build
+    ;;
   *)
-    echo "usage: deploy/test.sh [default|asan|tsan|kafka]" >&2
+    echo "usage: deploy/test.sh [default|asan|tsan|kafka|browser]" >&2
     exit 2
     ;;
 esac

@@ -4,13 +4,18 @@
 // Invariants:
 // - Every rd_kafka_* object this project creates is owned by exactly one of these handles.
 // - make_conf never logs property values (they may hold secrets); errors name the key only.
+// - Every conf from make_conf routes librdkafka's log lines to spdlog's default logger (level
+//   mapped from syslog severity), so they share the process's log format.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
 
+#include <spdlog/common.h>
 #include <map>
+
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace wirefeed::kafka {
 
@@ -42,6 +47,14 @@ using Properties = std::map<std::string, std::string>;
 
 // Builds a conf from properties; throws std::runtime_error("kafka property 'x': <reason>").
 ConfHandle make_conf(const Properties& props);
+
+// Checks each property with librdkafka itself (rd_kafka_conf_set on a scratch conf): one
+// "'key': reason" per rejected entry (unknown name, bad value), empty when all are accepted.
+std::vector<std::string> check_properties(const Properties& props);
+
+// spdlog level for a librdkafka (syslog) log level: 0-2 critical, 3 error, 4 warning,
+// 5-6 info, 7 debug.
+spdlog::level::level_enum log_level_of(int syslog_level);
 
 // Creates a client; takes ownership of conf on success. Throws std::runtime_error.
 KafkaHandle make_client(rd_kafka_type_t type, ConfHandle conf);

@@ -77,6 +77,47 @@ EncodedOutput encode(const v1::Record& record, const OutputTopics& topics) {
   return out;
 }
 
+const char* encoding_name(Encoding e) {
+  switch (e) {
+    case Encoding::kProtobuf:
+      return "protobuf";
+    case Encoding::kNinjs2:
+      return "ninjs-2";
+    case Encoding::kNinjs3:
+      return "ninjs-3";
+  }
+  return "unknown";
+}
+
+OutputKind output_kind(const v1::Record& record) {
+  switch (record.kind_case()) {
+    case v1::Record::kStory:
+      return OutputKind::kStory;
+    case v1::Record::kDuplicate:
+      return OutputKind::kDuplicate;
+    default:
+      return OutputKind::kDeadLetter;
+  }
+}
+
+EncodedOutput encode(const v1::Record& record, const std::string& topic, Encoding encoding) {
+  if (encoding == Encoding::kProtobuf) {
+    EncodedOutput out = encode(record, OutputTopics{topic, topic, topic});
+    return out;
+  }
+  const NinjsVersion v = encoding == Encoding::kNinjs2 ? NinjsVersion::k2 : NinjsVersion::k3;
+  EncodedOutput out;
+  out.kind = output_kind(record);
+  out.topic = topic;
+  out.key = out.kind == OutputKind::kStory       ? record.story().id()
+            : out.kind == OutputKind::kDuplicate ? record.duplicate().duplicate_of()
+                                                 : record.dead_letter().id();
+  out.payload = encode_ninjs(record, v);
+  out.schema = ninjs_schema_uri(v);
+  out.content_type = kContentTypeNinjs;
+  return out;
+}
+
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out) {
   const int n = static_cast<int>(size);
   switch (kind) {

@@ -4,12 +4,13 @@
 // - Each output topic carries one message type (not the Record wrapper), keyed by story id so
 //   that all records about one story land on one output partition, in order.
 // - Headers name the content type and the fully-qualified schema.
-// - Pure and deterministic (protobuf deterministic serialization).
+// - Pure and deterministic (protobuf deterministic serialization; ninjs in a fixed order).
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "pipeline/ninjs_encode.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace wirefeed::pipeline {
@@ -29,12 +30,25 @@ struct EncodedOutput {
   std::string topic;
   std::string key;
   std::string payload;
-  const char* schema = "";  // fully-qualified message name
+  const char* schema = "";  // fully-qualified message name, or the ninjs schema address
+  const char* content_type = "application/x-protobuf";
 };
 
 inline constexpr const char* kContentTypeProtobuf = "application/x-protobuf";
 
 EncodedOutput encode(const v1::Record& record, const OutputTopics& topics);
+
+// The payload encodings a route may publish in: today's Protobuf messages or IPTC ninjs JSON.
+enum class Encoding { kProtobuf, kNinjs2, kNinjs3 };
+
+const char* encoding_name(Encoding e);  // "protobuf", "ninjs-2", "ninjs-3"
+
+// The output kind of a record (story, duplicate, dead letter).
+OutputKind output_kind(const v1::Record& record);
+
+// `record` encoded for `topic` (same key as encode(record, topics); ninjs payloads carry the
+// ninjs schema address as their schema and application/json as their content type).
+EncodedOutput encode(const v1::Record& record, const std::string& topic, Encoding encoding);
 
 // Parses an output message back into a Record, by kind (used for echo and tests).
 bool decode_output(OutputKind kind, const void* data, std::size_t size, v1::Record& out);

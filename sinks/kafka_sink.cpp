@@ -119,7 +119,7 @@ rd_kafka_resp_err_t KafkaSink::produce(const pipeline::EncodedOutput& out, void*
                                        const std::atomic<bool>& abandon, bool may_wait) {
   for (;;) {
     rd_kafka_headers_t* hdrs = rd_kafka_headers_new(3);
-    rd_kafka_header_add(hdrs, "content-type", -1, pipeline::kContentTypeProtobuf, -1);
+    rd_kafka_header_add(hdrs, "content-type", -1, out.content_type, -1);
     rd_kafka_header_add(hdrs, kafka::kSchemaHeader, -1, out.schema, -1);
     if (transactional()) {
       rd_kafka_header_add(hdrs, kOriginHeader, -1, transactional_id_.data(),

@@ -1,5 +1,6 @@
 // wirefeed: the command-line tool. `process` runs the daemon's pipeline offline (files in,
-// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON.
+// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON; `tail`
+// and `dlq` read (and redrive) records on Kafka (cli/tools.hpp).
 //
 // Invariants:
 // - `process` builds its pipeline as the daemon does (pipeline::make_pipeline); with
@@ -29,12 +30,18 @@
 #include <string_view>
 #include <vector>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/tools.hpp"
 #include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
 #include "pipeline/dedup_explain.hpp"
 #include "pipeline/encode.hpp"
+#include "pipeline/ninjs_encode.hpp"
 #include "pipeline/processor.hpp"
+#include "pipeline/router.hpp"
 #include "wirefeed/v1/story.pb.h"
 
 namespace {
@@ -45,8 +52,11 @@ using namespace wirefeed;
 constexpr const char* kUsage =
     "usage:\n"
     "  wirefeed process [--config FILE] [--jsonl] [--received-at RFC3339] [--max-bytes N]\n"
-    "                   [--rules FILE] [--explain] [--no-learn] [FILE|DIR|-]...\n"
+    "                   [--rules FILE] [--explain] [--no-learn] [--encoding ninjs[-2|-3]]\n"
+    "                   [FILE|DIR|-]...\n"
     "      Clean and deduplicate stories offline; print one Record per input as JSON.\n"
+    "      --encoding ninjs prints each record as one IPTC ninjs object instead (3.x; ninjs-2\n"
+    "      for 2.x), as a route with that encoding publishes it.\n"
     "      A FILE is one story (raw text or a JSON envelope); with --jsonl each line is one.\n"
     "      --config reads the daemon's config.yaml and uses its input.max_bytes,\n"
     "      output.dead_letter_max_bytes, dedup and clean settings (the daemon's records);\n"
@@ -54,14 +64,23 @@ constexpr const char* kUsage =
     "      --received-at sets the receive time used when an input has none (default: now).\n"
     "      --rules applies a newsroom cleaning-rules file on top of the embedded packs.\n"
     "      --explain follows each record with '#' lines: every span a rule removed or\n"
-    "      extracted (field, rule id, text; a learned line with its story count).\n"
+    "      extracted (field, rule id, text; a learned line with its story count), and the\n"
+    "      routes (--config routes:) each record goes to, with topic and encoding.\n"
     "      Page chrome is learned per source from the inputs in order (--no-learn: off).\n"
     "  wirefeed chrome SOURCE [process options] [FILE|DIR|-]...\n"
     "      Learn page chrome from the inputs in order, as `process` does, and list the lines\n"
     "      tracked for SOURCE (the envelope source or agency): learned, seen, or blocked\n"
     "      (figures vary: templated copy), with the number of distinct stories.\n"
     "  wirefeed decode --type Story|DuplicateNotice|DeadLetter|Record < bytes\n"
-    "      Print one binary wirefeed.v1 record (as published on a topic) as JSON.\n";
+    "      Print one binary wirefeed.v1 record (as published on a topic) as JSON; input that is\n"
+    "      not exactly one record (e.g. several concatenated) is an error.\n"
+    "  wirefeed tail TOPIC... [--config FILE | --brokers HOST:PORT] [--from beginning|end|TIME]\n"
+    "                [--follow] [--filter PATH=VALUE]... [--max N]\n"
+    "      Print each record of the topics as one JSON line (see wirefeed tail --help).\n"
+    "  wirefeed dlq list|redrive [--config FILE | --brokers HOST:PORT] [--reason R] [--since T]\n"
+    "                [--rate N] [--dry-run]\n"
+    "      Dead letters by reason; re-produce their originals (see wirefeed dlq --help).\n"
+    "  wirefeed --version | --help\n";
 
 std::string read_all(std::istream& in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -158,12 +177,25 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
   auto received_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   std::vector<fs::path> inputs;
   bool use_stdin = false;
+  bool paths_given = false;  // FILE or DIR arguments (which may hold no file at all)
   bool explain = false;
   bool learn = true;
   std::string rules_file;
+  std::optional<pipeline::NinjsVersion> ninjs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--jsonl") {
+    if (a == "--encoding" && i + 1 < args.size()) {
+      const std::string e = args[++i];
+      pipeline::NinjsVersion v{};
+      if (e == "ninjs" ||
+          (e.rfind("ninjs-", 0) == 0 && pipeline::parse_ninjs_version(e.substr(6), v))) {
+        ninjs = e == "ninjs" ? pipeline::NinjsVersion::k3 : v;
+      } else if (e != "json") {
+        std::cerr << "wirefeed process: --encoding: json, ninjs, ninjs-2 or ninjs-3, not " << e
+                  << '\n';
+        return 2;
+      }
+    } else if (a == "--jsonl") {
       jsonl = true;
     } else if (a == "--received-at" && i + 1 < args.size()) {
       if (!pipeline::parse_rfc3339(args[++i], received_at)) {
@@ -182,10 +214,14 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
       rules_file = args[++i];
     } else if (a == "-") {
       use_stdin = true;
+    } else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
     } else if (!a.empty() && a[0] == '-') {
       std::cerr << "wirefeed process: unknown option " << a << '\n' << kUsage;
       return 2;
     } else {
+      paths_given = true;
       if (!fs::exists(a)) {
         std::cerr << "wirefeed process: no such file or directory: " << a << '\n';
         return 1;
@@ -193,13 +229,25 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
       collect(a, inputs);
     }
   }
+  if (inputs.empty() && paths_given && !use_stdin) {
+    // A directory without files (or only empty ones) is a mistake, not a request to read stdin.
+    std::cerr << "wirefeed process: no input files found in the given paths\n";
+    return 1;
+  }
   if (inputs.empty()) use_stdin = true;
 
   // The daemon's settings from --config, else the defaults; then the command-line overrides.
   pipeline::PipelineSettings settings;
+  // The routes of --config (named by --explain), else today's topics.
+  daemon::OutputConfig default_out;
+  pipeline::Router router(
+      {}, {default_out.stories_topic, default_out.duplicates_topic, default_out.dead_letter_topic});
   if (!config_file.empty()) {
     try {
-      settings = daemon::pipeline_settings(daemon::load_config(config_file));
+      const daemon::Config cfg = daemon::load_config(config_file);
+      settings = daemon::pipeline_settings(cfg);
+      router = pipeline::Router(cfg.routes, {cfg.output.stories_topic, cfg.output.duplicates_topic,
+                                             cfg.output.dead_letter_topic});
     } catch (const daemon::ConfigError& e) {
       std::cerr << "wirefeed process: --config: " << e.what() << '\n';
       return 2;
@@ -228,7 +276,11 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
     const pipeline::ProcessResult result = processor.process(msg, explain ? &spans : nullptr);
     for (const v1::Record& rec : result.records) {
       if (!list_chrome.empty()) continue;
-      pipeline::append_record_json(out.buf, rec);
+      if (ninjs) {
+        out.buf += pipeline::encode_ninjs(rec, *ninjs);
+      } else {
+        pipeline::append_record_json(out.buf, rec);
+      }
       out.buf += '\n';
     }
     if (explain) {
@@ -251,6 +303,21 @@ int cmd_process(const std::vector<std::string>& args, const std::string& list_ch
         out.buf.append(1, '\n');
       }
       if (result.decision) pipeline::append_dedup_explain(out.buf, *result.decision);
+      std::vector<pipeline::RouteTarget> targets;
+      for (const v1::Record& rec : result.records) {
+        if (router.routes().empty()) break;  // no routes: every record to its usual topic
+        router.route(rec, targets);
+        for (const auto& t : targets) {
+          out.buf.append("# route ")
+              .append(t.route < 0 ? std::string("(default)")
+                                  : router.routes()[static_cast<std::size_t>(t.route)].name)
+              .append(" -> ")
+              .append(t.topic)
+              .append(" (")
+              .append(pipeline::encoding_name(t.encoding))
+              .append(")\n");
+        }
+      }
     }
     out.flush_if_full();
   };
@@ -305,6 +372,9 @@ int cmd_decode(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--type" && i + 1 < args.size()) {
       type = args[++i];
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << kUsage;
+      return 0;
     } else {
       std::cerr << "wirefeed decode: unknown argument " << args[i] << '\n' << kUsage;
       return 2;
@@ -321,8 +391,22 @@ int cmd_decode(const std::vector<std::string>& args) {
   google::protobuf::DynamicMessageFactory factory;
   std::unique_ptr<google::protobuf::Message> msg(factory.GetPrototype(desc)->New());
   const std::string bytes = read_all(std::cin);
+  if (bytes.empty()) {
+    std::cerr << "wirefeed decode: no input on stdin (expected one binary record)\n";
+    return 1;
+  }
   if (!msg->ParseFromString(bytes)) {
     std::cerr << "wirefeed decode: input is not a valid wirefeed.v1." << type << '\n';
+    return 1;
+  }
+  // Protobuf parses concatenated records as one merged message (later fields win, repeated ones
+  // append). The daemon writes each record canonically, so one record re-encodes to exactly its
+  // input size; anything else is several records (or not ours) and must not print as one.
+  if (msg->ByteSizeLong() != bytes.size()) {
+    std::cerr << "wirefeed decode: input is not exactly one wirefeed.v1." << type << " ("
+              << bytes.size() << " bytes in, " << msg->ByteSizeLong()
+              << " bytes as one record): several records concatenated? Read a topic with "
+                 "`wirefeed tail TOPIC`\n";
     return 1;
   }
   std::string json;
@@ -338,6 +422,9 @@ int cmd_decode(const std::vector<std::string>& args) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  // Diagnostics (and librdkafka's log lines) on stderr; stdout is the command's output.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("wirefeed"));
+  spdlog::set_level(spdlog::level::warn);
   if (argc < 2) {
     std::cerr << kUsage;
     return 2;
@@ -347,11 +434,21 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "process") return cmd_process(rest);
     if (cmd == "decode") return cmd_decode(rest);
+    if (cmd == "tail") return cli::cmd_tail(rest);
+    if (cmd == "dlq") return cli::cmd_dlq(rest);
+    if (cmd == "chrome" && !rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) {
+      std::cout << kUsage;
+      return 0;
+    }
     if (cmd == "chrome" && !rest.empty()) {
       return cmd_process({rest.begin() + 1, rest.end()}, rest.front());
     }
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
       std::cout << kUsage;
+      return 0;
+    }
+    if (cmd == "--version" || cmd == "version") {
+      std::cout << "wirefeed " << WIREFEED_VERSION << " (" << WIREFEED_GIT_COMMIT << ")\n";
       return 0;
     }
   } catch (const std::exception& e) {

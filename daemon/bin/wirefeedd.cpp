@@ -11,6 +11,8 @@
 //   stop signal; RELOADING=1 then READY=1 on SIGHUP; WATCHDOG=1 every half WATCHDOG_USEC, sent
 //   only if Service::progress() advanced since the previous keep-alive, so systemd restarts a
 //   wedged consumer loop.
+// - Not under systemd: a progress line is logged every --progress-every (default 30 s) once
+//   consuming; always a summary line at exit.
 #include <fmt/format.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -39,9 +41,14 @@
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/notify.hpp"
+#include "daemon/preflight.hpp"
+#include "daemon/progress.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/reload_signal.hpp"
 #include "daemon/service.hpp"
+#include "daemon/status_page.hpp"
+
+#include <xxhash.h>
 
 namespace {
 
@@ -49,10 +56,16 @@ using namespace wirefeed::daemon;
 
 constexpr const char* kUsage =
     "usage: wirefeedd [--config FILE] [--set dotted.key=value]... [--check-config] "
-    "[--print-config] | --reload PID\n"
+    "[--check-connect] [--print-config] | --reload PID\n"
     "  --config FILE     configuration file (default: config.yaml)\n"
     "  --set KEY=VALUE   override one config key, e.g. --set kafka.brokers=host:9092\n"
-    "  --check-config    validate the configuration and exit 0 (valid) or 1 (invalid)\n"
+    "  --check-config    validate the configuration (every kafka property with librdkafka,\n"
+    "                    every path) and exit 0 (valid) or 1 (invalid)\n"
+    "  --check-connect   --check-config, then reach the brokers and check that every topic\n"
+    "                    exists (10 s bound)\n"
+    "  --progress-every D  log a progress line every D (e.g. 30s; 0 = never) when not under\n"
+    "                    systemd (default 30s)\n"
+    "  --status-sample-every D  throughput sample interval of the status page (default 10s)\n"
     "  --print-config    print the effective configuration (secrets redacted) and exit\n"
     "  --version         print the version and exit\n"
     "  --reload PID      send SIGHUP to the running wirefeedd PID (reload its configuration) and\n"
@@ -62,8 +75,11 @@ struct Args {
   std::string config = "config.yaml";
   std::vector<std::string> overrides;
   bool check = false;
+  bool connect = false;
   bool print = false;
   std::optional<std::string> reload_pid;  // --reload PID: signal that daemon, then exit
+  std::chrono::milliseconds progress_every{30000};
+  std::chrono::milliseconds status_sample_every{10000};
 };
 
 std::optional<Args> parse_args(int argc, char** argv) {
@@ -88,6 +104,22 @@ std::optional<Args> parse_args(int argc, char** argv) {
       a.check = true;
     } else if (arg == "--reload" && value(v)) {
       a.reload_pid = v;
+    } else if (arg == "--check-connect") {
+      a.check = a.connect = true;
+    } else if (arg == "--status-sample-every" && value(v)) {
+      const auto d = parse_duration(v, std::chrono::seconds(1));
+      if (!d || d->count() == 0) {
+        std::cerr << "wirefeedd: --status-sample-every: not a positive duration: '" << v << "'\n";
+        return std::nullopt;
+      }
+      a.status_sample_every = *d;
+    } else if (arg == "--progress-every" && value(v)) {
+      const auto d = parse_duration(v, std::chrono::seconds(1));
+      if (!d) {
+        std::cerr << "wirefeedd: --progress-every: not a duration: '" << v << "'\n";
+        return std::nullopt;
+      }
+      a.progress_every = *d;
     } else if (arg == "--print-config") {
       a.print = true;
     } else if (arg == "--version") {
@@ -158,19 +190,58 @@ void configure_logging(const LogConfig& log) {
 constexpr auto kNotifyTick = std::chrono::milliseconds(200);
 constexpr auto kStatusEvery = std::chrono::seconds(5);
 
-// Sum of a counter family's children; with `first_label_in`, only children whose first label
-// value (e.g. the topic) is one of those.
-std::uint64_t sum_counters(const CounterFamily& family,
-                           const std::vector<std::string>& first_label_in = {}) {
-  std::uint64_t total = 0;
-  family.for_each([&](const std::vector<std::string>& labels, const Counter& c) {
-    if (first_label_in.empty() || std::find(first_label_in.begin(), first_label_in.end(),
-                                            labels.front()) != first_label_in.end()) {
-      total += c.value();
+// Logs a progress line every `every` while the service runs, when systemd is not there to show
+// STATUS= (a terminal, a container). The first line comes once the service is ready.
+class ProgressLog {
+ public:
+  ProgressLog(const Service& service, const Stats& stats, const OutputConfig& output,
+              std::chrono::milliseconds every)
+      : service_(service),
+        stats_(stats),
+        output_topics_{output.stories_topic, output.duplicates_topic, output.dead_letter_topic},
+        every_(every) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ProgressLog() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
     }
-  });
-  return total;
-}
+    cv_.notify_all();
+    thread_.join();
+  }
+  ProgressLog(const ProgressLog&) = delete;
+  ProgressLog& operator=(const ProgressLog&) = delete;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  void loop() {
+    std::optional<ProgressCounts> last;
+    auto last_at = Clock::now();
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, every_, [this] { return done_; })) {
+      const auto [ready, why] = service_.readiness();
+      if (!ready) {
+        spdlog::info("progress: not ready: {}", why);
+        continue;
+      }
+      const auto now_at = Clock::now();
+      const ProgressCounts now = progress_counts(stats_, output_topics_);
+      spdlog::info("progress: {}", progress_line(stats_, now, last, now_at - last_at));
+      last = now;
+      last_at = now_at;
+    }
+  }
+
+  const Service& service_;
+  const Stats& stats_;
+  const std::vector<std::string> output_topics_;
+  const std::chrono::milliseconds every_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  std::thread thread_;
+};
 
 // Talks to systemd while the service runs (see the invariants at the top of this file). Only
 // started when NOTIFY_SOCKET is set. Must be destroyed before `service`.
@@ -210,8 +281,8 @@ class NotifyLoop {
     std::uint64_t last_progress = service_.progress();
     bool stall_logged = false;
     auto last_keepalive = Clock::now();
-    auto last_status = Clock::now() - kStatusEvery;                      // a first STATUS= at once
-    std::optional<std::pair<std::uint64_t, std::uint64_t>> last_counts;  // in, out at last_status
+    auto last_status = Clock::now() - kStatusEvery;  // a first STATUS= at once
+    std::optional<ProgressCounts> last_counts;       // at last_status
     std::unique_lock lock(mu_);
     while (!cv_.wait_for(lock, tick, [this] { return done_; })) {
       const auto now = Clock::now();
@@ -244,22 +315,11 @@ class NotifyLoop {
   }
 
   // "starting: <why not ready>" or "consuming: 12.4 stories/s in, 12.2 records/s out; ...".
-  std::string status_line(Clock::duration elapsed,
-                          std::optional<std::pair<std::uint64_t, std::uint64_t>>& last) const {
+  std::string status_line(Clock::duration elapsed, std::optional<ProgressCounts>& last) const {
     if (!ready_.load()) return "starting: " + service_.readiness().second;
-    const std::uint64_t in = sum_counters(stats_.input_messages_total);
-    // Records on the output topics only (not internal ones such as the dedup state topic).
-    const std::uint64_t out = sum_counters(stats_.records_published_total, output_topics_);
-    std::string text = "consuming: ";
-    if (last) {
-      const double secs = std::max(std::chrono::duration<double>(elapsed).count(), 1e-3);
-      text += fmt::format("{:.1f} stories/s in, {:.1f} records/s out; ",
-                          static_cast<double>(in - last->first) / secs,
-                          static_cast<double>(out - last->second) / secs);
-    }
-    text += fmt::format("{} in, {} published total; {} partitions, {} in flight", in, out,
-                        stats_.partitions_assigned.value(), stats_.inflight_messages.value());
-    last.emplace(in, out);
+    const ProgressCounts now = progress_counts(stats_, output_topics_);
+    std::string text = "consuming: " + progress_line(stats_, now, last, elapsed);
+    last = now;
     return text;
   }
 
@@ -378,6 +438,7 @@ int run_daemon(const Config& cfg, const Args& args) {
   std::atomic<bool> ready_announced{false};
   SignalWatcher signals(stop, notifier, ready_announced);
 
+  const auto started = std::chrono::steady_clock::now();
   Stats stats;
   stats.build_info.with({WIREFEED_VERSION, WIREFEED_GIT_COMMIT}).set(1);
 
@@ -401,16 +462,33 @@ int run_daemon(const Config& cfg, const Args& args) {
 
   Service service(cfg, stats, bootstrap,
                   cfg.embedded_mode() && cfg.embedded.echo ? &std::cout : nullptr);
-  HttpServer http(cfg.metrics.listen,
-                  HttpServer::Handlers{[&stats] {
-                                         std::string out;
-                                         stats.render(out);
-                                         return out;
-                                       },
-                                       [&service] { return service.readiness(); }});
-  spdlog::info("metrics on http://{}/metrics", cfg.metrics.listen);
+  const std::string rendered = render_config(cfg);
+  StatusBoard board(
+      StatusBoard::Settings{
+          WIREFEED_VERSION,
+          WIREFEED_GIT_COMMIT,
+          fmt::format("{:016x}", XXH64(rendered.data(), rendered.size(), 0)),
+          {cfg.output.stories_topic, cfg.output.duplicates_topic, cfg.output.dead_letter_topic},
+          args.status_sample_every},
+      stats, [&service] { return service.readiness(); });
+  HttpServer http(
+      cfg.metrics.listen,
+      HttpServer::Handlers{[&stats] {
+                             std::string out;
+                             stats.render(out);
+                             return out;
+                           },
+                           [&service] { return service.readiness(); },
+                           [&board](std::string_view path) { return board.serve(path); }});
+  spdlog::info("metrics on http://{}/metrics, status page on http://{}/", cfg.metrics.listen,
+               cfg.metrics.listen);
   std::optional<NotifyLoop> notify;  // declared after service: stopped before it is destroyed
-  if (notifier.enabled()) notify.emplace(notifier, service, stats, cfg.output, ready_announced);
+  std::optional<ProgressLog> progress;
+  if (notifier.enabled()) {
+    notify.emplace(notifier, service, stats, cfg.output, ready_announced);
+  } else if (args.progress_every.count() > 0) {
+    progress.emplace(service, stats, cfg.output, args.progress_every);
+  }
   Reloader reloader(
       cfg, [&args] { return load_config(args.config, args.overrides); },
       [&service](const Config& live) {
@@ -421,6 +499,8 @@ int run_daemon(const Config& cfg, const Args& args) {
   const int rc = service.run(stop);
   signals.set_reloader(nullptr);
   notify.reset();
+  progress.reset();
+  spdlog::info("summary: {}", exit_summary(stats, std::chrono::steady_clock::now() - started));
   return rc;
 }
 
@@ -456,7 +536,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (args->check) {
-    std::cout << "wirefeedd: configuration " << args->config << " is valid\n";
+    std::vector<std::string> problems = check_local(cfg);
+    if (problems.empty() && args->connect) problems = check_connect(cfg, std::chrono::seconds(10));
+    for (const std::string& p : problems) {
+      std::cerr << "wirefeedd: invalid configuration: " << args->config << ": " << p << '\n';
+    }
+    if (!problems.empty()) return 1;
+    std::cout << "wirefeedd: configuration " << args->config << " is valid"
+              << (args->connect ? "; brokers reached and every topic exists" : "") << '\n';
     return 0;
   }
   if (args->print) {

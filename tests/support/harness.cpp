@@ -444,6 +444,14 @@ TestCluster::TestCluster(int partitions, int brokers) {
   for (const char* t : kTopics) embedded_->create_topic(t, partitions);
 }
 
+void TestCluster::create_topic(const std::string& topic, int partitions) {
+  if (embedded_) {
+    embedded_->create_topic(topic, partitions);
+  } else {
+    recreate_topic(bootstrap_, topic, partitions);
+  }
+}
+
 DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml,
                              std::vector<std::string> extra_args) {
   static int counter = 0;  // distinct file names per process within one test

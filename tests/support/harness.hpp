@@ -123,6 +123,8 @@ class TestCluster {
   const std::string& bootstrap() const { return bootstrap_; }
   bool is_mock() const { return embedded_.has_value(); }
   rd_kafka_mock_cluster_t* mock() const { return embedded_ ? embedded_->mock() : nullptr; }
+  // Another topic, empty, with `partitions` partitions, on the mock or the real cluster.
+  void create_topic(const std::string& topic, int partitions);
 
  private:
   std::optional<daemon::EmbeddedCluster> embedded_;

@@ -296,7 +296,7 @@ TEST(ConfigErrors, UnknownKeyNamesPathLineAndKnownKeys) {
 TEST(ConfigErrors, UnknownTopLevelKey) {
   EXPECT_EQ(error_of("\nlogging: {level: info}\n"),
             "test.yaml:2: logging: unknown key (known: kafka, input, output, metrics, pipeline, "
-            "dedup, delivery, embedded, clean, log)");
+            "dedup, delivery, embedded, clean, log, routes)");
 }
 
 TEST(ConfigErrors, UnknownKeyInEverySection) {
