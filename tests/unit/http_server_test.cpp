@@ -127,6 +127,7 @@ class HttpServerTest : public ::testing::Test {
                                          if (ready_.load()) return {true, ""};
                                          return {false, "waiting for partition assignment"};
                                        },
+                                       .pages = nullptr,
                                    });
   }
 
@@ -248,9 +249,10 @@ TEST_F(HttpServerTest, OversizedHeaderGets431) {
 }
 
 TEST(HttpServerStandalone, ThrowingHandlerGives500) {
-  HttpServer server(
-      "127.0.0.1:0",
-      {.metrics = []() -> std::string { throw std::runtime_error("boom"); }, .ready = nullptr});
+  HttpServer server("127.0.0.1:0",
+                    {.metrics = []() -> std::string { throw std::runtime_error("boom"); },
+                     .ready = nullptr,
+                     .pages = nullptr});
   Client c(server.port());
   const Response r = c.get("/metrics");
   EXPECT_EQ(r.result(), http::status::internal_server_error);
