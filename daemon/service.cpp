@@ -867,7 +867,7 @@ struct Service::Impl final : sources::SourceHandler {
     for (int attempt = 1;; ++attempt) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 5000));
+      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 2000));
       const rd_kafka_metadata_t* raw = nullptr;
       rd_kafka_topic_t* rkt = rd_kafka_topic_new(state_reader.get(), topic.c_str(), nullptr);
       const rd_kafka_resp_err_t merr = rd_kafka_metadata(state_reader.get(), 0, rkt, &raw, wait_ms);
