@@ -10,11 +10,13 @@
 #   BENCH_SOAK=600 bench/run.sh  # also a 10-minute soak with the daemon's RSS sampled
 #   bench/run.sh            # everything (about 10 minutes on 2 cores)
 #   BENCH_10M=1 bench/run.sh  # also 10M dedup entries (needs ~3.2 GB of RAM, ~5 min)
+#   BENCH_HTML_DIR=DIR bench/run.sh  # also HTML extraction beside trafilatura on DIR's pages
+#                                    # (bench/html_peer.py; trafilatura from PyPI into build-bench/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=build-bench
 cmake --preset bench > /dev/null  # build-bench/, Release (CMakePresets.json)
-cmake --build "$BUILD" -j2 --target wirefeed wirefeedd dedup_eval dedup_scale gen_jsonl stage_bench e2e_bench
+cmake --build "$BUILD" -j2 --target wirefeed wirefeedd dedup_eval dedup_scale gen_jsonl stage_bench e2e_bench html_bench
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%FT%TZ)"
 echo "== dedup_eval"
@@ -31,3 +33,7 @@ echo "== offline throughput"
 bench/offline_throughput.sh "$BUILD" 100000 3
 echo "== end to end (embedded broker)"
 "$BUILD/bin/e2e_bench" --count 100000 --runs 3 --soak-seconds "${BENCH_SOAK:-0}"
+if [[ -n ${BENCH_HTML_DIR:-} ]]; then
+  echo "== html extraction beside trafilatura"
+  bench/html_peer.py "$BENCH_HTML_DIR" --build "$BUILD"
+fi

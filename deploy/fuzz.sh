@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang-14 (ASan+UBSan) into build-fuzz/ and runs each for a
 # bounded time over a scratch copy of its seed corpus (tests/fuzz/corpus/<target>/; new corpus
 # entries never go into the repo).
-# Usage: deploy/fuzz.sh [seconds-per-target, default 60] [target...]  (targets: decode clean config formats)
+# Usage: deploy/fuzz.sh [seconds-per-target, default 60] [target...]  (targets: decode clean config formats html)
 #   FUZZ_ARGS="-seed=1 ..." adds libFuzzer flags (after the defaults, so they win).
 # Exits non-zero on any crash, timeout (>10 s per input) or OOM and prints the reproducer path;
 # replay one with build-fuzz/bin/fuzz_<target> <file>.
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
-((${#TARGETS[@]})) || TARGETS=(decode clean config formats)
+((${#TARGETS[@]})) || TARGETS=(decode clean config formats html)
 
 # Same dependencies as deploy/setup.sh, plus clang and its libFuzzer/sanitizer runtimes.
 PACKAGES=(
@@ -35,6 +35,7 @@ max_len_of() {
     clean) echo $((256 << 10)) ;;
     config) echo $((64 << 10)) ;;
     formats) echo $((256 << 10)) ;;
+    html) echo $((512 << 10)) ;;
     *) echo "fuzz: unknown target $1" >&2; exit 2 ;;
   esac
 }

@@ -805,7 +805,7 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   std::unique_ptr<htmlParserCtxt, HtmlCtxtFree> ctxt(htmlNewParserCtxt());
   if (!ctxt) return FormatError{DocFormat::kHtml, false, "out of memory"};
   const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-                   HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED;
+                   HTML_PARSE_NOWARNING | HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT;
   XmlDoc parsed(htmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()),
                                    nullptr, charset.c_str(), opts));
   if (!parsed || xmlDocGetRootElement(parsed.get()) == nullptr) {

@@ -39,6 +39,34 @@ TEST(CanonicalFigure, ReadsSpelledOutNumbersFractionsMoneyAndPercentages) {
   EXPECT_EQ(canonical_figure("someone"), "");
 }
 
+TEST(CanonicalFigure, EverySpelledNumberFromZeroToNinetyNine) {
+  const std::vector<std::string> units = {
+      "zero",     "one",     "two",     "three",     "four",     "five",    "six",
+      "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
+      "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+  const std::vector<std::string> tens = {"twenty", "thirty",  "forty",  "fifty",
+                                         "sixty",  "seventy", "eighty", "ninety"};
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    EXPECT_EQ(canonical_figure(units[i]), std::to_string(i)) << units[i];
+  }
+  for (std::size_t t = 0; t < tens.size(); ++t) {
+    const int base = 20 + 10 * static_cast<int>(t);
+    EXPECT_EQ(canonical_figure(tens[t]), std::to_string(base)) << tens[t];
+    for (int u = 1; u <= 9; ++u) {
+      const std::string w = tens[t] + "-" + units[static_cast<std::size_t>(u)];
+      EXPECT_EQ(canonical_figure(w), std::to_string(base + u)) << w;
+    }
+    // Not numbers: a tens word joined to zero, a teen or more words, or a unit before a hyphen.
+    EXPECT_EQ(canonical_figure(tens[t] + "-zero"), "") << tens[t];
+    EXPECT_EQ(canonical_figure(tens[t] + "-ten"), "") << tens[t];
+    EXPECT_EQ(canonical_figure(tens[t] + "-one-year-old"), "") << tens[t];
+  }
+  for (const char* w : {"one-off", "seven-up", "tens", "fours", "forth", "fourty", "nines",
+                        "eighteenth", "twentieth", "often", "seventh"}) {
+    EXPECT_EQ(canonical_figure(w), "") << w;
+  }
+}
+
 TEST(StoryEvidence, SpelledOutAndDigitFiguresAreTheSameFact) {
   const auto a = ev("Harbour Gas sets payout", {"Quarterly dividend five cents, payable June 9."});
   const auto b = ev("Harbour Gas sets payout", {"Quarterly dividend 5 cents, payable June 9."});
