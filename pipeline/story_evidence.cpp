@@ -63,13 +63,6 @@ constexpr std::array<std::string_view, 114> kNotNames = {
     "with",      "year",
 };
 
-constexpr std::array<std::string_view, 20> kUnits = {
-    "zero",     "one",     "two",     "three",     "four",     "five",    "six",
-    "seven",    "eight",   "nine",    "ten",       "eleven",   "twelve",  "thirteen",
-    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
-constexpr std::array<std::string_view, 8> kTens = {"twenty", "thirty",  "forty",  "fifty",
-                                                   "sixty",  "seventy", "eighty", "ninety"};
-
 // Value of a spelled-out number word without a hyphen (lower case), -1 when it is none. Most
 // words fail the length or first-letter test; the rest compare against the few number words
 // with that first letter.

@@ -16,6 +16,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -152,9 +153,21 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &count_dr);
   rd_kafka_conf_set_opaque(conf.get(), &counts);
   kafka::KafkaHandle rk = kafka::make_client(RD_KAFKA_PRODUCER, std::move(conf));
+  struct HeadersFree {
+    void operator()(rd_kafka_headers_t* h) const { rd_kafka_headers_destroy(h); }
+  };
   for (const auto& m : msgs) {
     rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__QUEUE_FULL;
     while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      // librdkafka owns the headers once producev succeeds; until then they are ours.
+      std::unique_ptr<rd_kafka_headers_t, HeadersFree> hdrs;
+      if (!m.headers.empty()) {
+        hdrs.reset(rd_kafka_headers_new(m.headers.size()));
+        for (const auto& [name, value] : m.headers) {
+          rd_kafka_header_add(hdrs.get(), name.data(), static_cast<ssize_t>(name.size()),
+                              value.data(), static_cast<ssize_t>(value.size()));
+        }
+      }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // RD_KAFKA_V_* macros
 #pragma GCC diagnostic ignored "-Wpedantic"        // clang: their GNU statement expressions
@@ -164,8 +177,9 @@ void produce_all(const std::string& bootstrap, const std::string& topic,
           RD_KAFKA_V_KEY(m.key.data(), m.key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(m.value.data()), m.value.size()),
           RD_KAFKA_V_TIMESTAMP(m.timestamp_ms), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-          RD_KAFKA_V_END);
+          RD_KAFKA_V_HEADERS(hdrs.get()), RD_KAFKA_V_END);
 #pragma GCC diagnostic pop
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) (void)hdrs.release();
 
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk.get(), 10);
     }

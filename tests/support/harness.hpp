@@ -65,6 +65,7 @@ struct Produced {
   std::string value;
   int32_t partition = -1;    // -1: partitioner decides
   int64_t timestamp_ms = 0;  // record timestamp (CreateTime); 0: now
+  std::vector<std::pair<std::string, std::string>> headers{};  // Kafka headers, in order
 };
 // Produces and waits for every delivery report; fails the test on any error.
 void produce_all(const std::string& bootstrap, const std::string& topic,
