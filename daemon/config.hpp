@@ -81,7 +81,8 @@ struct DedupSettings {
   bool start_without_state = false;
 };
 
-// How inputs are acknowledged (see daemon/transactions.hpp and docs/delivery.md "Delivery guarantee").
+// How inputs are acknowledged (see daemon/transactions.hpp and docs/delivery.md, "Delivery
+// guarantee").
 enum class DeliveryMode {
   kAtLeastOnce,  // offsets stored after every output's delivery report; auto-commit (default)
   kExactlyOnce,  // Kafka transactions: outputs + input offsets committed atomically per batch

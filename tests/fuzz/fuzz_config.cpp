@@ -46,7 +46,7 @@ void check_config(const wd::Config& c) {
   check(c.pipeline.workers >= 1 && c.pipeline.workers <= 256, "workers in 1..256");
   check(c.pipeline.partition_low_water < c.pipeline.partition_high_water, "low < high water");
   check(c.pipeline.max_inflight_bytes > 0, "max_inflight_bytes > 0");
-  check(c.dedup.window.count() > 0 && c.dedup.max_entries > 0, "dedup bounds positive");
+  check(c.dedup.index.window.count() > 0 && c.dedup.index.max_entries > 0, "dedup bounds positive");
   check(c.embedded.partitions >= 1 && c.embedded.partitions <= 1000, "partitions in 1..1000");
 }
 
