@@ -111,7 +111,9 @@ TEST(GrafanaDashboard, PanelsHaveUniqueIdsAndADatasourceVariable) {
   std::set<int> ids;
   for (const auto& p : d["panels"]) {
     EXPECT_TRUE(ids.insert(p["id"].get<int>()).second) << p["id"];
-    if (p["type"] != "row") EXPECT_FALSE(p["targets"].empty()) << p["title"];
+    if (p["type"] != "row") {
+      EXPECT_FALSE(p["targets"].empty()) << p["title"];
+    }
   }
   bool datasource = false;
   for (const auto& v : d["templating"]["list"]) datasource |= v["type"] == "datasource";
