@@ -33,46 +33,6 @@ using nlohmann::json;
 
 constexpr int kMetadataTimeoutMs = 10000;
 
-// Where the tools connect: brokers (and client properties, e.g. security settings) from
-// --config FILE or --brokers LIST, and the daemon's topic names from the config.
-struct Connection {
-  kafka::Properties props;
-  daemon::Config config;  // defaults when only --brokers was given
-};
-
-struct CommonArgs {
-  std::string config_file;
-  std::string brokers;
-};
-
-// Consumes --config/--brokers at args[i]; true when it did.
-bool common_option(const std::vector<std::string>& args, std::size_t& i, CommonArgs& c) {
-  if (args[i] == "--config" && i + 1 < args.size()) {
-    c.config_file = args[++i];
-    return true;
-  }
-  if (args[i] == "--brokers" && i + 1 < args.size()) {
-    c.brokers = args[++i];
-    return true;
-  }
-  return false;
-}
-
-Connection connect_settings(const CommonArgs& c) {
-  Connection conn;
-  if (!c.config_file.empty()) conn.config = daemon::load_config(c.config_file);
-  if (!c.brokers.empty()) conn.config.kafka.brokers = c.brokers;
-  if (conn.config.kafka.brokers == "embedded" || conn.config.kafka.brokers.empty()) {
-    throw std::runtime_error(
-        "no brokers: pass --brokers HOST:PORT or --config FILE naming kafka.brokers (the "
-        "embedded broker lives inside a running daemon and prints its address at start)");
-  }
-  const kafka::Properties base{{"bootstrap.servers", conn.config.kafka.brokers},
-                               {"client.id", "wirefeed-cli"}};
-  conn.props = kafka::merge({&base, &conn.config.kafka.properties});
-  return conn;
-}
-
 std::string lossy_utf8(const void* data, std::size_t size) {
   std::string s(static_cast<const char*>(data), data != nullptr ? size : 0);
   return json(s).dump(-1, ' ', false, json::error_handler_t::replace);  // a JSON string literal
@@ -241,6 +201,33 @@ std::string truncate_text(std::string s, std::size_t n) {
 }
 
 }  // namespace
+
+bool common_option(const std::vector<std::string>& args, std::size_t& i, CommonArgs& c) {
+  if (args[i] == "--config" && i + 1 < args.size()) {
+    c.config_file = args[++i];
+    return true;
+  }
+  if (args[i] == "--brokers" && i + 1 < args.size()) {
+    c.brokers = args[++i];
+    return true;
+  }
+  return false;
+}
+
+Connection connect_settings(const CommonArgs& c) {
+  Connection conn;
+  if (!c.config_file.empty()) conn.config = daemon::load_config(c.config_file);
+  if (!c.brokers.empty()) conn.config.kafka.brokers = c.brokers;
+  if (conn.config.kafka.brokers == "embedded" || conn.config.kafka.brokers.empty()) {
+    throw std::runtime_error(
+        "no brokers: pass --brokers HOST:PORT or --config FILE naming kafka.brokers (the "
+        "embedded broker lives inside a running daemon and prints its address at start)");
+  }
+  const kafka::Properties base{{"bootstrap.servers", conn.config.kafka.brokers},
+                               {"client.id", "wirefeed-cli"}};
+  conn.props = kafka::merge({&base, &conn.config.kafka.properties});
+  return conn;
+}
 
 std::optional<StartPosition> parse_start(std::string_view text,
                                          std::chrono::system_clock::time_point now) {
@@ -644,6 +631,294 @@ int cmd_dlq(const std::vector<std::string>& args) {
   if (failed.load() > 0) std::cout << "; " << failed.load() << " FAILED";
   std::cout << '\n';
   return failed.load() > 0 ? 1 : 0;
+}
+
+namespace {
+
+std::string kind_name(v1::DuplicateKind k) {
+  std::string n = v1::DuplicateKind_Name(k);  // DUPLICATE_KIND_EXACT -> EXACT
+  return n.rfind("DUPLICATE_KIND_", 0) == 0 ? n.substr(15) : n;
+}
+
+std::string related_name(v1::RelatedWhy w) {
+  std::string n = v1::RelatedWhy_Name(w);  // RELATED_WHY_SAME_EVENT -> SAME_EVENT
+  return n.rfind("RELATED_WHY_", 0) == 0 ? n.substr(12) : n;
+}
+
+std::string fixed2(double v) {
+  std::array<char, 32> b{};
+  std::snprintf(b.data(), b.size(), "%.2f", v);
+  return b.data();
+}
+
+// A story's doubt link to `other`, as "related" from either side.
+WhyLink related_link(const v1::RelatedStory& r, const std::string& other, const std::string& text) {
+  WhyLink l;
+  l.relation = "related";
+  l.other_id = other;
+  l.similarity = r.similarity();
+  l.decision = text + " (" + related_name(r.why()) + ", similarity " + fixed2(r.similarity()) + ")";
+  if (r.has_evidence()) l.evidence = r.evidence();
+  return l;
+}
+
+}  // namespace
+
+std::string evidence_text(const v1::DedupEvidence& e) {
+  std::string out = "rule " + (e.rule().empty() ? std::string("?") : e.rule()) + ", similarity " +
+                    fixed2(e.similarity());
+  const std::array<std::pair<const char*, uint32_t>, 9> counts{{
+      {"tickers matched", e.tickers_matched()},
+      {"tickers only this", e.tickers_only_this()},
+      {"tickers only other", e.tickers_only_other()},
+      {"names matched", e.names_matched()},
+      {"names only this", e.names_only_this()},
+      {"names only other", e.names_only_other()},
+      {"facts matched", e.facts_matched()},
+      {"facts only this", e.facts_only_this()},
+      {"facts only other", e.facts_only_other()},
+  }};
+  for (const auto& [name, n] : counts) {
+    if (n != 0) out.append(", ").append(name).append(" ").append(std::to_string(n));
+  }
+  return out;
+}
+
+std::vector<WhyLink> why_links(const v1::Record& record, std::string_view id) {
+  std::vector<WhyLink> links;
+  if (id.empty()) return links;
+  if (record.has_story()) {
+    const v1::Story& s = record.story();
+    const v1::StoryVersion& v = s.version();
+    if (s.id() == id) {
+      WhyLink l;
+      l.relation = "story";
+      l.decision = "published";
+      if (v.canceled()) {
+        l.decision += " as a kill of " + (v.supersedes().empty() ? "its family" : v.supersedes());
+        l.other_id = v.supersedes();
+      } else if (!v.supersedes().empty()) {
+        l.decision +=
+            " as version " + std::to_string(v.number()) + ", superseding " + v.supersedes();
+        l.other_id = v.supersedes();
+      }
+      links.push_back(std::move(l));
+      for (const v1::RelatedStory& r : s.related()) {
+        links.push_back(
+            related_link(r, r.story_id(), "published, linked as related to " + r.story_id()));
+      }
+      return links;
+    }
+    if (!v.supersedes().empty() && v.supersedes() == id) {
+      WhyLink l;
+      l.relation = "newer_version";
+      l.other_id = s.id();
+      l.decision = v.canceled() ? "published " + s.id() + ", a kill withdrawing it"
+                                : "published " + s.id() + " as version " +
+                                      std::to_string(v.number()) + ", superseding it";
+      links.push_back(std::move(l));
+    }
+    for (const v1::RelatedStory& r : s.related()) {
+      if (r.story_id() == id) {
+        links.push_back(
+            related_link(r, s.id(), "published " + s.id() + ", linked to it as related"));
+      }
+    }
+    return links;
+  }
+  if (record.has_duplicate()) {
+    const v1::DuplicateNotice& d = record.duplicate();
+    const auto evidence = [&](WhyLink& l) {
+      l.similarity = d.similarity();
+      if (d.has_evidence()) l.evidence = d.evidence();
+    };
+    if (d.id() == id) {
+      WhyLink l;
+      l.relation = "suppressed";
+      l.other_id = d.duplicate_of();
+      l.decision = "suppressed as " + kind_name(d.kind()) + " duplicate of " + d.duplicate_of();
+      evidence(l);
+      links.push_back(std::move(l));
+    } else if (d.duplicate_of() == id) {
+      WhyLink l;
+      l.relation = "copy";
+      l.other_id = d.id();
+      l.decision = "suppressed " + d.id() + " as " + kind_name(d.kind()) + " duplicate of it";
+      evidence(l);
+      links.push_back(std::move(l));
+    }
+  }
+  return links;
+}
+
+constexpr const char* kWhyUsage =
+    "usage: wirefeed why STORY_ID [--config FILE | --brokers HOST:PORT] [--since TIME] [--json]\n"
+    "  The story's family: every record on the stories and duplicates topics (output.* of\n"
+    "  --config) whose id is STORY_ID, every duplicate notice naming it, every story superseding\n"
+    "  it or linking to it as related, each with the dedup decision and its evidence. Reads from\n"
+    "  the beginning (or --since: an RFC 3339 time or a duration ago, 24h) to the current end.\n"
+    "  --json prints one JSON document. Exit 1 when STORY_ID appears nowhere.\n";
+
+int cmd_why(const std::vector<std::string>& args) {
+  CommonArgs common;
+  std::string id, since = "beginning";
+  bool as_json = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (common_option(args, i, common)) continue;
+    if (a == "--help" || a == "-h") {
+      std::cout << kWhyUsage;
+      return 0;
+    } else if (a == "--since" && i + 1 < args.size()) {
+      since = args[++i];
+    } else if (a == "--json") {
+      as_json = true;
+    } else if ((!a.empty() && a[0] == '-') || !id.empty()) {
+      std::cerr << "wirefeed why: unexpected argument " << a << '\n' << kWhyUsage;
+      return 2;
+    } else {
+      id = a;
+    }
+  }
+  if (id.empty()) {
+    std::cerr << "wirefeed why: name a story id (wf-...)\n" << kWhyUsage;
+    return 2;
+  }
+  const auto start = parse_start(since, std::chrono::system_clock::now());
+  if (!start) {
+    std::cerr << "wirefeed why: --since: not beginning, an RFC 3339 time or a duration: " << since
+              << '\n';
+    return 2;
+  }
+  const Connection conn = connect_settings(common);
+  const std::vector<std::string> topics{conn.config.output.stories_topic,
+                                        conn.config.output.duplicates_topic};
+
+  // Only the records that relate to `id` are kept: the topics may be large.
+  struct Found {
+    std::string topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
+    int64_t timestamp_ms = -1;
+    v1::Record record;
+    std::vector<WhyLink> links;
+  };
+  std::vector<Found> found;
+  std::size_t read = 0, undecodable = 0;
+  v1::Record rec;
+  scan(conn.props, topics, *start, false, [&](const rd_kafka_message_t& m) {
+    ++read;
+    const std::string kind = kind_of_schema(kafka::last_header(&m, kafka::kSchemaHeader));
+    rec.Clear();
+    bool ok = false;
+    if (kind == "story") {
+      ok = rec.mutable_story()->ParseFromArray(m.payload, static_cast<int>(m.len));
+    } else if (kind == "duplicate") {
+      ok = rec.mutable_duplicate()->ParseFromArray(m.payload, static_cast<int>(m.len));
+    } else {
+      return true;  // another encoding (a route's JSON or ninjs) or another kind: not decoded
+    }
+    if (!ok) {
+      ++undecodable;
+      return true;
+    }
+    std::vector<WhyLink> links = why_links(rec, id);
+    if (links.empty()) return true;
+    Found f;
+    f.topic = rd_kafka_topic_name(m.rkt);
+    f.partition = m.partition;
+    f.offset = m.offset;
+    rd_kafka_timestamp_type_t tstype{};
+    f.timestamp_ms = rd_kafka_message_timestamp(&m, &tstype);
+    f.record = rec;
+    f.links = std::move(links);
+    found.push_back(std::move(f));
+    return true;
+  });
+  if (undecodable > 0) {
+    std::cerr << "wirefeed why: " << undecodable << " record(s) did not parse as their schema\n";
+  }
+  // Oldest first across both topics: the order the decisions were made in.
+  std::stable_sort(found.begin(), found.end(),
+                   [](const Found& a, const Found& b) { return a.timestamp_ms < b.timestamp_ms; });
+  const std::string where = topics[0] + " and " + topics[1];
+  if (found.empty()) {
+    if (as_json) {
+      std::cout
+          << json{{"id", id}, {"found", false}, {"topics", topics}, {"records_read", read}}.dump()
+          << '\n';
+    }
+    std::cerr << "wirefeed why: " << id << " appears nowhere on " << where << " (" << read
+              << " record(s) read"
+              << (since == "beginning" ? " from the beginning" : " since " + since)
+              << "); older records may have expired (retention), or the id is mistyped\n";
+    return 1;
+  }
+
+  auto evidence_json = [](const v1::DedupEvidence& e) {
+    std::string text;
+    google::protobuf::util::JsonPrintOptions opts;
+    opts.preserve_proto_field_names = true;
+    opts.always_print_primitive_fields = true;  // every count, zero included: a stable shape
+    (void)google::protobuf::util::MessageToJsonString(e, &text, opts);
+    return json::parse(text);
+  };
+  if (as_json) {
+    json records = json::array();
+    for (const Found& f : found) {
+      json r;
+      r["topic"] = f.topic;
+      r["partition"] = f.partition;
+      r["offset"] = f.offset;
+      if (f.timestamp_ms >= 0) r["timestamp"] = time_ms_rfc3339(f.timestamp_ms);
+      if (f.record.has_story()) {
+        const v1::Story& s = f.record.story();
+        r["kind"] = "story";
+        r["id"] = s.id();
+        r["headline"] = s.headline();
+        r["agency"] = s.source().agency();
+        if (!s.version().family().empty()) r["family"] = s.version().family();
+      } else {
+        const v1::DuplicateNotice& d = f.record.duplicate();
+        r["kind"] = "duplicate";
+        r["id"] = d.id();
+        r["duplicate_of"] = d.duplicate_of();
+        r["duplicate_kind"] = kind_name(d.kind());
+        r["headline"] = d.headline();
+        r["agency"] = d.source().agency();
+      }
+      json links = json::array();
+      for (const WhyLink& l : f.links) {
+        json lj{{"relation", l.relation}, {"decision", l.decision}};
+        if (!l.other_id.empty()) lj["other_id"] = l.other_id;
+        if (l.similarity != 0) lj["similarity"] = l.similarity;
+        if (l.evidence) lj["evidence"] = evidence_json(*l.evidence);
+        links.push_back(std::move(lj));
+      }
+      r["links"] = std::move(links);
+      records.push_back(std::move(r));
+    }
+    const json doc{{"id", id}, {"found", true}, {"topics", topics}, {"records", records}};
+    std::cout << doc.dump(2, ' ', false, json::error_handler_t::replace) << '\n';
+    return 0;
+  }
+  std::cout << id << ": " << found.size() << " record(s) on " << where << '\n';
+  for (const Found& f : found) {
+    const bool story = f.record.has_story();
+    const std::string& rid = story ? f.record.story().id() : f.record.duplicate().id();
+    const std::string& headline =
+        story ? f.record.story().headline() : f.record.duplicate().headline();
+    std::cout << '\n'
+              << (f.timestamp_ms >= 0 ? time_ms_rfc3339(f.timestamp_ms) : std::string("-")) << "  "
+              << f.topic << '[' << f.partition << "]@" << f.offset << "  "
+              << (story ? "story " : "duplicate ") << rid << "  \"" << truncate_text(headline, 80)
+              << "\"\n";
+    for (const WhyLink& l : f.links) {
+      std::cout << "  " << l.decision << '\n';
+      if (l.evidence) std::cout << "    evidence: " << evidence_text(*l.evidence) << '\n';
+    }
+  }
+  return 0;
 }
 
 }  // namespace wirefeed::cli

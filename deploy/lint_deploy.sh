@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Lints what can be linted of the deployment files without Docker or a cluster: every YAML parses
 # (python3-yaml), the k8s ConfigMap's config.yaml and the compose/Docker overrides pass
-# `wirefeedd --check-config`, and the Dockerfile/compose/k8s agree on the metrics port and the
-# stop grace period. Usage: deploy/lint_deploy.sh BUILD_DIR (ctest -R Package).
+# `wirefeedd --check-config`, compose creates its topics with `wirefeed topics plan --create`,
+# and the Dockerfile/compose/k8s agree on the metrics port and the stop grace period.
+# Usage: deploy/lint_deploy.sh BUILD_DIR (ctest -R Package).
 set -euo pipefail
 bin=$(cd "$1" && pwd)/bin/wirefeedd
 cd "$(dirname "$0")"
@@ -27,6 +28,9 @@ assert dep["terminationGracePeriodSeconds"] >= 20
 assert any(v["mountPath"] == "/etc/wirefeed" for v in c["volumeMounts"])
 compose = docs["docker-compose.yml"][0]["services"]["wirefeedd"]
 (work / "compose-args").write_text("\n".join(compose["command"]) + "\n")
+topics = docs["docker-compose.yml"][0]["services"]["topics"]
+assert topics["entrypoint"] == ["/usr/bin/wirefeed"], topics["entrypoint"]
+assert topics["command"][:2] == ["topics", "plan"] and "--create" in topics["command"]
 assert docs["k8s/podmonitor.yaml"][0]["spec"]["podMetricsEndpoints"][0]["path"] == "/metrics"
 PY
 

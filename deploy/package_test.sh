@@ -30,6 +30,7 @@ for path in \
   ./etc/wirefeed/config.yaml \
   ./usr/share/wirefeed/wirefeed.desc \
   ./usr/share/wirefeed/prometheus/alerts.yml \
+  ./usr/share/wirefeed/grafana/wirefeed.json \
   ./usr/share/doc/wirefeed/README.md ./usr/share/doc/wirefeed/config.yaml; do
   awk '{print $6}' "$work/contents" | grep -qxF "$path" || fail "$path not in the package"
 done
@@ -60,6 +61,8 @@ grep -q 'systemd-sysusers wirefeed.conf' "$work/ctl/postinst" || fail "postinst 
 # The installed tree works: the packaged daemon accepts the packaged config.
 dpkg-deb -x "$deb" "$work/root"
 cmp -s "$work/root/usr/share/wirefeed/wirefeed.desc" "$build/bin/wirefeed.desc" || fail "descriptor differs"
+python3 -m json.tool "$work/root/usr/share/wirefeed/grafana/wirefeed.json" >/dev/null ||
+  fail "packaged Grafana dashboard is not JSON"
 env -u KAFKA_BROKERS "$work/root/usr/bin/wirefeedd" --config "$work/root/etc/wirefeed/config.yaml" \
   --check-config || fail "packaged config fails --check-config"
 "$work/root/usr/bin/wirefeedd" --version

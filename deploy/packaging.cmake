@@ -9,6 +9,7 @@
 #   /etc/wirefeed/config.yaml                       conffile: deploy/wirefeed.prod.yaml
 #   /usr/share/wirefeed/wirefeed.desc               Protobuf descriptor set of the output topics
 #   /usr/share/wirefeed/prometheus/alerts.yml       Prometheus alert rules (README runbook)
+#   /usr/share/wirefeed/grafana/wirefeed.json       Grafana dashboard (README "On call")
 #   /usr/share/doc/wirefeed/{README.md,config.yaml} docs; config.yaml documents every key
 #
 # The system-wide files (absolute /etc and /lib paths) are in the EXCLUDE_FROM_ALL component
@@ -27,6 +28,8 @@ install(FILES ${CMAKE_SOURCE_DIR}/README.md ${CMAKE_SOURCE_DIR}/config.yaml
         DESTINATION share/doc/wirefeed COMPONENT system EXCLUDE_FROM_ALL)
 install(FILES ${CMAKE_SOURCE_DIR}/deploy/prometheus/alerts.yml
         DESTINATION share/wirefeed/prometheus COMPONENT system EXCLUDE_FROM_ALL)
+install(FILES ${CMAKE_SOURCE_DIR}/deploy/grafana/wirefeed.json
+        DESTINATION share/wirefeed/grafana COMPONENT system EXCLUDE_FROM_ALL)
 
 # `cpack` (and `make install`) package what is built instead of first building every target
 # (tests, benchmarks): build wirefeedd, wirefeed and wirefeed_descriptor before running cpack.
@@ -56,7 +59,7 @@ set(CPACK_DEBIAN_PACKAGE_DEPENDS
 libprotobuf32 (>= 3.21), libspdlog1.10, libfmt9, libyaml-cpp0.7, libsystemd0, libxml2 (>= 2.9.14)")
 # systemd-sysusers / systemd-tmpfiles in postinst, and the unit itself.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "systemd")
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "prometheus, grafana")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${CMAKE_SOURCE_DIR}/deploy/debian/conffiles ${CMAKE_SOURCE_DIR}/deploy/debian/postinst
     ${CMAKE_SOURCE_DIR}/deploy/debian/prerm ${CMAKE_SOURCE_DIR}/deploy/debian/postrm)

@@ -1,6 +1,7 @@
 // wirefeed: the command-line tool. `process` runs the daemon's pipeline offline (files in,
-// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON; `tail`
-// and `dlq` read (and redrive) records on Kafka (cli/tools.hpp).
+// JSON records out, no Kafka); `decode` turns one binary record from a topic into JSON; `tail`,
+// `dlq` and `why` read (and redrive) records on Kafka (cli/tools.hpp); `topics plan` lists (and
+// creates) the topics a config needs (cli/topics.hpp).
 //
 // Invariants:
 // - `process` builds its pipeline as the daemon does (pipeline::make_pipeline); with
@@ -34,6 +35,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/tools.hpp"
+#include "cli/topics.hpp"
 #include "daemon/config.hpp"
 #include "pipeline/clean_rules.hpp"
 #include "pipeline/decode.hpp"
@@ -436,6 +438,8 @@ int main(int argc, char** argv) {
     if (cmd == "decode") return cmd_decode(rest);
     if (cmd == "tail") return cli::cmd_tail(rest);
     if (cmd == "dlq") return cli::cmd_dlq(rest);
+    if (cmd == "why") return cli::cmd_why(rest);
+    if (cmd == "topics") return cli::cmd_topics(rest);
     if (cmd == "chrome" && !rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) {
       std::cout << kUsage;
       return 0;

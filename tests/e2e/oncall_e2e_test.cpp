@@ -1,7 +1,7 @@
 // The on-call tools as real binaries: --version/--help, input mistakes of process and decode,
 // --check-config/--check-connect, a dedup-state restore that cannot reach the brokers, progress
-// and exit summary, librdkafka lines in JSON logs, and wirefeed tail / dlq against a mock cluster
-// fed by a running daemon.
+// and exit summary, librdkafka lines in JSON logs, and wirefeed tail / dlq / why / topics plan
+// against a mock cluster fed by a running daemon.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -42,7 +42,9 @@ TEST(OncallCli, VersionAndHelpExitZeroEverywhere) {
                                              {"decode", "--help"},
                                              {"chrome", "--help"},
                                              {"tail", "--help"},
-                                             {"dlq", "--help"}}) {
+                                             {"dlq", "--help"},
+                                             {"why", "--help"},
+                                             {"topics", "--help"}}) {
     std::vector<std::string> argv{bin("wirefeed")};
     argv.insert(argv.end(), args.begin(), args.end());
     const auto r = run_command(argv);
@@ -324,6 +326,116 @@ TEST(OncallTools, TailPrintsWholeRecordsAndDlqRedrivesOnce) {
       << redrive.second;
   EXPECT_EQ(read_topic(kafka.bootstrap(), "wire.raw", 1, 3, 5s, 300ms).size(), 3u);
   EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+// A story and its exact copy through a daemon: `why` on either id shows the published story, the
+// suppressed copy, the link between them and the evidence the dedup stage wrote.
+TEST(OncallTools, WhyShowsAStoryItsCopyAndTheEvidence) {
+  TestCluster kafka(1);
+  TempDir dir;
+  const uint16_t port = free_port();
+  DaemonProcess d(dir.path(), config_for(kafka.bootstrap(), port));
+  ASSERT_TRUE(d.wait_ready(port)) << d.stderr_text();
+  const std::string story = sample_story();
+  produce_all(kafka.bootstrap(), "wire.raw", {{"orig-1", story}});
+  ASSERT_EQ(read_topic(kafka.bootstrap(), "wire.stories", 1, 1, 30s, 0ms).size(), 1u);
+  produce_all(kafka.bootstrap(), "wire.raw", {{"copy-1", story}});
+  ASSERT_EQ(read_topic(kafka.bootstrap(), "wire.duplicates", 1, 1, 30s, 0ms).size(), 1u);
+  const std::string orig = id_for_key("orig-1"), copy = id_for_key("copy-1");
+  const std::string cfg = (dir.path() / "why.yaml").string();
+  std::ofstream(cfg) << config_for(kafka.bootstrap(), 0);
+
+  auto r = run_command({bin("wirefeed"), "why", orig, "--config", cfg});
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find(orig + ": 2 record(s) on wire.stories and wire.duplicates"),
+            std::string::npos)
+      << r.second;
+  EXPECT_NE(r.second.find("wire.stories[0]@0  story " + orig), std::string::npos) << r.second;
+  EXPECT_NE(r.second.find("\n  published\n"), std::string::npos) << r.second;
+  EXPECT_NE(r.second.find("suppressed " + copy + " as EXACT duplicate of it"), std::string::npos)
+      << r.second;
+  EXPECT_NE(r.second.find("evidence: rule exact_content, similarity 1.00"), std::string::npos)
+      << r.second;
+
+  r = run_command({bin("wirefeed"), "why", copy, "--brokers", kafka.bootstrap(), "--json"});
+  ASSERT_EQ(r.first, 0) << r.second;
+  const auto doc = nlohmann::json::parse(r.second.substr(r.second.find('{')));
+  EXPECT_EQ(doc["found"], true);
+  ASSERT_EQ(doc["records"].size(), 1u) << doc.dump();
+  const auto& rec = doc["records"][0];
+  EXPECT_EQ(rec["kind"], "duplicate");
+  EXPECT_EQ(rec["id"], copy);
+  EXPECT_EQ(rec["duplicate_of"], orig);
+  EXPECT_EQ(rec["duplicate_kind"], "EXACT");
+  ASSERT_EQ(rec["links"].size(), 1u);
+  EXPECT_EQ(rec["links"][0]["relation"], "suppressed");
+  EXPECT_EQ(rec["links"][0]["decision"], "suppressed as EXACT duplicate of " + orig);
+  EXPECT_EQ(rec["links"][0]["evidence"]["rule"], "exact_content");
+  EXPECT_EQ(rec["links"][0]["evidence"]["similarity"], 1.0);
+
+  // --since after both records: nothing to show; an unknown id: exit 1 with a message.
+  r = run_command({bin("wirefeed"), "why", orig, "--brokers", kafka.bootstrap(), "--since",
+                   "2999-01-01T00:00:00Z"});
+  EXPECT_EQ(r.first, 1) << r.second;
+  r = run_command({bin("wirefeed"), "why", "wf-0000000000000000", "--brokers", kafka.bootstrap()});
+  EXPECT_EQ(r.first, 1) << r.second;
+  EXPECT_NE(r.second.find("wf-0000000000000000 appears nowhere on wire.stories and "
+                          "wire.duplicates (2 record(s) read from the beginning)"),
+            std::string::npos)
+      << r.second;
+  EXPECT_EQ(d.stop(SIGTERM), 0) << d.stderr_text();
+}
+
+// The plan of a config against a cluster: partitions from the input topic, which topics exist,
+// the state topic compact,delete. The mock (librdkafka 2.0.2) implements neither CreateTopics nor
+// DescribeConfigs (its admin requests time out waiting for a controller), so --create is only
+// exercised against a real cluster (WIREFEED_TEST_KAFKA).
+TEST(OncallTools, TopicsPlanSeesWhichTopicsExist) {
+  TestCluster kafka(2);
+  TempDir dir;
+  const std::string route_topic = kafka.is_mock() ? "wire.alerts" : unique_name("wire.alerts");
+  const std::string cfg = (dir.path() / "plan.yaml").string();
+  std::ofstream(cfg) << config_for(kafka.bootstrap(), 0,
+                                   "dedup:\n  window: 24h\nroutes:\n  - name: alerts\n"
+                                   "    match: {urgency: 1-2}\n    topics: [" +
+                                       route_topic + "]\n");
+  auto r = run_command({bin("wirefeed"), "topics", "plan", "--config", cfg});
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find(": 2 partitions (as wire.raw), replication 3"), std::string::npos)
+      << r.second;
+  const auto line_of = [&](const std::string& topic) {
+    const auto at = r.second.find("\n" + topic + " ");
+    return at == std::string::npos ? std::string()
+                                   : r.second.substr(at + 1, r.second.find('\n', at + 1) - at - 1);
+  };
+  for (const char* t : {"wire.raw", "wire.stories", "wire.duplicates", "wire.deadletter"}) {
+    EXPECT_NE(line_of(t).find(" exists "), std::string::npos) << t << ": " << r.second;
+    EXPECT_NE(line_of(t).find("cleanup.policy=delete "), std::string::npos) << r.second;
+  }
+  const std::string state = line_of("wire.dedup-state");
+  EXPECT_NE(state.find(" exists "), std::string::npos) << r.second;
+  EXPECT_NE(state.find("cleanup.policy=compact,delete min.insync.replicas=2 retention.ms=" +
+                       std::to_string(48LL * 3600 * 1000)),
+            std::string::npos)
+      << r.second;
+  EXPECT_NE(line_of(route_topic).find(" missing "), std::string::npos) << r.second;
+  // --partitions and --replication override; without --config there is no plan.
+  r = run_command({bin("wirefeed"), "topics", "plan", "--config", cfg, "--partitions", "12",
+                   "--replication", "1"});
+  ASSERT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find(": 12 partitions (--partitions), replication 1"), std::string::npos)
+      << r.second;
+  EXPECT_EQ(run_command({bin("wirefeed"), "topics", "plan", "--brokers", kafka.bootstrap()}).first,
+            2);
+  EXPECT_EQ(
+      run_command({bin("wirefeed"), "topics", "plan", "--config", cfg, "--partitions", "0"}).first,
+      2);
+  if (kafka.is_mock()) return;
+  r = run_command(
+      {bin("wirefeed"), "topics", "plan", "--config", cfg, "--replication", "1", "--create"});
+  EXPECT_EQ(r.first, 0) << r.second;
+  EXPECT_NE(r.second.find("created " + route_topic), std::string::npos) << r.second;
+  EXPECT_NE(r.second.find("1 to create, 5 existing"), std::string::npos) << r.second;
 }
 
 }  // namespace

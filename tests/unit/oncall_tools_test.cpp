@@ -1,10 +1,12 @@
 // The on-call helpers without a broker: start positions, record kinds, dead-letter reasons and
-// filters of the CLI tools; progress and summary lines; librdkafka property and path checks.
+// filters of the CLI tools; how `why` relates a record to a story; the topic plan of a config;
+// progress and summary lines; librdkafka property and path checks.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "cli/tools.hpp"
+#include "cli/topics.hpp"
 #include "daemon/preflight.hpp"
 #include "daemon/progress.hpp"
 #include "kafka/client.hpp"
@@ -51,6 +53,153 @@ TEST(CliTools, FiltersMatchDottedPathsAsStringsOrNumbers) {
   EXPECT_FALSE(cli::matches_filters(line, {"kind=duplicate", "value.source.agency=reuters"}));
   EXPECT_TRUE(cli::matches_filters(line, {"value.source.agency=ap", "partition=2"}));
   EXPECT_FALSE(cli::matches_filters(line, {"value.missing=x"}));
+}
+
+v1::Record story_record(const std::string& id) {
+  v1::Record r;
+  r.mutable_story()->set_id(id);
+  r.mutable_story()->set_headline("Headline of " + id);
+  return r;
+}
+
+TEST(CliWhy, AStoryIsPublishedAndNamesItsRelatedLinks) {
+  v1::Record r = story_record("wf-a");
+  v1::RelatedStory* rel = r.mutable_story()->add_related();
+  rel->set_story_id("wf-b");
+  rel->set_similarity(0.61);
+  rel->set_why(v1::RELATED_WHY_SAME_EVENT);
+  rel->mutable_evidence()->set_rule("figures_changed");
+  rel->mutable_evidence()->set_facts_only_this(1);
+  auto links = cli::why_links(r, "wf-a");
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].relation, "story");
+  EXPECT_EQ(links[0].decision, "published");
+  EXPECT_FALSE(links[0].evidence);
+  EXPECT_EQ(links[1].relation, "related");
+  EXPECT_EQ(links[1].other_id, "wf-b");
+  EXPECT_EQ(links[1].decision,
+            "published, linked as related to wf-b (SAME_EVENT, similarity 0.61)");
+  ASSERT_TRUE(links[1].evidence);
+  EXPECT_EQ(links[1].evidence->rule(), "figures_changed");
+  // Seen from wf-b, the same story links to it.
+  links = cli::why_links(r, "wf-b");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].relation, "related");
+  EXPECT_EQ(links[0].other_id, "wf-a");
+  EXPECT_EQ(links[0].decision,
+            "published wf-a, linked to it as related (SAME_EVENT, similarity 0.61)");
+  EXPECT_TRUE(cli::why_links(r, "wf-c").empty());
+  EXPECT_TRUE(cli::why_links(r, "").empty());
+}
+
+TEST(CliWhy, VersionsAndKillsLinkToWhatTheySupersede) {
+  v1::Record r = story_record("wf-v2");
+  r.mutable_story()->mutable_version()->set_number(2);
+  r.mutable_story()->mutable_version()->set_supersedes("wf-v1");
+  auto links = cli::why_links(r, "wf-v2");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].decision, "published as version 2, superseding wf-v1");
+  EXPECT_EQ(links[0].other_id, "wf-v1");
+  links = cli::why_links(r, "wf-v1");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].relation, "newer_version");
+  EXPECT_EQ(links[0].decision, "published wf-v2 as version 2, superseding it");
+  r.mutable_story()->mutable_version()->set_canceled(true);
+  links = cli::why_links(r, "wf-v1");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].decision, "published wf-v2, a kill withdrawing it");
+}
+
+TEST(CliWhy, DuplicateNoticesNameTheKindTheOriginalAndTheEvidence) {
+  v1::Record r;
+  v1::DuplicateNotice* d = r.mutable_duplicate();
+  d->set_id("wf-copy");
+  d->set_duplicate_of("wf-orig");
+  d->set_kind(v1::DUPLICATE_KIND_NEAR);
+  d->set_similarity(0.93);
+  d->mutable_evidence()->set_rule("near_agrees");
+  d->mutable_evidence()->set_similarity(0.93);
+  d->mutable_evidence()->set_names_matched(3);
+  d->mutable_evidence()->set_facts_matched(2);
+  auto links = cli::why_links(r, "wf-copy");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].relation, "suppressed");
+  EXPECT_EQ(links[0].decision, "suppressed as NEAR duplicate of wf-orig");
+  EXPECT_EQ(links[0].other_id, "wf-orig");
+  ASSERT_TRUE(links[0].evidence);
+  EXPECT_EQ(cli::evidence_text(*links[0].evidence),
+            "rule near_agrees, similarity 0.93, names matched 3, facts matched 2");
+  links = cli::why_links(r, "wf-orig");
+  ASSERT_EQ(links.size(), 1u);
+  EXPECT_EQ(links[0].relation, "copy");
+  EXPECT_EQ(links[0].decision, "suppressed wf-copy as NEAR duplicate of it");
+  EXPECT_DOUBLE_EQ(links[0].similarity, 0.93);
+  EXPECT_TRUE(cli::why_links(r, "wf-other").empty());
+}
+
+TEST(TopicsPlan, EveryTopicOnceWithTheStateTopicCompactAndDeletedAfterTheWindow) {
+  daemon::Config c = daemon::parse_config(R"(kafka:
+  brokers: "k:9092"
+input:
+  topics: [wire.raw, wire.ap]
+dedup:
+  window: 48h
+  state_topic: wire.state
+routes:
+  - name: alerts
+    match: {urgency: 1-2}
+    topics: [wire.alerts, wire.stories]
+    encoding: ninjs
+)",
+                                          "test.yaml");
+  const auto plan = cli::plan_topics(c, 4, 3);
+  std::vector<std::string> names;
+  for (const auto& t : plan) names.push_back(t.name + "/" + t.role);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"wire.raw/input", "wire.ap/input", "wire.stories/stories",
+                                      "wire.duplicates/duplicates", "wire.deadletter/dead letter",
+                                      "wire.state/dedup state", "wire.alerts/route alerts"}));
+  for (const auto& t : plan) {
+    EXPECT_EQ(t.partitions, 4) << t.name;
+    EXPECT_EQ(t.replication, 3) << t.name;
+    EXPECT_EQ(t.configs.at("min.insync.replicas"), "2") << t.name;
+    if (t.role == "dedup state") {
+      EXPECT_EQ(t.configs.at("cleanup.policy"), "compact,delete");
+      // 48 h window + 24 h margin.
+      EXPECT_EQ(t.configs.at("retention.ms"), std::to_string(72LL * 3600 * 1000));
+    } else {
+      EXPECT_EQ(t.configs.at("cleanup.policy"), "delete") << t.name;
+      EXPECT_EQ(t.configs.at("retention.ms"),
+                std::to_string((t.role == "dead letter" ? 30LL : 7LL) * 24 * 3600 * 1000))
+          << t.name;
+    }
+  }
+  // One replica: min.insync.replicas stays 1; no state topic: none planned.
+  c.dedup.state_topic.clear();
+  const auto single = cli::plan_topics(c, 1, 1);
+  EXPECT_EQ(single.size(), 6u);
+  EXPECT_EQ(single[0].configs.at("min.insync.replicas"), "1");
+}
+
+TEST(TopicsPlan, DifferencesNameWhatDiffersAndIgnoreWhatWasNotRead) {
+  daemon::Config c;
+  const auto plan = cli::plan_topics(c, 6, 3);
+  const cli::TopicSpec& state = plan.at(4);
+  ASSERT_EQ(state.name, "wire.dedup-state");
+  cli::TopicActual a;
+  a.partitions = 6;
+  a.replication = 3;
+  EXPECT_TRUE(cli::plan_differences(state, a).empty());  // configs not read: not compared
+  a.configs = {{"cleanup.policy", "delete,compact"},
+               {"retention.ms", state.configs.at("retention.ms")},
+               {"min.insync.replicas", "2"}};
+  EXPECT_TRUE(cli::plan_differences(state, a).empty());  // the policy compares as a set
+  a.configs["cleanup.policy"] = "compact";               // today's compose topic: grows forever
+  a.partitions = 4;
+  a.replication = 1;
+  EXPECT_EQ(cli::plan_differences(state, a),
+            (std::vector<std::string>{"partitions 4, plan: 6", "replication 1, plan: 3",
+                                      "cleanup.policy compact, plan: compact,delete"}));
 }
 
 TEST(Progress, LineHasRatesOnlyWithAPreviousSample) {
