@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
-# Runs Apache Kafka (KRaft, combined broker+controller per node) on loopback for the tests and
+# Runs Apache Kafka (KRaft, combined broker+controller per node) on a local address for the tests and
 # benchmarks that need a real broker. The server comes from Maven Central via deploy/kafka/pom.xml
 # into a cache folder; nothing is committed or installed system-wide except a JDK and Maven from
 # Debian when they are missing.
 #
-# Usage: deploy/kafka.sh start  [--brokers 1|3] [--dir D] [--port-base P]
+# Usage: deploy/kafka.sh start  [--brokers 1|3] [--dir D] [--port-base P] [--host A]
 #        deploy/kafka.sh stop   [--dir D]
 #        deploy/kafka.sh status [--dir D]
 #        deploy/kafka.sh kill-node N [--dir D]     SIGKILL node N's JVM (failure tests)
 #        deploy/kafka.sh start-node N [--dir D]    start node N again and wait until it serves
 #        deploy/kafka.sh fetch                     only resolve the server into the cache
 #
-# Node i (1-based) listens for clients on 127.0.0.1:P+2(i-1) and for the controller quorum on
-# P+2(i-1)+1 (P defaults to 19092). `start` prints the bootstrap list and writes it to D/bootstrap.
+# Node i (1-based) listens for clients on A:P+2(i-1) and for the controller quorum on
+# A:P+2(i-1)+1 (P defaults to 19092; A to 127.0.0.1, another local address such as the host end of
+# a veth pair lets clients in a network namespace reach the cluster; a running cluster keeps the
+# P and A it was started with). `start` prints the bootstrap list and writes it to D/bootstrap.
 # D defaults to $WIREFEED_KAFKA_DIR or ${TMPDIR:-/tmp}/wirefeed-kafka; the cache to
 # ${XDG_CACHE_HOME:-~/.cache}/wirefeed/kafka/<version>/lib. Each node logs to D/node-i/server.log.
 set -euo pipefail
@@ -23,18 +25,22 @@ cmd="${1:-}"
 brokers=1
 dir="${WIREFEED_KAFKA_DIR:-${TMPDIR:-/tmp}/wirefeed-kafka}"
 port_base="${WIREFEED_KAFKA_PORT_BASE:-}"
+host=""
 node_arg=""
 while (($#)); do
   case "$1" in
     --brokers) brokers="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --port-base) port_base="$2"; shift 2 ;;
+    --host) host="$2"; shift 2 ;;
     [0-9]*) node_arg="$1"; shift ;;
     *) echo "kafka.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 # The port base of a running cluster is the one it was started with.
 [ -n "$port_base" ] || port_base=$(cat "$dir/port_base" 2>/dev/null || echo 19092)
+# So is the address it listens on.
+[ -n "$host" ] || host=$(cat "$dir/host" 2>/dev/null || echo 127.0.0.1)
 case "$brokers" in 1 | 3) ;; *) echo "kafka.sh: --brokers must be 1 or 3" >&2; exit 2 ;; esac
 
 kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka/pom.xml")
@@ -79,7 +85,7 @@ node_count() { cat "$dir/brokers" 2>/dev/null || echo 0; }
 
 write_config() {
   local n=$1 count=$2 voters="" i rf isr
-  for i in $(seq 1 "$count"); do voters+="${voters:+,}$i@127.0.0.1:$(controller_port "$i")"; done
+  for i in $(seq 1 "$count"); do voters+="${voters:+,}$i@$host:$(controller_port "$i")"; done
   rf=$count
   isr=$((count == 3 ? 2 : 1))
   mkdir -p "$(node_dir "$n")/data"
@@ -87,8 +93,8 @@ write_config() {
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(client_port "$n"),CONTROLLER://127.0.0.1:$(controller_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(client_port "$n")
+listeners=PLAINTEXT://$host:$(client_port "$n"),CONTROLLER://$host:$(controller_port "$n")
+advertised.listeners=PLAINTEXT://$host:$(client_port "$n")
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -131,7 +137,7 @@ wait_serving() {
       return 1
     fi
     if grep -q "Kafka Server started" "$logf" 2>/dev/null &&
-      (exec 3<>"/dev/tcp/127.0.0.1/$(client_port "$n")") 2>/dev/null; then
+      (exec 3<>"/dev/tcp/$host/$(client_port "$n")") 2>/dev/null; then
       return 0
     fi
     sleep 0.5
@@ -153,7 +159,7 @@ launch() {
 
 bootstrap_list() {
   local out="" i
-  for i in $(seq 1 "$1"); do out+="${out:+,}127.0.0.1:$(client_port "$i")"; done
+  for i in $(seq 1 "$1"); do out+="${out:+,}$host:$(client_port "$i")"; done
   echo "$out"
 }
 
@@ -193,6 +199,7 @@ case "$cmd" in
     mkdir -p "$dir"
     echo "$brokers" >"$dir/brokers"
     echo "$port_base" >"$dir/port_base"
+    echo "$host" >"$dir/host"
     cluster_id=$(java_run kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
     for i in $(seq 1 "$brokers"); do
       write_config "$i" "$brokers"
@@ -222,7 +229,7 @@ case "$cmd" in
     down=0
     for i in $(seq 1 "$count"); do
       if alive "$i"; then
-        echo "node $i: running pid $(node_pid "$i") 127.0.0.1:$(client_port "$i")"
+        echo "node $i: running pid $(node_pid "$i") $host:$(client_port "$i")"
       else
         echo "node $i: stopped"
         down=1
@@ -245,7 +252,7 @@ case "$cmd" in
     wait_serving "$node_arg"
     ;;
   *)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

@@ -4,15 +4,21 @@
 // exactly-once delivery across SIGKILLs inside open transactions and a stall past the
 // transaction timeout, seen by a read_committed reader, and the same kills in at-least-once mode
 // for comparison; the dedup-state replay starting at the window's edge of a compacted
-// compact,delete state topic. Every test names its own topics and group
+// compact,delete state topic. On three nodes (RealKafka3, WIREFEED_TEST_KAFKA3): a partition
+// leader's JVM SIGKILLed mid-stream, and scale-out — three daemons in one group, one SIGKILLed,
+// one cut off from the brokers in a network namespace. Every test names its own topics and group
 // (unique_name), so these tests may run in parallel on one cluster.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -46,19 +52,20 @@ Topics make_topics(const std::string& bootstrap) {
 
 // `delivery`: a whole `delivery:` section, or empty for at-least-once. `producer_extra`: more
 // lines under kafka.producer_properties (4-space indented); `dedup_extra`: more lines under
-// dedup (2-space indented).
+// dedup (2-space indented); `metrics_host`: the address /metrics and /readyz listen on.
 std::string config(const std::string& bootstrap, const std::string& group, uint16_t port,
                    const Topics& t, const std::string& delivery = "",
-                   const std::string& producer_extra = "", const std::string& dedup_extra = "") {
+                   const std::string& producer_extra = "", const std::string& dedup_extra = "",
+                   const std::string& metrics_host = "127.0.0.1") {
   return "kafka:\n  brokers: \"" + bootstrap + "\"\n  group_id: " + group +
          "\n  consumer_properties:\n    fetch.wait.max.ms: \"20\"\n    session.timeout.ms: "
          "\"6000\"\n" +
          (producer_extra.empty() ? "" : "  producer_properties:\n" + producer_extra) +
          "input:\n  topics: [" + t.raw + "]\noutput:\n  stories_topic: " + t.stories +
          "\n  duplicates_topic: " + t.duplicates + "\n  dead_letter_topic: " + t.dead_letter +
-         "\ndedup:\n  state_topic: " + t.state + "\n" + dedup_extra +
-         "metrics:\n  listen: \"127.0.0.1:" + std::to_string(port) +
-         "\"\npipeline:\n  drain_timeout: 20s\n" + delivery;
+         "\ndedup:\n  state_topic: " + t.state + "\n" + dedup_extra + "metrics:\n  listen: \"" +
+         metrics_host + ":" + std::to_string(port) + "\"\npipeline:\n  drain_timeout: 20s\n" +
+         delivery;
 }
 
 std::string eos_delivery(const std::string& transactional_id) {
@@ -511,6 +518,314 @@ TEST(RealKafka3, LeaderSigkilledMidStreamLosesNothing) {
   EXPECT_EQ(o.lost, 0) << d.stderr_text();
   EXPECT_EQ(count_of(o.dead_letters), 0) << d.stderr_text();
   EXPECT_EQ(d.stop(SIGTERM, 60s), 0) << d.stderr_text();
+}
+
+// A network namespace joined to the cluster's host by a veth pair (deploy/test.sh kafka sets one
+// up when run as root with iproute2): its name, its end of the link, and its address.
+struct Netns {
+  std::string name, link, addr;
+};
+std::optional<Netns> test_netns() {
+  const char* n = std::getenv("WIREFEED_TEST_NETNS");
+  const char* l = std::getenv("WIREFEED_TEST_NETNS_LINK");
+  const char* a = std::getenv("WIREFEED_TEST_NETNS_ADDR");
+  if (n == nullptr || l == nullptr || a == nullptr || *n == '\0' || *l == '\0' || *a == '\0') {
+    return std::nullopt;
+  }
+  return Netns{n, l, a};
+}
+
+// iproute2's ip by absolute path (run_command execs without a PATH lookup).
+std::string ip_tool() {
+  for (const char* p : {"/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"}) {
+    if (::access(p, X_OK) == 0) return p;
+  }
+  return "/usr/sbin/ip";
+}
+
+// Lines of a daemon's log that report a new partition assignment (sources/kafka_source.cpp): one
+// per rebalance that gave it partitions.
+int assignments(const DaemonProcess& d) {
+  const std::string log = d.stderr_text();
+  int n = 0;
+  for (auto at = log.find("assigned "); at != std::string::npos;
+       at = log.find("assigned ", at + 1)) {
+    const std::size_t next = at + 9;  // "assigned <count> partition(s); now own <count>"
+    if (next < log.size() && std::isdigit(static_cast<unsigned char>(log[next]))) ++n;
+  }
+  return n;
+}
+
+// The wirefeed-origin header of an output record: the transactional.id of the daemon that wrote
+// it (exactly_once), "" when absent.
+std::string origin_of(const Consumed& c) {
+  std::string out;
+  for (const auto& [name, value] : c.headers) {
+    if (name == "wirefeed-origin") out = value;
+  }
+  return out;
+}
+
+// Scale-out: three daemons in one consumer group (exactly_once, a transactional.id each, one
+// shared dedup state topic) on the three-node cluster, the third in a network namespace. While a
+// producer writes 3,000 inputs over about 30 s — a fifth of them exact copies of stories sent at
+// least a second earlier, keyed so they land on any partition and so on any daemon — daemon 2 is
+// SIGKILLed and restarted (same transactional.id: it fences its predecessor), and daemon 3's link
+// to the brokers is set down for 15 s, past session.timeout.ms (6 s) and the producer's
+// transaction.timeout.ms (6 s): the group gives its partitions to the others, the broker aborts
+// its open transaction, and after the link is back it rejoins. Read_committed: every input has
+// an output (0 lost), repeats are counted, every duplicate notice names a published story of the
+// same text, and copies whose original another daemon published are caught (the state is shared).
+TEST(RealKafka3, ScaleOutThreeDaemonsOneKilledOneCutOffLoseNothingAndShareDedupState) {
+  const auto cluster = three_nodes();
+  if (!cluster) GTEST_SKIP() << "needs a 3-node Kafka cluster (WIREFEED_TEST_KAFKA3[_DIR])";
+  const auto ns = test_netns();
+  if (!ns) {
+    GTEST_SKIP() << "needs a network namespace with a veth link to the cluster's address "
+                    "(WIREFEED_TEST_NETNS, _LINK, _ADDR): deploy/test.sh kafka sets one up when "
+                    "run as root with iproute2";
+  }
+  const std::string& bootstrap = cluster->bootstrap;
+  const std::string ip = ip_tool();
+  constexpr int kScaleParts = 6;  // two input partitions per daemon
+  TempDir dir;
+  Topics t{unique_name("raw"), unique_name("stories"), unique_name("duplicates"),
+           unique_name("deadletter"), unique_name("state")};
+  for (const auto* name : {&t.raw, &t.stories, &t.duplicates, &t.dead_letter, &t.state}) {
+    ASSERT_TRUE(recreate_topic(bootstrap, *name, kScaleParts, 3, {{"min.insync.replicas", "2"}}));
+  }
+  const std::string group = unique_name("scale");
+  const std::array<uint16_t, 3> ports{free_port(), free_port(), free_port()};
+  const std::array<std::string, 3> hosts{"127.0.0.1", "127.0.0.1", ns->addr};
+  auto cfg = [&](int i) {
+    return config(bootstrap, group, ports[static_cast<std::size_t>(i)], t,
+                  "delivery:\n  mode: exactly_once\n  transactional_id: " + group + "-d" +
+                      std::to_string(i + 1) +
+                      "\n  transaction_interval: 500ms\n  transaction_timeout: 10s\n",
+                  "    transaction.timeout.ms: \"6000\"\n", "", hosts[static_cast<std::size_t>(i)]);
+  };
+  auto ready = [&](DaemonProcess& d, int i) {
+    return d.wait_ready(ports[static_cast<std::size_t>(i)], 60s,
+                        hosts[static_cast<std::size_t>(i)]);
+  };
+  std::optional<DaemonProcess> d1, d2, d3;
+  d1.emplace(dir.path(), cfg(0));
+  d2.emplace(dir.path(), cfg(1));
+  d3.emplace(dir.path(), cfg(2), std::vector<std::string>{},
+             std::vector<std::string>{ip, "netns", "exec", ns->name});
+  ASSERT_TRUE(ready(*d1, 0)) << d1->stderr_text();
+  ASSERT_TRUE(ready(*d2, 1)) << d2->stderr_text();
+  ASSERT_TRUE(ready(*d3, 2)) << d3->stderr_text();
+  // `ip netns exec` execs the daemon in its own process: the pid is the daemon's, in the
+  // namespace, so SIGTERM reaches it.
+  namespace fs = std::filesystem;
+  const fs::path proc = "/proc/" + std::to_string(d3->pid());
+  ASSERT_EQ(fs::read_symlink(proc / "exe").filename(), "wirefeedd");
+  ASSERT_NE(fs::read_symlink(proc / "ns" / "net"), fs::read_symlink("/proc/self/ns/net"));
+
+  // Input k<j> carries the text of story text_of[j]: its own (an original) or, for every fifth
+  // input from the third chunk on, that of an original at least two chunks (about a second)
+  // earlier.
+  constexpr int kChunks = 60, kPerChunk = 50, kInputs = kChunks * kPerChunk;
+  std::vector<int> text_of(kInputs);
+  std::vector<int> originals;
+  std::mt19937 rng(20261205);  // deterministic copies
+  for (int c = 0; c < kChunks; ++c) {
+    const auto eligible = static_cast<int>(std::count_if(
+        originals.begin(), originals.end(), [&](int o) { return o < (c - 1) * kPerChunk; }));
+    for (int j = c * kPerChunk; j < (c + 1) * kPerChunk; ++j) {
+      if (eligible > 0 && j % 5 == 4) {
+        text_of[static_cast<std::size_t>(j)] = originals[static_cast<std::size_t>(
+            std::uniform_int_distribution<int>(0, eligible - 1)(rng))];
+      } else {
+        text_of[static_cast<std::size_t>(j)] = j;
+        originals.push_back(j);
+      }
+    }
+  }
+  const int copies = kInputs - static_cast<int>(originals.size());
+
+  const auto started = std::chrono::steady_clock::now();
+  std::thread producer([&] {
+    for (int c = 0; c < kChunks; ++c) {
+      std::vector<Produced> chunk;
+      for (int j = c * kPerChunk; j < (c + 1) * kPerChunk; ++j) {
+        chunk.push_back(
+            {"k" + std::to_string(j), faults::story(text_of[static_cast<std::size_t>(j)])});
+      }
+      produce_all(bootstrap, t.raw, chunk);
+      std::this_thread::sleep_for(400ms);
+    }
+  });
+  auto at = [&](std::chrono::milliseconds since_start) {
+    std::this_thread::sleep_until(started + since_start);
+  };
+  auto link = [&](const char* state) {
+    return run_command({ip, "-n", ns->name, "link", "set", "dev", ns->link, state});
+  };
+  // Daemon 2: SIGKILLed 4 s in, restarted 2 s later.
+  at(4s);
+  EXPECT_EQ(d2->stop(SIGKILL), 128 + SIGKILL);
+  at(6s);
+  d2.emplace(dir.path(), cfg(1));
+  EXPECT_TRUE(ready(*d2, 1)) << d2->stderr_text();
+  // Daemon 3: cut off 9 s in (or once daemon 2 is back, if later), for 15 s. The others'
+  // rebalances while it is cut off show that the group evicted it.
+  at(9s);
+  const int d1_assignments_before = assignments(*d1);
+  const auto cut = link("down");
+  EXPECT_EQ(cut.first, 0) << cut.second;
+  const auto cut_at = std::chrono::steady_clock::now();
+  const double cut_start_s = std::chrono::duration<double>(cut_at - started).count();
+  std::this_thread::sleep_until(cut_at + 15s);
+  const int d1_assignments_during = assignments(*d1) - d1_assignments_before;
+  const int d3_assignments_before_restore = assignments(*d3);
+  const auto restored = link("up");
+  EXPECT_EQ(restored.first, 0) << restored.second;
+  const double cut_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - cut_at).count();
+  producer.join();
+  const double produce_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // Every output, with the daemon that wrote it, until every input has one (bounded).
+  std::map<std::string, int> index_of;  // story id -> input index
+  for (int j = 0; j < kInputs; ++j) index_of[id_for_key("k" + std::to_string(j))] = j;
+  struct Notice {
+    std::string id, duplicate_of, origin;
+  };
+  std::map<std::string, std::vector<std::string>> stories;  // id -> origin of each publication
+  std::vector<Notice> notices;
+  std::map<std::string, int> dead_letters;
+  int lost = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  do {
+    stories.clear();
+    notices.clear();
+    dead_letters.clear();
+    for (const auto& c : read_topic(bootstrap, t.stories, kScaleParts,
+                                    static_cast<std::size_t>(originals.size()), 5s)) {
+      v1::Story s;
+      if (s.ParseFromString(c.value)) stories[s.id()].push_back(origin_of(c));
+    }
+    for (const auto& c : read_topic(bootstrap, t.duplicates, kScaleParts, 0, 3s)) {
+      v1::DuplicateNotice d;
+      if (d.ParseFromString(c.value)) notices.push_back({d.id(), d.duplicate_of(), origin_of(c)});
+    }
+    for (const auto& c : read_topic(bootstrap, t.dead_letter, kScaleParts, 0, 3s)) {
+      v1::DeadLetter d;
+      if (d.ParseFromString(c.value)) ++dead_letters[d.id()];
+    }
+    std::map<std::string, int> noticed;
+    for (const auto& n : notices) ++noticed[n.id];
+    lost = 0;
+    for (const auto& [id, j] : index_of) {
+      if (stories.count(id) == 0 && noticed.count(id) == 0 && dead_letters.count(id) == 0) ++lost;
+    }
+  } while (lost > 0 && std::chrono::steady_clock::now() < deadline);
+  const double total_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+  // Repeats: inputs with more than one output. Wrong suppressions: a notice naming an input of
+  // another text, or a story that was never published. Copies published as stories: a text
+  // published more than once (the race window of README "Remaining race window", or the cut-off
+  // daemon's state not yet visible). Cross-instance: a notice written by another daemon than the
+  // one that published the story it names.
+  std::map<std::string, int> outputs_of;
+  for (const auto& [id, origins] : stories) outputs_of[id] += static_cast<int>(origins.size());
+  for (const auto& n : notices) ++outputs_of[n.id];
+  for (const auto& [id, n] : dead_letters) outputs_of[id] += n;
+  int repeats = 0, extra_outputs = 0;
+  for (const auto& [id, n] : outputs_of) {
+    if (n > 1) {
+      ++repeats;
+      extra_outputs += n - 1;
+    }
+  }
+  int wrong = 0, cross = 0, unattributed = 0;
+  std::map<std::string, int> stories_by, notices_by;
+  for (const auto& [id, origins] : stories) {
+    for (const auto& o : origins) ++stories_by[o];
+  }
+  std::ostringstream wrong_list;
+  for (const auto& n : notices) {
+    ++notices_by[n.origin];
+    const auto self = index_of.find(n.id);
+    const auto named = index_of.find(n.duplicate_of);
+    const auto published = stories.find(n.duplicate_of);
+    if (self == index_of.end() || named == index_of.end() || published == stories.end() ||
+        text_of[static_cast<std::size_t>(self->second)] !=
+            text_of[static_cast<std::size_t>(named->second)]) {
+      ++wrong;
+      if (wrong <= 5) wrong_list << " " << n.id << "->" << n.duplicate_of;
+      continue;
+    }
+    if (n.origin.empty() || published->second.front().empty()) {
+      ++unattributed;
+    } else if (n.origin != published->second.front()) {
+      ++cross;
+    }
+  }
+  std::map<int, int> published_per_text;
+  for (const auto& [id, origins] : stories) {
+    const auto j = index_of.find(id);
+    if (j != index_of.end()) {
+      published_per_text[text_of[static_cast<std::size_t>(j->second)]] +=
+          static_cast<int>(origins.size());
+    }
+  }
+  int copies_published = 0;
+  for (const auto& [text, n] : published_per_text) copies_published += std::max(0, n - 1);
+  int story_count = 0;
+  for (const auto& [id, origins] : stories) story_count += static_cast<int>(origins.size());
+  auto by = [&](const std::map<std::string, int>& m) {
+    std::ostringstream o;
+    for (int i = 1; i <= 3; ++i) {
+      const auto it = m.find(group + "-d" + std::to_string(i));
+      o << (i > 1 ? "/" : "") << (it == m.end() ? 0 : it->second);
+    }
+    return o.str();
+  };
+  std::cout << "[ figures ] scale-out, 3 daemons in one group (exactly_once, shared state topic) "
+               "on 3 brokers, "
+            << kScaleParts << " partitions: daemon 2 SIGKILLed and restarted, daemon 3 cut off "
+            << cut_start_s << " s in for " << cut_s
+            << " s (session.timeout.ms 6 s; the others rebalanced " << d1_assignments_during
+            << " time(s) meanwhile): inputs " << kInputs << " (" << originals.size()
+            << " originals, " << copies << " copies of earlier stories) over " << produce_s
+            << " s; lost " << lost << ", repeats " << repeats
+            << " (inputs with more than one output; " << extra_outputs
+            << " extra outputs); stories " << story_count << " (by daemon 1/2/3: " << by(stories_by)
+            << "), duplicate notices " << notices.size() << " (by daemon 1/2/3: " << by(notices_by)
+            << ", of them cross-instance " << cross << ", unattributed " << unattributed
+            << "), copies published as stories " << copies_published << ", wrongly suppressed "
+            << wrong << ", dead letters " << dead_letters.size() << "; all accounted after "
+            << total_s << " s\n";
+  const std::string logs = "\n--- daemon 1:\n" + d1->stderr_text() + "\n--- daemon 2:\n" +
+                           d2->stderr_text() + "\n--- daemon 3:\n" + d3->stderr_text();
+  EXPECT_EQ(lost, 0) << logs;
+  EXPECT_EQ(wrong, 0) << "first:" << wrong_list.str();
+  EXPECT_EQ(dead_letters.size(), 0u);
+  // Shared state: most copies land on another daemon than their original (two of three
+  // partitions' owners are others); at least a quarter of all copies must be caught across.
+  EXPECT_GE(cross, copies / 4);
+  // All three took part, and the group evicted daemon 3 while it was cut off and took it back.
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_GT(stories_by[group + "-d" + std::to_string(i)], 0) << "daemon " << i;
+  }
+  EXPECT_GT(d1_assignments_during, 0) << "the group did not rebalance while daemon 3 was cut off";
+  // librdkafka reconnects with backoff (up to 10 s): allow its rejoin that long and more.
+  const auto rejoin_deadline = std::chrono::steady_clock::now() + 60s;
+  while (assignments(*d3) <= d3_assignments_before_restore &&
+         std::chrono::steady_clock::now() < rejoin_deadline) {
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_GT(assignments(*d3), d3_assignments_before_restore)
+      << "daemon 3 did not rejoin the group after its link came back\n"
+      << d3->stderr_text();
+  EXPECT_EQ(d1->stop(SIGTERM, 60s), 0) << d1->stderr_text();
+  EXPECT_EQ(d2->stop(SIGTERM, 60s), 0) << d2->stderr_text();
+  EXPECT_EQ(d3->stop(SIGTERM, 60s), 0) << d3->stderr_text();
 }
 
 }  // namespace

@@ -110,11 +110,17 @@ uint16_t free_port() {
 }
 
 std::optional<HttpResponse> http_get(uint16_t port, const std::string& path) {
+  return http_get("127.0.0.1", port, path);
+}
+
+std::optional<HttpResponse> http_get(const std::string& host, uint16_t port,
+                                     const std::string& path) {
   Fd s(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in a = loopback(port);
+  if (::inet_pton(AF_INET, host.c_str(), &a.sin_addr) != 1) return std::nullopt;
   if (::connect(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return std::nullopt;
   const std::string req =
-      "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+      "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
   if (::send(s.fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     return std::nullopt;
   }
@@ -467,14 +473,20 @@ void TestCluster::create_topic(const std::string& topic, int partitions) {
 }
 
 DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml,
-                             std::vector<std::string> extra_args) {
+                             std::vector<std::string> extra_args)
+    : DaemonProcess(dir, config_yaml, std::move(extra_args), {}) {}
+
+DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml,
+                             std::vector<std::string> extra_args,
+                             std::vector<std::string> command_prefix) {
   static int counter = 0;  // distinct file names per process within one test
   const std::string tag = std::to_string(::getpid()) + "-" + std::to_string(++counter);
   const fs::path cfg = dir / ("config-" + tag + ".yaml");
   std::ofstream(cfg) << config_yaml;
   out_ = dir / ("stdout-" + tag + ".txt");
   err_ = dir / ("stderr-" + tag + ".txt");
-  std::vector<std::string> args{bin("wirefeedd"), "--config", cfg.string()};
+  std::vector<std::string> args = std::move(command_prefix);
+  args.insert(args.end(), {bin("wirefeedd"), "--config", cfg.string()});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -485,7 +497,8 @@ DaemonProcess::DaemonProcess(const fs::path& dir, const std::string& config_yaml
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    // execvp: a prefix is looked up on PATH; the daemon's own path is absolute.
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
 }
@@ -503,11 +516,12 @@ bool DaemonProcess::running() {
   return false;
 }
 
-bool DaemonProcess::wait_ready(uint16_t port, std::chrono::milliseconds timeout) {
+bool DaemonProcess::wait_ready(uint16_t port, std::chrono::milliseconds timeout,
+                               const std::string& host) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) return false;
-    auto r = http_get(port, "/readyz");
+    auto r = http_get(host, port, "/readyz");
     if (r && r->status == 200) return true;
     std::this_thread::sleep_for(50ms);
   }

@@ -57,8 +57,11 @@ struct HttpResponse {
   std::string headers;
   std::string body;
 };
-// GET over a fresh TCP connection; nullopt if the connection fails.
+// GET over a fresh TCP connection to 127.0.0.1 (or the IPv4 address `host`); nullopt if the
+// connection fails.
 std::optional<HttpResponse> http_get(uint16_t port, const std::string& path);
+std::optional<HttpResponse> http_get(const std::string& host, uint16_t port,
+                                     const std::string& path);
 
 struct Produced {
   std::string key;
@@ -145,11 +148,18 @@ class DaemonProcess {
   // Writes `config_yaml` to a file in `dir` and starts wirefeedd --config it, plus `extra_args`.
   DaemonProcess(const std::filesystem::path& dir, const std::string& config_yaml,
                 std::vector<std::string> extra_args = {});
+  // The same under a command prefix that runs its arguments, looked up on PATH (e.g.
+  // {"ip", "netns", "exec", "NAME"}: the daemon in a network namespace). The prefix must exec the
+  // daemon in its own process, so that pid() and the signals reach the daemon.
+  DaemonProcess(const std::filesystem::path& dir, const std::string& config_yaml,
+                std::vector<std::string> extra_args, std::vector<std::string> command_prefix);
   ~DaemonProcess();
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
-  bool wait_ready(uint16_t metrics_port, std::chrono::milliseconds timeout = 30s);
+  // Until GET /readyz on `host`:`metrics_port` answers 200 (false if the daemon exits first).
+  bool wait_ready(uint16_t metrics_port, std::chrono::milliseconds timeout = 30s,
+                  const std::string& host = "127.0.0.1");
   // Sends `sig` and waits for the exit; returns the exit code (128+signal if killed), or
   // nullopt on timeout.
   std::optional<int> stop(int sig, std::chrono::milliseconds timeout = 30s);
