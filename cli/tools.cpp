@@ -143,8 +143,9 @@ void scan(const kafka::Properties& props, const std::vector<std::string>& topics
     if (!follow) {
       const auto it = open.find(key);
       if (it == open.end()) continue;  // already at its end
-      if (m->offset >= it->second - 1) open.erase(it);
-      if (m->offset >= it->second) continue;
+      const int64_t end = it->second;  // read before erase() invalidates `it`
+      if (m->offset >= end - 1) open.erase(it);
+      if (m->offset >= end) continue;
     }
     if (!on(*m)) break;
   }
