@@ -97,9 +97,10 @@ int main(int argc, char** argv) {
   std::sort(rates.begin(), rates.end());
   const double median = rates[rates.size() / 2];
   const double mb = static_cast<double>(bytes) / 1e6;
-  std::printf("html_bench: %zu pages, %.1f MB, %zu stories; median of %d rounds: %.1f pages/s, "
-              "%.2f MB/s (one thread; min %.1f, max %.1f pages/s)\n",
-              pages.size(), mb, stories, rounds, median,
-              median * mb / static_cast<double>(pages.size()), rates.front(), rates.back());
+  std::printf(
+      "html_bench: %zu pages, %.1f MB, %zu stories; median of %d rounds: %.1f pages/s, "
+      "%.2f MB/s (one thread; min %.1f, max %.1f pages/s)\n",
+      pages.size(), mb, stories, rounds, median, median * mb / static_cast<double>(pages.size()),
+      rates.front(), rates.back());
   return 0;
 }
