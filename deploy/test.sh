@@ -7,7 +7,9 @@
 #                           starts its threads with C11 thrd_create, which g++ 12's TSan does not
 #                           intercept, so in-process mock-broker tests cannot run under TSan:
 #                           the tsan test preset leaves out the KafkaSource.* unit tests, which
-#                           run the consumer against librdkafka's in-process mock cluster)
+#                           run the consumer against librdkafka's in-process mock cluster, and
+#                           the single-threaded 16M-entry DedupReview wrap-around test, ~8 min
+#                           under TSan for nothing TSan can find)
 #   deploy/test.sh kafka    the end-to-end tests against a real Apache Kafka broker (deploy/kafka.sh
 #                           fetches it from Maven Central, starts one KRaft node on loopback and
 #                           stops it afterwards); the tests that need the mock's fault injection
