@@ -622,7 +622,8 @@ struct TextState {
 // " =" is the headline (or, when it starts with "By ", the byline); without one, the last line
 // that is not the byline is the headline; lines before it are the take key ("REFILE", "1ST
 // LEAD"); a line ending '/' is a keyword line. Returns the index of the first line after it.
-std::size_t heading_block(const std::vector<std::string>& lines, StructuredDoc& doc) {
+std::size_t heading_block(const std::vector<std::string>& lines, StructuredDoc& doc,
+                          std::size_t max_paragraphs) {
   std::size_t i = 0;
   while (i < lines.size() && text::trim_space(lines[i]).empty()) ++i;
   const std::size_t start = i;
@@ -671,7 +672,7 @@ std::size_t heading_block(const std::vector<std::string>& lines, StructuredDoc& 
     doc.framing.push_back(FramingNote{"iptc7901.byline", "contributors", doc.byline});
   }
   for (std::size_t k = headline + 1; k < block.size(); ++k) {
-    if (k == byline) continue;
+    if (k == byline || doc.paragraphs.size() >= max_paragraphs) continue;
     doc.paragraphs.push_back(collapse_space(strip_equals(block[k])));
   }
   return i;
@@ -872,7 +873,7 @@ FormatResult decode_anpa(std::string_view bytes, const FormatLimits& limits) {
       pos = nl + 1;
     }
     std::size_t from = 0;
-    if (h.iptc7901 && doc.headline.empty()) from = heading_block(lines, doc);
+    if (h.iptc7901 && doc.headline.empty()) from = heading_block(lines, doc, limits.max_paragraphs);
     std::size_t to = service_block(lines, from);
     if (to < lines.size()) {
       std::string block;

@@ -465,15 +465,11 @@ struct Explain {
   void note(std::string_view what, const xmlNode* n) {
     if (out == nullptr || out->size() > 2000) return;
     std::string t = text(n);
-    if (t.size() > 100) {
-      std::size_t cut = 97;
-      while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0u) == 0x80u) --cut;
-      t = t.substr(0, cut) + "...";
-    }
+    if (t.size() > 100) t = std::string(text::utf8_prefix(t, 97)) + "...";
     std::string ci = collapse_space(class_id(n));
     if (ci.size() > 60) ci.resize(60);
     out->push_back(std::string(what) + " <" + std::string(view(n->name)) +
-                   (ci.empty() ? "" : " " + text::valid_utf8(ci)) + ">: " + t);
+                   (ci.empty() ? "" : " " + text::valid_utf8(ci)) + ">: " + text::valid_utf8(t));
   }
 };
 
@@ -929,7 +925,8 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   if (explain != nullptr) {
     for (const std::string& p : doc.paragraphs) {
       if (explain->size() > 4000) break;
-      explain->push_back("keep: " + p.substr(0, std::min<std::size_t>(p.size(), 100)));
+      // Paragraphs are repaired to valid UTF-8 only below; the quoted prefix is repaired here.
+      explain->push_back("keep: " + text::valid_utf8(text::utf8_prefix(p, 100)));
     }
   }
 

@@ -73,6 +73,15 @@ std::size_t find_invalid_utf8(std::string_view s);
 // `s` with every invalid UTF-8 sequence replaced by U+FFFD (for messages quoting input bytes).
 std::string valid_utf8(std::string_view s);
 
+// The longest prefix of `s` of at most `max_bytes` bytes that does not end inside a multi-byte
+// sequence (for clipping quoted text in explain lines and messages).
+inline std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0u) == 0x80u) --cut;
+  return s.substr(0, cut);
+}
+
 // Windows-1252 bytes 0x80..0x9F -> code point (0 = undefined in Windows-1252).
 inline constexpr auto kCp1252High = std::to_array<char32_t>({
     0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,

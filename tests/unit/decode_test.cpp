@@ -1,5 +1,6 @@
 // Decode stage: validation reasons, envelope parsing, deterministic ids, RFC 3339.
 #include "pipeline/decode.hpp"
+#include "pipeline/text/utf8.hpp"
 
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
@@ -228,6 +229,18 @@ TEST(Utf8, ValidatesStrictly) {
   EXPECT_EQ(find_invalid_utf8("\xED\xA0\x80"), 0u);       // surrogate
   EXPECT_EQ(find_invalid_utf8("x\xF4\x90\x80\x80"), 1u);  // > U+10FFFF
   EXPECT_EQ(find_invalid_utf8("abc\xE2\x80"), 3u);        // truncated
+}
+
+TEST(Utf8, PrefixNeverEndsInsideACharacter) {
+  const std::string s =
+      "ab\xE2\x82\xAC"
+      "cd";  // a, b, euro sign, c, d
+  EXPECT_EQ(text::utf8_prefix(s, 100), s);
+  EXPECT_EQ(text::utf8_prefix(s, 2), "ab");
+  EXPECT_EQ(text::utf8_prefix(s, 3), "ab");
+  EXPECT_EQ(text::utf8_prefix(s, 4), "ab");
+  EXPECT_EQ(text::utf8_prefix(s, 5), "ab\xE2\x82\xAC");
+  EXPECT_EQ(text::utf8_prefix("\xE2\x82\xAC", 1), "");
 }
 
 TEST(Rfc3339, ParsesAndFormats) {

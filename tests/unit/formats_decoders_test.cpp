@@ -382,6 +382,25 @@ TEST(FormatsIptc7901, HeaderKeywordHeadlineAndServiceBlock) {
   EXPECT_TRUE(has_rule(s, "iptc7901.signoff", "removed"));
 }
 
+// The heading block's extra lines become paragraphs too, and they count against the paragraph
+// limit like every other decoder's (a fuzz input had more heading lines than the limit).
+TEST(FormatsIptc7901, HeadingBlockLinesRespectTheParagraphLimit) {
+  std::string raw =
+      "\x01"
+      "ecx307 4 i 40  dpa 019\r\n\r\nChile-mining/\r\n\x02"
+      "Strike ends =\r\n";
+  for (int i = 0; i < 6; ++i) raw += "Heading line " + std::to_string(i) + "\r\n";
+  raw += "\r\n   Valdera (dpa) - The strike ended.\r\n\x03";
+  FormatLimits limits;
+  limits.max_paragraphs = 3;
+  const StructuredDoc d = ok(decode_anpa(raw, limits));
+  EXPECT_EQ(d.headline, "Strike ends");
+  EXPECT_EQ(d.paragraphs.size(), 3u);
+  EXPECT_EQ(d.paragraphs[0], "Heading line 0");
+  limits.max_paragraphs = 100;
+  EXPECT_EQ(ok(decode_anpa(raw, limits)).paragraphs.size(), 7u);
+}
+
 // ninjs as newsroom systems emit it: "guid" instead of "uri", version as a string, body_html,
 // description_text, profile, genre, subject codes, located, associations.
 TEST(FormatsNinjs, SuperdeskStyleItemsDecode) {

@@ -6,6 +6,7 @@
 
 #include "pipeline/decode.hpp"
 #include "pipeline/formats/html.hpp"
+#include "pipeline/text/utf8.hpp"
 
 namespace wirefeed::pipeline::formats {
 namespace {
@@ -179,6 +180,29 @@ TEST(FormatsHtml, HostilePagesAreRefusedNotCrashed) {
   }
   EXPECT_TRUE(std::holds_alternative<FormatError>(
       decode_html("<html><body><script>only()</script></body></html>", FormatLimits{})));
+}
+
+// Explain lines quote at most ~100 bytes of a block; the cut never splits a character, even
+// when the paragraph is all three-byte characters that do not line up with the cut.
+TEST(FormatsHtml, ExplainLinesClipOnCharacterBoundaries) {
+  std::string wide;
+  for (int i = 0; i < 200; ++i) wide += "\xE6\xB8\xAF";  // U+6E2F, three bytes
+  std::string body;
+  for (int i = 0; i < 4; ++i) body += "<p>x" + wide + "</p>";  // 1 + 3k bytes: cuts fall inside
+  const std::string page =
+      "<html><head><meta charset=\"utf-8\"><title>t</title></head><body>"
+      "<article>" +
+      body + "<p>" + kProse[0] + "</p></article></body></html>";
+  std::vector<std::string> explain;
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}, &explain));
+  EXPECT_FALSE(d.paragraphs.empty());
+  ASSERT_FALSE(explain.empty());
+  bool clipped = false;
+  for (const std::string& line : explain) {
+    EXPECT_EQ(text::find_invalid_utf8(line), std::string_view::npos) << line;
+    clipped = clipped || (line.rfind("keep: x", 0) == 0 && line.size() < 120);
+  }
+  EXPECT_TRUE(clipped);
 }
 
 TEST(FormatsHtml, DecodeStageRoutesHtmlByHeaderAndSniffAndKeepsItsCharset) {
