@@ -488,8 +488,14 @@ struct Service::Impl final : sources::SourceHandler {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (ticket->routed && ticket->pending->acks.delivered() == OutputAcks::Step::kPublished) {
-      on_record_out(ticket->pending);
+    if (ticket->routed) {
+      const OutputAcks::Step step = ticket->pending->acks.delivered();
+      if (step == OutputAcks::Step::kPublished) {
+        on_record_out(ticket->pending);
+      } else if (step == OutputAcks::Step::kFailed && ticket->pending->state) {
+        // The last output is delivered but an earlier one failed for good: no state (I-4).
+        finish_one(*ticket->pending);
+      }
     }
     if (echo != nullptr && kind != OutputKind::kDedupState && ticket->primary) {
       v1::Record rec;
