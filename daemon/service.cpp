@@ -26,6 +26,8 @@
 
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
+#include "daemon/output_acks.hpp"
+#include "daemon/recent.hpp"
 #include "daemon/state_records.hpp"
 #include "daemon/transactions.hpp"
 #include "kafka/headers.hpp"
@@ -76,9 +78,17 @@ struct PartitionState : sources::SourcePartition {
 struct Pending {
   std::shared_ptr<PartitionState> ps;
   std::shared_ptr<const InputMessage> msg;
-  std::optional<v1::DedupState> state;  // produced only after the Story is delivered (I-4)
+  // Produced only after every routed output of the Story is delivered (I-4); it holds one of
+  // the `remaining` slots until it is delivered or dropped.
+  std::optional<v1::DedupState> state;
   std::optional<ProcessResult::Published> published;  // the Story, if one was published
   mutable std::atomic<int> remaining{0};              // outputs not yet delivered
+  // The routed outputs of the input's record (not the dead letters replacing failed ones, not
+  // the state): the state waits for the last of them (a story routed to several topics is out
+  // only when it is on all of them).
+  mutable OutputAcks acks;
+  // The status page's entry for the record, added to the ring once the record is out (acks).
+  std::optional<RecentDecision> recent;
   uint64_t generation = 0;  // exactly_once: the transaction attempt it belongs to
 };
 
@@ -98,9 +108,12 @@ struct Ticket {
   pipeline::EncodedOutput out;
   int attempts = 0;  // failed attempts of a dead letter so far
   int resends = 0;   // re-sends after producer failures
-  // The first output of its record: it alone carries the record's dedup state and echo (a record
-  // routed to several topics has one primary output).
+  // The first output of its record: it alone is echoed (a record routed to several topics has one
+  // primary output).
   bool primary = true;
+  // One of the record's routed outputs (counted by Pending::acks); false for a dead letter that
+  // replaces a failed output.
+  bool routed = false;
   // The configured route's counters (route_*_total); all null for the default route.
   RouteCounters route;
   // A DedupStateBatch record: the inputs whose states it carries (each counts it as one output).
@@ -132,10 +145,11 @@ PartitionState& state_of(const std::shared_ptr<sources::SourcePartition>& p) {
 }  // namespace
 
 struct Service::Impl final : sources::SourceHandler {
-  Impl(const Config& c, Stats& s, std::string bootstrap, std::ostream* e)
+  Impl(const Config& c, Stats& s, std::string bootstrap, std::ostream* e, RecentDecisions* r)
       : cfg(c),
         stats(s),
         echo(e),
+        recent(r),
         pipe(pipeline::make_pipeline(pipeline_settings(c))),
         index(pipe->index),
         processor(pipe->processor),
@@ -152,6 +166,7 @@ struct Service::Impl final : sources::SourceHandler {
   const Config& cfg;
   Stats& stats;
   std::ostream* echo;
+  RecentDecisions* recent;                   // the status page's ring (null: none)
   std::unique_ptr<pipeline::Pipeline> pipe;  // built as the CLI builds it (pipeline_settings)
   pipeline::DedupIndex& index;
   pipeline::Processor& processor;
@@ -217,6 +232,19 @@ struct Service::Impl final : sources::SourceHandler {
       routes->router.route(result.records[i], targets[i]);
       outputs += static_cast<int>(targets[i].size());
     }
+    // A record no route sends anywhere (not expected: the default route always applies) has no
+    // delivery to wait for, so it can have no state either.
+    if (outputs == 0) pending->state.reset();
+    if (recent != nullptr && result.records.size() == 1 && outputs > 0) {
+      std::vector<std::string> out_topics;
+      for (const pipeline::RouteTarget& t : targets[0]) out_topics.push_back(t.topic);
+      pending->recent =
+          recent_decision(result.records[0],
+                          result.decision ? pipeline::verdict_name(result.decision->verdict) : "",
+                          result.decision ? pipeline::family_id(result.decision->family) : "",
+                          std::move(out_topics), {});
+    }
+    pending->acks.expect(outputs);
     pending->remaining.store(outputs + (pending->state ? 1 : 0));
     if (result.decision) {
       stats.dedup_verdicts_total
@@ -239,7 +267,7 @@ struct Service::Impl final : sources::SourceHandler {
           auto it = routes->counters.find({target.route, target.topic});
           if (it != routes->counters.end()) rc = it->second;
         }
-        send(pending, std::move(out), primary, rc);
+        send(pending, std::move(out), primary, rc, /*routed=*/true);
         primary = false;
       }
     }
@@ -274,15 +302,19 @@ struct Service::Impl final : sources::SourceHandler {
   }
 
   void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out,
-            bool primary = true, RouteCounters route = {}) {
+            bool primary = true, RouteCounters route = {}, bool routed = false) {
     if (eos && pending->generation != txn_generation.load()) {
-      finish_one(*pending);  // its transaction was aborted: the input will be reprocessed
+      // Its transaction was aborted: the input will be reprocessed. The output is not out, so
+      // neither is the record (no state for it).
+      if (routed) routed_output_failed(*pending);
+      finish_one(*pending);
       return;
     }
     auto ticket = std::make_unique<Ticket>();
     ticket->pending = pending;
     ticket->out = std::move(out);
     ticket->primary = primary;
+    ticket->routed = routed;
     ticket->route = route;
     send(std::move(ticket));
   }
@@ -334,14 +366,16 @@ struct Service::Impl final : sources::SourceHandler {
       finish_one(*ticket->pending);
       return;
     }
-    if (kind == OutputKind::kStory) {
-      // The story is not out: later copies must not be suppressed as its duplicates.
-      if (ticket->pending->published) {
-        index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
-      }
-      if (ticket->pending->state && ticket->primary) {
-        finish_one(*ticket->pending);  // no state for it either
-      }
+    if (kind == OutputKind::kStory && ticket->pending->published) {
+      // The story is not out on every topic it was routed to: later copies must not be
+      // suppressed as its duplicates.
+      index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
+    }
+    // No state for the record (I-4): it is not durable on all its outputs. Its input still waits
+    // for the dead letter that replaces this output, and for the other outputs (I-1). A dead
+    // letter record is retried until delivered instead, and counted then.
+    if (ticket->routed && kind != OutputKind::kDeadLetter) {
+      routed_output_failed(*ticket->pending);
     }
     if (abandon.load() || ps->revoked.load()) {
       return;  // never completes: the offset is not stored, the input will be redelivered
@@ -454,10 +488,14 @@ struct Service::Impl final : sources::SourceHandler {
       const auto age = std::chrono::system_clock::now() - *msg.timestamp;
       stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
     }
-    if (kind == OutputKind::kStory && ticket->pending->state && ticket->primary) {
-      // I-4: its state is written now that it is delivered, batched with the states of the other
-      // stories of this round of delivery reports (flush_state_batch, same thread).
-      state_round.push_back(ticket->pending);
+    if (ticket->routed) {
+      const OutputAcks::Step step = ticket->pending->acks.delivered();
+      if (step == OutputAcks::Step::kPublished) {
+        on_record_out(ticket->pending);
+      } else if (step == OutputAcks::Step::kFailed && ticket->pending->state) {
+        // The last output is delivered but an earlier one failed for good: no state (I-4).
+        finish_one(*ticket->pending);
+      }
     }
     if (echo != nullptr && kind != OutputKind::kDedupState && ticket->primary) {
       v1::Record rec;
@@ -563,6 +601,24 @@ struct Service::Impl final : sources::SourceHandler {
     spdlog::warn("dedup state of {} stor(y/ies) not persisted ({})", ticket->states.size(),
                  rd_kafka_err2str(err));
     for (const auto& p : ticket->states) finish_one(*p);
+  }
+
+  // Every routed output of `p`'s record is delivered (delivery thread). I-4: its state is written
+  // now, batched with the states of the other stories of this round of delivery reports
+  // (flush_state_batch, same thread).
+  void on_record_out(const std::shared_ptr<Pending>& p) {
+    if (p->state) state_round.push_back(p);
+    if (p->recent && recent != nullptr) {
+      p->recent->at = std::chrono::system_clock::now();
+      recent->add(std::move(*p->recent));
+      p->recent.reset();
+    }
+  }
+
+  // A routed output of `p`'s record failed for good (or was dropped with its aborted
+  // transaction): when it was the last one out, the state (if any) is dropped, not written.
+  void routed_output_failed(const Pending& p) {
+    if (p.acks.failed() != OutputAcks::Step::kWait && p.state) finish_one(p);
   }
 
   void finish_one(const Pending& p) {
@@ -1342,9 +1398,7 @@ struct Service::Impl final : sources::SourceHandler {
     const Pending& p = *ticket->pending;
     eos_fail(p, err);
     if (ticket->route.errors != nullptr) ticket->route.errors->inc();
-    if (ticket->out.kind == OutputKind::kStory && p.state && ticket->primary) {
-      finish_one(p);  // state never sent
-    }
+    if (ticket->routed) routed_output_failed(p);  // state never sent
     finish_one(p);
   }
 
@@ -1424,8 +1478,15 @@ struct Service::Impl final : sources::SourceHandler {
   }
 };
 
-Service::Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo)
-    : impl_(std::make_unique<Impl>(cfg, stats, std::move(bootstrap), echo)) {}
+Service::Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo,
+                 RecentDecisions* recent)
+    : impl_(std::make_unique<Impl>(cfg, stats, std::move(bootstrap), echo, recent)) {}
+
+std::vector<pipeline::Route> Service::routes() const {
+  return impl_->routing.load()->router.routes();
+}
+
+const pipeline::ChromeLearner& Service::chrome() const { return impl_->pipe->chrome; }
 
 Service::~Service() = default;
 

@@ -12,6 +12,10 @@
 // - I-2 One strand per assigned partition: its inputs are processed and produced in order.
 // - I-3 In-flight messages per partition and bytes overall are bounded: partitions are paused
 //   above the high-water mark and resumed below the low-water mark.
+// - I-4 A story's dedup state is written only after every routed output of the story has a
+//   successful delivery report (OutputAcks); when one fails for good there is no state (a
+//   restart may repeat the story, never lose it). The recent-decisions ring (status page) is fed
+//   at the same moment: what it shows is out.
 // - I-5 On revoke: stop dispatching, wait (bounded) for in-flight work, store, commit, then
 //   unassign; work finishing later never stores offsets (its PartitionState is detached).
 // - Only the consumer thread calls consumer APIs (poll, store, pause, assign, commit).
@@ -28,17 +32,28 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "daemon/config.hpp"
 #include "daemon/metrics.hpp"
+#include "pipeline/router.hpp"
+
+namespace wirefeed::pipeline {
+class ChromeLearner;
+}
 
 namespace wirefeed::daemon {
+
+class RecentDecisions;
 
 class Service {
  public:
   // `bootstrap` overrides config.kafka.brokers (used for the embedded broker). `echo`, when set,
-  // receives each published record as one JSON line.
-  Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo);
+  // receives each published record as one JSON line. `recent`, when set, receives every story
+  // published and every copy suppressed once its record is out (the status page's ring); it
+  // must outlive the Service.
+  Service(const Config& cfg, Stats& stats, std::string bootstrap, std::ostream* echo,
+          RecentDecisions* recent = nullptr);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
@@ -53,6 +68,12 @@ class Service {
   // Increments every time the consumer loop completes an iteration (polls, stores offsets,
   // applies backpressure). A watchdog that sees it advance knows the pipeline is not wedged.
   uint64_t progress() const;
+
+  // The routes in force (the last reload's); thread-safe.
+  std::vector<pipeline::Route> routes() const;
+
+  // The pipeline's chrome learner (thread-safe to read: lines(), sources()).
+  const pipeline::ChromeLearner& chrome() const;
 
   // Live reload: applies the dedup thresholds of `cfg` (see daemon/reload.hpp).
   void apply_live(const Config& cfg);

@@ -5,6 +5,13 @@
 //                         (inputs, published by kind, duplicates by kind, dead letters by reason)
 //   GET /api/partitions   assigned partitions with consumer lag
 //   GET /api/throughput   inputs/s and records/s per sample over the last 15 minutes
+//   GET /api/recent       the last stories published (headline, agency, time, topics), newest
+//                         first (RecentDecisions: its records are out)
+//   GET /api/clusters     recent duplicate clusters: a published story and the copies
+//                         suppressed as it or linked to it, each with the dedup evidence
+//   GET /api/chrome       the chrome lines learned per source
+//   GET /api/routes       the routes in force with per-route records, bytes and errors
+//   GET /api/story/<id>   the family and decisions of one story still in the ring (404 if not)
 //
 // Invariants:
 // - Read-only: serving a page never changes the daemon's state.
@@ -28,6 +35,12 @@
 
 #include "daemon/http_server.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/recent.hpp"
+#include "pipeline/router.hpp"
+
+namespace wirefeed::pipeline {
+class ChromeLearner;
+}
 
 namespace wirefeed::daemon {
 
@@ -43,8 +56,15 @@ class StatusBoard {
     std::chrono::milliseconds sample_every{10000};
   };
   using Readiness = std::function<std::pair<bool, std::string>()>;
+  // What the daemon offers beyond its metrics; each may be absent (its API answers empty).
+  struct Sources {
+    const RecentDecisions* recent = nullptr;               // /api/recent, /api/clusters, /api/story
+    const pipeline::ChromeLearner* chrome = nullptr;       // /api/chrome
+    std::function<std::vector<pipeline::Route>()> routes;  // /api/routes (the routes in force)
+  };
 
   StatusBoard(Settings settings, const Stats& stats, Readiness ready);
+  StatusBoard(Settings settings, const Stats& stats, Readiness ready, Sources sources);
   ~StatusBoard();
   StatusBoard(const StatusBoard&) = delete;
   StatusBoard& operator=(const StatusBoard&) = delete;
@@ -55,6 +75,8 @@ class StatusBoard {
   std::string status_json() const;
   std::string partitions_json() const;
   std::string throughput_json() const;
+  std::string chrome_json() const;
+  std::string routes_json() const;
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -68,6 +90,7 @@ class StatusBoard {
   const Settings settings_;
   const Stats& stats_;
   const Readiness ready_;
+  const Sources sources_;
   const Clock::time_point started_ = Clock::now();
   mutable std::mutex mu_;
   std::deque<Sample> samples_;  // guarded by mu_

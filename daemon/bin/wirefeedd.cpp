@@ -43,6 +43,7 @@
 #include "daemon/notify.hpp"
 #include "daemon/preflight.hpp"
 #include "daemon/progress.hpp"
+#include "daemon/recent.hpp"
 #include "daemon/reload.hpp"
 #include "daemon/reload_signal.hpp"
 #include "daemon/service.hpp"
@@ -460,8 +461,10 @@ int run_daemon(const Config& cfg, const Args& args) {
                  n == 1 ? "y" : "ies", cfg.embedded.seed_dir, cfg.input.topics.front());
   }
 
+  // The status page's recent stories and duplicate clusters (bounded; fed after delivery).
+  RecentDecisions recent;
   Service service(cfg, stats, bootstrap,
-                  cfg.embedded_mode() && cfg.embedded.echo ? &std::cout : nullptr);
+                  cfg.embedded_mode() && cfg.embedded.echo ? &std::cout : nullptr, &recent);
   const std::string rendered = render_config(cfg);
   StatusBoard board(
       StatusBoard::Settings{
@@ -470,7 +473,8 @@ int run_daemon(const Config& cfg, const Args& args) {
           fmt::format("{:016x}", XXH64(rendered.data(), rendered.size(), 0)),
           {cfg.output.stories_topic, cfg.output.duplicates_topic, cfg.output.dead_letter_topic},
           args.status_sample_every},
-      stats, [&service] { return service.readiness(); });
+      stats, [&service] { return service.readiness(); },
+      StatusBoard::Sources{&recent, &service.chrome(), [&service] { return service.routes(); }});
   HttpServer http(
       cfg.metrics.listen,
       HttpServer::Handlers{[&stats] {

@@ -157,6 +157,14 @@ std::shared_ptr<const LearnedChrome> ChromeLearner::learned(std::string_view sou
   return it->second.snapshot;
 }
 
+std::vector<std::string> ChromeLearner::sources() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  out.reserve(sources_.size());
+  for (const auto& [name, src] : sources_) out.push_back(name);
+  return out;
+}
+
 std::vector<ChromeLine> ChromeLearner::lines(std::string_view source) const {
   std::lock_guard lock(mu_);
   std::vector<ChromeLine> out;

@@ -89,6 +89,9 @@ class ChromeLearner {
   // The current learned set of `source` (never null; empty when nothing is learned).
   std::shared_ptr<const LearnedChrome> learned(std::string_view source);
 
+  // The sources tracked (at most max_sources), in name order.
+  std::vector<std::string> sources() const;
+
   // Every tracked line of `source`, learned first, most stories first.
   std::vector<ChromeLine> lines(std::string_view source) const;
 

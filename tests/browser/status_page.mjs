@@ -78,6 +78,28 @@ try {
   check(/exact|near|version/.test(await text("#duplicates")), "duplicates by kind");
   check(/published [1-9]\d* stories/.test(await text("#totals")), "totals count the stories");
   check((await page.locator("#chart polyline").count()) === 2, "throughput chart has two lines");
+  // The last stories published and the duplicate cluster of the seeded repeat.
+  await page.waitForFunction(() => document.querySelectorAll("#recent tbody tr").length > 0 &&
+                             document.querySelectorAll("#clusters .cluster").length > 0,
+                             null, { timeout: 10000 }).catch(() => {});
+  const recent = await text("#recent tbody");
+  check(recent.includes("Biden will push China to resume military ties with US, official says"),
+        "last stories show a published headline");
+  check(/Reuters/i.test(recent), "last stories show the agency");
+  const story = page.locator("#recent tbody a", { hasText: "Biden will push China" }).first();
+  const href = await story.getAttribute("href").catch(() => null);
+  check(href !== null && href.startsWith("api/story/wf-"), `a story links to its decisions (${href})`);
+  if (href) {
+    const r = await fetch(`${base}/${href}`);
+    check(r.status === 200 && (await r.json()).decisions.length >= 1, "its decisions are served");
+  }
+  const clusters = await text("#clusters");
+  check(/Dockworkers extend strike at Rotterdam/.test(clusters) && /1 suppressed/.test(clusters),
+        "a duplicate cluster shows the story and its suppressed copy");
+  check(/suppressed: .*Dockworkers/.test(clusters), "the cluster lists the copy");
+  check(/similarity \d\.\d\d/.test(clusters), "the cluster shows the evidence");
+  check((await text("#routes tbody")).includes("(default)"), "routes table lists the default route");
+  check((await page.locator("#chrome").count()) === 1, "learned chrome table present");
   check(foreign.length === 0, `no request leaves the daemon (${foreign.join(", ")})`);
   const shot = path.join(build, "status-page.png");
   await page.screenshot({ path: shot, fullPage: true });

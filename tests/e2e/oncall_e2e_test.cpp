@@ -235,6 +235,43 @@ TEST(OncallDaemon, StatusPageIsSelfContainedAndItsApiReportsTheDaemon) {
     if (!parts["partitions"].empty() && tp["samples"].size() >= 2) break;
     std::this_thread::sleep_for(200ms);
   }
+  // The last stories published and the duplicate cluster: the story, and its copy suppressed
+  // with the evidence (the ring is fed at the delivery reports, so poll for it).
+  nlohmann::json recent, clusters;
+  while (std::chrono::steady_clock::now() < deadline + 10s) {
+    recent = nlohmann::json::parse(http_get(port, "/api/recent")->body);
+    clusters = nlohmann::json::parse(http_get(port, "/api/clusters")->body);
+    if (!recent["stories"].empty() && !clusters["clusters"].empty()) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  const std::string headline =
+      "Biden will push China to resume military ties with US, official says";
+  ASSERT_EQ(recent["stories"].size(), 1u) << recent.dump();
+  const nlohmann::json& published = recent["stories"][0];
+  EXPECT_EQ(published["headline"], headline);
+  EXPECT_EQ(published["agency"], "Reuters") << published.dump();
+  EXPECT_EQ(published["topics"], nlohmann::json::array({"wire.stories"}));
+  EXPECT_GT(published["at_ms"].get<int64_t>(), 0);
+  ASSERT_EQ(clusters["clusters"].size(), 1u) << clusters.dump();
+  const nlohmann::json& cluster = clusters["clusters"][0];
+  EXPECT_EQ(cluster["story"]["id"], published["id"]);
+  EXPECT_EQ(cluster["story"]["headline"], headline);
+  EXPECT_EQ(cluster["suppressed"], 1);
+  ASSERT_EQ(cluster["members"].size(), 1u);
+  EXPECT_EQ(cluster["members"][0]["relation"], "suppressed");
+  EXPECT_EQ(cluster["members"][0]["duplicate_kind"], "exact");
+  EXPECT_EQ(cluster["members"][0]["evidence"]["rule"], "exact_content") << cluster.dump();
+  const std::string story_id = published["id"].get<std::string>();
+  const auto one = http_get(port, "/api/story/" + story_id);
+  ASSERT_EQ(one->status, 200);
+  const auto story = nlohmann::json::parse(one->body);
+  EXPECT_EQ(story["story"]["headline"], headline);
+  EXPECT_EQ(story["decisions"].size(), 2u) << story.dump();
+  EXPECT_EQ(http_get(port, "/api/story/wf-0000000000000000")->status, 404);
+  const auto routes = nlohmann::json::parse(http_get(port, "/api/routes")->body);
+  ASSERT_EQ(routes["routes"].size(), 1u) << routes.dump();  // no routes: the default one
+  EXPECT_EQ(routes["routes"][0]["name"], "(default)");
+  EXPECT_TRUE(nlohmann::json::parse(http_get(port, "/api/chrome")->body)["sources"].is_array());
   EXPECT_EQ(st["ready"], true) << st.dump();
   EXPECT_EQ(st["reason"], "ready");
   EXPECT_EQ(st["totals"]["inputs"], 2);
