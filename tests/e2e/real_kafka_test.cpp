@@ -58,7 +58,10 @@ std::string config(const std::string& bootstrap, const std::string& group, uint1
          "\n  duplicates_topic: " + t.duplicates + "\n  dead_letter_topic: " + t.dead_letter +
          "\ndedup:\n  state_topic: " + t.state + "\n" + dedup_extra +
          "metrics:\n  listen: \"127.0.0.1:" + std::to_string(port) +
-         "\"\npipeline:\n  drain_timeout: 20s\n" + delivery;
+         "\"\npipeline:\n  drain_timeout: 20s\n"
+         // Learned chrome is not what these tests are about (it has its own mock tests).
+         "clean:\n  chrome_state_topic: \"\"\n" +
+         delivery;
 }
 
 std::string eos_delivery(const std::string& transactional_id) {

@@ -34,6 +34,7 @@ TEST(CliTools, KindsAndReasons) {
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DuplicateNotice"), "duplicate");
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DeadLetter"), "dead_letter");
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DedupStateBatch"), "dedup_state");
+  EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.ChromeSightingBatch"), "chrome_state");
   EXPECT_EQ(cli::kind_of_schema(std::nullopt), "raw");
   EXPECT_EQ(cli::kind_of_schema("other.Thing"), "unknown");
   EXPECT_EQ(cli::parse_reason("too_large"), "DEAD_LETTER_REASON_TOO_LARGE");
