@@ -117,8 +117,9 @@ TEST(ChromeState, ReplayGivesTheLearnedSetOfTheLiveStream) {
     ChromeSighting s;
     s.story = rng() % 400;  // copies happen
     s.templated = rng() % 17 == 0;
-    s.lines.push_back(src + " desk " + std::to_string(rng() % 4));    // chrome candidates
-    s.lines.push_back("One-off line " + std::to_string(rng() % 90));  // mostly rare
+    s.lines.push_back(src + " desk " +
+                      std::string(1, static_cast<char>('a' + rng() % 4)));  // chrome candidates
+    s.lines.push_back("One-off line " + std::to_string(rng() % 90));        // mostly rare
     if (rng() % 5 == 0) s.lines.push_back("Pay April " + std::to_string(rng() % 28));  // figures
     if (rng() % 3 == 0) s.lines.push_back(s.lines.front());  // a line twice in one story
     t += std::chrono::seconds(rng() % 600);
