@@ -481,7 +481,7 @@ double bucket_quantile(const std::vector<std::pair<double, double>>& before,
 // ---- (b) the daemon -----------------------------------------------------------------------------
 
 struct Topics {
-  std::string in, stories, duplicates, dead_letter, state;
+  std::string in, stories, duplicates, dead_letter, state, chrome;
 };
 
 class DaemonProcess {
@@ -502,6 +502,8 @@ class DaemonProcess {
                            << "\n  duplicates_topic: " << t.duplicates
                            << "\n  dead_letter_topic: " << t.dead_letter
                            << "\nmetrics:\n  listen: 127.0.0.1:" << metrics_port
+                           << "\nclean:\n  chrome_state_topic: \""
+                           << (a.state_topic ? t.chrome : "") << "\""
                            << "\ndedup:\n  state_topic: \"" << (a.state_topic ? t.state : "")
                            << "\""
                            << "\n  max_entries: " << a.dedup_max_entries
@@ -863,13 +865,14 @@ void settle(const DaemonProcess& daemon) {
 }
 
 Topics topics_for(const std::string& prefix) {
-  return {prefix + ".in", prefix + ".stories", prefix + ".dups", prefix + ".dl", prefix + ".state"};
+  return {prefix + ".in", prefix + ".stories", prefix + ".dups",
+          prefix + ".dl", prefix + ".state",   prefix + ".chrome"};
 }
 
 // (b) The daemon over the pool as a backlog: sustained rate and CPU per story.
 DaemonResult run_daemon(Broker& cluster, const Args& a, const StoryPool& pool, int run) {
   Topics t = topics_for("d" + std::to_string(run));
-  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state, &t.chrome})
     *name = cluster.create_topic(*name, a.partitions);
   backlog(cluster.bootstrap(), t.in, a.partitions, pool, "d");
 
@@ -899,7 +902,7 @@ DaemonResult run_daemon(Broker& cluster, const Args& a, const StoryPool& pool, i
 DaemonResult latency_daemon(Broker& cluster, const Args& a, double offered, int partitions, int id,
                             bool soak) {
   Topics t = topics_for("lat" + std::to_string(partitions));
-  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state})
+  for (auto* name : {&t.in, &t.stories, &t.duplicates, &t.dead_letter, &t.state, &t.chrome})
     *name = cluster.create_topic(*name, partitions);
   DaemonResult res;
   res.offered = offered;

@@ -255,6 +255,7 @@ std::string kind_of_schema(std::optional<std::string_view> schema) {
   if (*schema == "wirefeed.v1.DedupState" || *schema == "wirefeed.v1.DedupStateBatch") {
     return "dedup_state";
   }
+  if (*schema == "wirefeed.v1.ChromeSightingBatch") return "chrome_state";
   return "unknown";
 }
 
@@ -346,8 +347,8 @@ constexpr const char* kTailUsage =
     "  Print each record of the topics as one JSON line, decoded by its wirefeed-schema header\n"
     "  (raw inputs as a string). --from: beginning (default), end, an RFC 3339 time or a\n"
     "  duration ago (15m). Without --follow it stops at the end the topics had at start.\n"
-    "  --filter kind=story|duplicate|dead_letter|dedup_state|raw, or any dotted path of the\n"
-    "  line, e.g. value.kind=DUPLICATE_KIND_NEAR; several filters must all match.\n";
+    "  --filter kind=story|duplicate|dead_letter|dedup_state|chrome_state|raw, or any dotted\n"
+    "  path of the line, e.g. value.kind=DUPLICATE_KIND_NEAR; several filters must all match.\n";
 
 int cmd_tail(const std::vector<std::string>& args) {
   CommonArgs common;

@@ -14,6 +14,7 @@
 #include "cli/tools.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/client.hpp"
+#include "pipeline/clean/chrome_learner.hpp"
 
 namespace wirefeed::cli {
 namespace {
@@ -206,9 +207,10 @@ void print_plan(const std::vector<TopicSpec>& plan,
 constexpr const char* kTopicsUsage =
     "usage: wirefeed topics plan --config FILE [--brokers HOST:PORT] [--partitions N]\n"
     "                            [--replication N] [--create]\n"
-    "  The topics the config needs (input.topics, output.*_topic, dedup.state_topic and the\n"
-    "  topics of routes:) with partitions, replication, cleanup.policy, retention.ms and\n"
-    "  min.insync.replicas; with a reachable cluster, whether each exists. --partitions: default\n"
+    "  The topics the config needs (input.topics, output.*_topic, dedup.state_topic, the\n"
+    "  topics of routes: and clean.chrome_state_topic, one partition) with partitions,\n"
+    "  replication, cleanup.policy, retention.ms and min.insync.replicas; with a reachable\n"
+    "  cluster, whether each exists. --partitions: default\n"
     "  the first input topic's count if it exists, else 6; --replication: default 3.\n"
     "  --create creates the missing topics (Admin API) and reports existing ones whose settings\n"
     "  differ from the plan (they are not changed). Exit 1 when a topic could not be created.\n";
@@ -241,6 +243,13 @@ std::vector<TopicSpec> plan_topics(const daemon::Config& config, int partitions,
   for (const pipeline::Route& r : config.routes) {
     for (const std::string& t : r.topics) add(t, "route " + r.name, "delete", kDataRetention);
   }
+  // The chrome sightings: one partition (a replay reads them in counting order), kept for the
+  // learner's window (it forgets older sightings anyway).
+  const std::size_t before = out.size();
+  add(config.clean.chrome_state_topic, "chrome state", "delete",
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          pipeline::ChromeLearnerConfig{}.window));
+  if (out.size() > before) out.back().partitions = 1;
   return out;
 }
 

@@ -663,8 +663,10 @@ Config typed_config(Ctx& ctx, const Tree& root) {
     s.read("partitions", c.embedded.partitions, read_int);
   }
   if (const Tree* n = top.find("clean")) {
-    Section s(ctx, *n, "clean", {"rules_file"});
+    Section s(ctx, *n, "clean", {"rules_file", "chrome_state_topic", "chrome_restore_timeout"});
     s.read("rules_file", c.clean.rules_file, read_string);
+    s.read("chrome_state_topic", c.clean.chrome_state_topic, read_string);
+    s.read("chrome_restore_timeout", c.clean.chrome_restore_timeout, read_millis);
   }
   if (const Tree* n = top.find("log")) {
     Section s(ctx, *n, "log", {"level", "format"});
@@ -826,6 +828,21 @@ void validate(const Ctx& ctx, const Config& c) {
       if (t == c.dedup.state_topic) bad("dedup.state_topic", "must differ from the input topics");
     }
   }
+
+  if (const std::string& t = c.clean.chrome_state_topic; !t.empty()) {
+    if (!is_valid_topic_name(t)) bad("clean.chrome_state_topic", "not a valid Kafka topic name");
+    for (const auto* o :
+         {&c.output.stories_topic, &c.output.duplicates_topic, &c.output.dead_letter_topic}) {
+      if (*o == t) bad("clean.chrome_state_topic", "must differ from the output topics");
+    }
+    for (const auto& i : c.input.topics) {
+      if (i == t) bad("clean.chrome_state_topic", "must differ from the input topics");
+    }
+    if (t == c.dedup.state_topic)
+      bad("clean.chrome_state_topic", "must differ from dedup.state_topic");
+  }
+  if (c.clean.chrome_restore_timeout.count() <= 0)
+    bad("clean.chrome_restore_timeout", "must be greater than 0");
 
   // delivery
   if (c.delivery.transactional_id.size() > 200 ||
@@ -1238,6 +1255,10 @@ std::string render_config(const Config& c) {
   e << YAML::Key << "clean" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "rules_file" << YAML::Value;
   str(c.clean.rules_file);
+  e << YAML::Key << "chrome_state_topic" << YAML::Value;
+  str(c.clean.chrome_state_topic);
+  e << YAML::Key << "chrome_restore_timeout" << YAML::Value
+    << format_duration(c.clean.chrome_restore_timeout);
   e << YAML::EndMap;
 
   e << YAML::Key << "log" << YAML::Value << YAML::BeginMap;

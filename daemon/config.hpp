@@ -114,6 +114,13 @@ struct CleanConfig {
   // The compiled rules (set by parse_config; a bad rules file is a ConfigError naming
   // clean.rules_file and the rule file's line). Not rendered.
   std::shared_ptr<const pipeline::CleanRules> rules;
+  // Where the sightings the chrome learner counts are persisted and shared by the instances of
+  // one consumer group (daemon/chrome_state.hpp); "" = off: the learned set starts empty at
+  // every start and each instance learns alone.
+  std::string chrome_state_topic = "wire.chrome-state";
+  // Bound on replaying chrome_state_topic at start-up. Never fails start-up: a replay cut short
+  // or a topic out of reach only delays learning.
+  std::chrono::milliseconds chrome_restore_timeout{30000};
 };
 
 struct LogConfig {

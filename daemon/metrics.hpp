@@ -305,6 +305,20 @@ std::string_view build_commit() noexcept;
         "1 once the start-up replay of dedup.state_topic read it to its end (or no state topic "   \
         "is configured); 0 while restoring, after a replay cut short by dedup.restore_timeout, "   \
         "or when started without state (dedup.start_without_state)")                               \
+  GAUGE_FAMILY(chrome_learned_lines,                                                               \
+               "Lines learned as page chrome, by source (at most clean's learner source cap)",     \
+               ("source"))                                                                         \
+  COUNTER_FAMILY(chrome_lines_removed_total,                                                       \
+                 "Lines removed from stories as their source's learned page chrome, by source",    \
+                 ("source"))                                                                       \
+  COUNTER(chrome_sightings_restored_total,                                                         \
+          "Chrome sightings replayed into the learner from clean.chrome_state_topic (start-up "    \
+          "replay and other instances' sightings tailed)")                                         \
+  COUNTER(chrome_sightings_written_total,                                                          \
+          "Chrome sightings delivered to clean.chrome_state_topic")                                \
+  COUNTER(chrome_sightings_lost_total,                                                             \
+          "Chrome sightings not persisted (queue full, delivery failed, or the topic out of "      \
+          "reach): learning from them is only delayed")                                            \
   COUNTER(stories_superseded_total, "Stories published as a newer version of a family")            \
   COUNTER(stories_canceled_total, "Kill/withdrawal stories published for a family")                \
   COUNTER_FAMILY(route_records_total,                                                              \

@@ -66,6 +66,7 @@ std::vector<std::string> check_connect(const Config& c, std::chrono::millisecond
   need("output.duplicates_topic", c.output.duplicates_topic);
   need("output.dead_letter_topic", c.output.dead_letter_topic);
   need("dedup.state_topic", c.dedup.state_topic);
+  need("clean.chrome_state_topic", c.clean.chrome_state_topic);
   return problems;
 }
 

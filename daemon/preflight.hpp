@@ -24,8 +24,9 @@ namespace wirefeed::daemon {
 std::vector<std::string> check_local(const Config& c);
 
 // Reaches kafka.brokers (with the configured properties) within `timeout` and checks that every
-// topic the daemon reads or writes exists: input.topics, the three output topics and
-// dedup.state_topic (if set). In embedded mode there is nothing to reach: empty.
+// topic the daemon reads or writes exists: input.topics, the three output topics,
+// dedup.state_topic and clean.chrome_state_topic (each if set). In embedded mode there is nothing
+// to reach: empty.
 std::vector<std::string> check_connect(const Config& c, std::chrono::milliseconds timeout);
 
 }  // namespace wirefeed::daemon

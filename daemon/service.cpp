@@ -24,6 +24,7 @@
 
 #include <unistd.h>
 
+#include "daemon/chrome_state.hpp"
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/output_acks.hpp"
@@ -161,6 +162,7 @@ struct Service::Impl final : sources::SourceHandler {
     cache_published_counters();
     set_routes(c.routes);
     create_clients();
+    create_chrome_state();
   }
 
   const Config& cfg;
@@ -194,6 +196,10 @@ struct Service::Impl final : sources::SourceHandler {
     abandon.store(true);
     stop_state_tail();
     pool.join();
+    if (chrome_state) {  // no strand observes any more: the learner's sink can go
+      chrome_state->stop(std::chrono::milliseconds(0));
+      pipe->chrome.set_sighting_sink(nullptr);
+    }
     sink.reset();
   }
 
@@ -214,6 +220,10 @@ struct Service::Impl final : sources::SourceHandler {
     fingerprint_seconds.observe(result.timings.fingerprint);
     dedup_seconds.observe(result.timings.dedup);
     stats.boilerplate_spans_removed_total.inc(result.boilerplate_removed);
+    if (result.learned_chrome_removed > 0) {  // a source the learner tracks: bounded labels
+      stats.chrome_lines_removed_total.with({result.chrome_source})
+          .inc(result.learned_chrome_removed);
+    }
 
     auto pending = std::make_shared<Pending>();
     pending->ps = ps;
@@ -1091,6 +1101,27 @@ struct Service::Impl final : sources::SourceHandler {
     }
   }
 
+  // ---- learned page chrome: persisted, replayed at start-up, shared (daemon/chrome_state.hpp) -
+  std::unique_ptr<ChromeState> chrome_state;  // null when clean.chrome_state_topic is ""
+
+  void create_chrome_state() {
+    if (cfg.clean.chrome_state_topic.empty()) return;
+    ChromeStateSettings settings;
+    settings.topic = cfg.clean.chrome_state_topic;
+    settings.reader = client_properties(cfg.kafka.consumer_properties);
+    settings.reader["group.id"] = cfg.kafka.group_id + ".chrome-reader";  // never joins/commits
+    settings.writer = client_properties(cfg.kafka.producer_properties);
+    settings.writer.erase("transactional.id");  // sightings never join a transaction
+    settings.writer.emplace("linger.ms", "50");
+    settings.restore_timeout = cfg.clean.chrome_restore_timeout;
+    chrome_state = std::make_unique<ChromeState>(std::move(settings), pipe->chrome, stats);
+    pipe->chrome.set_sighting_sink([cs = chrome_state.get()](std::string_view src,
+                                                             const pipeline::ChromeSighting& seen,
+                                                             std::chrono::sys_seconds observed) {
+      cs->record(src, seen, observed);
+    });
+  }
+
   void update_dedup_gauges() {
     const auto st = index.stats();
     stats.dedup_index_entries.set(static_cast<int64_t>(st.entries));
@@ -1426,6 +1457,13 @@ struct Service::Impl final : sources::SourceHandler {
 
   int run(const std::atomic<bool>& stop) {
     if (!restore_state_topic(stop)) return 1;
+    if (chrome_state) {  // never fails: a topic out of reach only delays learning
+      restoring.store(true);
+      set_restore_reason("restoring learned page chrome from '" + cfg.clean.chrome_state_topic +
+                         "'");
+      chrome_state->start(stop);
+      restoring.store(false);
+    }
     if (eos && !eos_init(stop)) {
       shutdown();
       return 0;
@@ -1448,6 +1486,7 @@ struct Service::Impl final : sources::SourceHandler {
       if (Clock::now() - last_lag > std::chrono::seconds(5)) {
         update_lag();
         update_dedup_gauges();
+        update_chrome_gauges(pipe->chrome, stats);
         last_lag = Clock::now();
       }
     }
@@ -1472,6 +1511,7 @@ struct Service::Impl final : sources::SourceHandler {
     }
     source->close();
     pool.join();
+    if (chrome_state) chrome_state->stop(std::chrono::milliseconds(2000));  // after the strands
     stop_state_tail();
     if (sink) sink->flush(std::chrono::milliseconds(2000));
     spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());

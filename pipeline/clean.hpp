@@ -63,6 +63,7 @@ struct CleanStory {
   std::string language;                   // ISO 639-1 ("en"), "" when unknown
   uint32_t word_count = 0;                // words in paragraphs
   uint32_t boilerplate_removed = 0;       // boilerplate lines/spans removed
+  uint32_t learned_chrome_removed = 0;    // of those: lines removed as learned chrome
 };
 
 struct CleanRules;      // pipeline/clean_rules.hpp

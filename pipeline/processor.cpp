@@ -291,10 +291,12 @@ ProcessResult Processor::process(const InputMessage& msg,
         clean = clean_story(item.text,
                             {reference_time(item), rules.get(), explain, learned.get(), nullptr});
       }
+      result.chrome_source = source;
     }
     if (item.doc) apply_structured(*item.doc, clean);  // structured metadata wins (formats)
     result.timings.clean = seconds_since(t);
     result.boilerplate_removed = clean.boilerplate_removed;
+    result.learned_chrome_removed = clean.learned_chrome_removed;
     const bool structured_kill = item.doc && item.doc->kill;  // a cancel may carry no text
     if (clean.headline.empty() && clean.paragraphs.empty() && !structured_kill) {
       result.records.push_back(dead_letter(msg, v1::DEAD_LETTER_REASON_NO_CONTENT,

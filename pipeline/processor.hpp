@@ -51,6 +51,10 @@ struct ProcessResult {
   std::optional<Decision> decision;
   StageTimings timings;
   uint32_t boilerplate_removed = 0;
+  // With a chrome learner: the source the story's chrome is learned for, and how many of its
+  // lines were removed as that source's learned chrome (per-source metrics).
+  std::string chrome_source;
+  uint32_t learned_chrome_removed = 0;
 };
 
 // "wf-" + 16 hex digits of a family hash ("" for 0).

@@ -455,6 +455,9 @@ int run_daemon(const Config& cfg, const Args& args) {
     if (!cfg.dedup.state_topic.empty()) {
       cluster->create_topic(cfg.dedup.state_topic, cfg.embedded.partitions);
     }
+    // One partition: a replay reads the sightings in the order they were counted.
+    if (!cfg.clean.chrome_state_topic.empty())
+      cluster->create_topic(cfg.clean.chrome_state_topic, 1);
     bootstrap = cluster->bootstrap();
     const std::size_t n = seed_topic(bootstrap, cfg.input.topics.front(), cfg.embedded.seed_dir);
     spdlog::info("embedded broker at {}: seeded {} stor{} from {} into '{}'", bootstrap, n,

@@ -79,8 +79,34 @@ bool ChromeLearner::observe(std::string_view source, const ChromeSighting& s,
                             std::chrono::sys_seconds now) {
   if (s.templated || s.lines.empty()) return false;
   std::lock_guard lock(mu_);
-  clock_ = std::max(clock_, now);
-  now = clock_;
+  return observe_locked(source, s, now, true);
+}
+
+bool ChromeLearner::replay(std::string_view source, const ChromeSighting& s,
+                           std::chrono::sys_seconds now) {
+  if (s.templated || s.lines.empty()) return false;
+  std::lock_guard lock(mu_);
+  return observe_locked(source, s, now, false);
+}
+
+std::vector<std::pair<std::string, std::size_t>> ChromeLearner::learned_counts() {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::size_t>> out;
+  out.reserve(sources_.size());
+  for (auto& [name, src] : sources_) {
+    if (!src.snapshot || clock_ > src.expires) rebuild(name, src, clock_);
+    out.emplace_back(name, src.snapshot->size());
+  }
+  return out;
+}
+
+bool ChromeLearner::observe_locked(std::string_view source, const ChromeSighting& s,
+                                   std::chrono::sys_seconds raw_now, bool notify) {
+  // Recorded in counting order (the lock is held), with the raw time and before the source cap
+  // is checked, so a replay moves the clock exactly as this call does.
+  if (notify && sink_) sink_(source, s, raw_now);
+  clock_ = std::max(clock_, raw_now);
+  auto now = clock_;
   auto sit = sources_.find(source);
   if (sit == sources_.end()) {
     if (sources_.size() >= cfg_.max_sources) return false;

@@ -17,12 +17,19 @@
 //   not count again.
 // - Thread-safe: observe() and learned() may be called from any thread; a LearnedChrome
 //   snapshot is immutable and shared.
+// - Replayable: the sighting sink sees every sighting observe() counts from, under the lock, in
+//   the order they were counted; replaying those sightings in that order with replay() into a
+//   fresh learner (same config) gives the same learned set. A story observed again (a redelivery,
+//   or its sighting replayed and the story then reprocessed) does not count again while it is
+//   among a line's last 4 witnesses, which holds for every line short of 4 stories: a redelivery
+//   never makes a line learned when min_stories <= 4.
 #pragma once
 
 #include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,6 +93,20 @@ class ChromeLearner {
   // learned by it (the caller may clean the story again with the new set).
   bool observe(std::string_view source, const ChromeSighting& s, std::chrono::sys_seconds now);
 
+  // observe() without calling the sighting sink: a persisted sighting (this instance's before a
+  // restart, or another instance's) replayed into the learner.
+  bool replay(std::string_view source, const ChromeSighting& s, std::chrono::sys_seconds now);
+
+  // Receives each sighting observe() takes (not templated, at least one line), with the time
+  // it was observed at, under the learner's lock and so in counting order. It must be cheap and
+  // must not call the learner. Set it before the first observe().
+  using SightingSink = std::function<void(std::string_view source, const ChromeSighting& s,
+                                          std::chrono::sys_seconds now)>;
+  void set_sighting_sink(SightingSink sink) { sink_ = std::move(sink); }
+
+  // Per tracked source, the number of lines learned at the learner's clock (0 included).
+  std::vector<std::pair<std::string, std::size_t>> learned_counts();
+
   // The current learned set of `source` (never null; empty when nothing is learned).
   std::shared_ptr<const LearnedChrome> learned(std::string_view source);
 
@@ -120,11 +141,14 @@ class ChromeLearner {
   double decayed(const Entry& e, std::chrono::sys_seconds now) const;
   void rebuild(const std::string& name, Source& src, std::chrono::sys_seconds now) const;
   void evict(Source& src, std::chrono::sys_seconds now) const;
+  bool observe_locked(std::string_view source, const ChromeSighting& s,
+                      std::chrono::sys_seconds now, bool notify);
 
   ChromeLearnerConfig cfg_;
   mutable std::mutex mu_;
   std::map<std::string, Source, std::less<>> sources_;
   std::chrono::sys_seconds clock_{};
+  SightingSink sink_;  // set before use, then only read
 };
 
 }  // namespace wirefeed::pipeline

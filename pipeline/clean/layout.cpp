@@ -387,6 +387,7 @@ bool remove_chrome(const Env& env, ChromeLinePass& chrome, string_view text, siz
   const auto v = chrome.judge(t, structural, record);
   if (!v) return false;
   ++out.boilerplate_removed;
+  if (v->shape == ChromeShape::kNone) ++out.learned_chrome_removed;  // per-source metric
   if (env.explain != nullptr) {
     env.explain->push_back({chrome.rule(*v), "removed", std::string(t), v->stories});
   }

@@ -108,6 +108,12 @@ TEST(OncallDaemon, CheckConfigAsksLibrdkafkaAndChecksPathsCheckConnectFindsTopic
             std::string::npos)
       << r.second;
   r = run_command({bin("wirefeedd"), "--config", cfg, "--set",
+                   "clean.chrome_state_topic=wire.no-chrome", "--check-connect"});
+  EXPECT_EQ(r.first, 1) << r.second;
+  EXPECT_NE(r.second.find("clean.chrome_state_topic: topic 'wire.no-chrome' does not exist"),
+            std::string::npos)
+      << r.second;
+  r = run_command({bin("wirefeedd"), "--config", cfg, "--set",
                    "kafka.brokers=127.0.0.1:" + std::to_string(free_port()), "--check-connect"});
   EXPECT_EQ(r.first, 1) << r.second;
   EXPECT_NE(r.second.find("kafka.brokers: cannot reach"), std::string::npos) << r.second;
@@ -164,7 +170,10 @@ TEST(OncallDaemon, StartWithoutStateOptInGoesOnWithAnEmptyIndex) {
   const uint16_t port = free_port();
   DaemonProcess d(dir.path(),
                   config_for("127.0.0.1:" + std::to_string(free_port()), port,
-                             "dedup:\n  restore_timeout: 2s\n  start_without_state: true\n"));
+                             "dedup:\n  restore_timeout: 2s\n  start_without_state: true\n"
+                             // The chrome state topic is out of reach too: it never fails
+                             // start-up, but is waited for up to its own bound.
+                             "clean:\n  chrome_restore_timeout: 2s\n"));
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (d.stderr_text().find("consuming 1 topic(s)") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {

@@ -64,7 +64,10 @@ std::string config(const std::string& bootstrap, const std::string& group, uint1
          "input:\n  topics: [" + t.raw + "]\noutput:\n  stories_topic: " + t.stories +
          "\n  duplicates_topic: " + t.duplicates + "\n  dead_letter_topic: " + t.dead_letter +
          "\ndedup:\n  state_topic: " + t.state + "\n" + dedup_extra + "metrics:\n  listen: \"" +
-         metrics_host + ":" + std::to_string(port) + "\"\npipeline:\n  drain_timeout: 20s\n" +
+         metrics_host + ":" + std::to_string(port) +
+         "\"\npipeline:\n  drain_timeout: 20s\n"
+         // Learned chrome is not what these tests are about (it has its own mock tests).
+         "clean:\n  chrome_state_topic: \"\"\n" +
          delivery;
 }
 

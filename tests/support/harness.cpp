@@ -454,14 +454,18 @@ std::vector<int32_t> partition_leaders(const std::string& bootstrap, const std::
 TestCluster::TestCluster(int partitions, int brokers) {
   static constexpr std::array kTopics{"wire.raw", "wire.stories", "wire.duplicates",
                                       "wire.deadletter", "wire.dedup-state"};
+  // The chrome state topic has one partition, as README asks (replay keeps the sightings' order).
+  static constexpr const char* kChromeTopic = "wire.chrome-state";
   if (auto real = real_kafka_bootstrap()) {
     bootstrap_ = *real;
     for (const char* t : kTopics) recreate_topic(bootstrap_, t, partitions);
+    recreate_topic(bootstrap_, kChromeTopic, 1);
     return;
   }
   embedded_.emplace(brokers);
   bootstrap_ = embedded_->bootstrap();
   for (const char* t : kTopics) embedded_->create_topic(t, partitions);
+  embedded_->create_topic(kChromeTopic, 1);
 }
 
 void TestCluster::create_topic(const std::string& topic, int partitions) {

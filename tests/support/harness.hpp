@@ -118,7 +118,8 @@ bool recreate_topic(const std::string& bootstrap, const std::string& topic, int 
 std::vector<int32_t> partition_leaders(const std::string& bootstrap, const std::string& topic);
 
 // The broker the tests use, with the topics the daemon uses in tests (wire.raw, wire.stories,
-// wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each, empty.
+// wire.duplicates, wire.deadletter, wire.dedup-state), `partitions` each, and wire.chrome-state
+// (one partition), empty.
 // On the mock, several `brokers` let tests move partition leaders and inject faults through
 // mock(); against a real cluster (on_real_kafka()) mock() is null, and tests that need it skip.
 class TestCluster {

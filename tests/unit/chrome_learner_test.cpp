@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/processor.hpp"
 #include "pipeline/clean.hpp"
+#include "pipeline/processor.hpp"
 
 namespace wirefeed::pipeline {
 namespace {
@@ -144,14 +144,23 @@ TEST(ChromeLearner, ProcessorLearnsFromTheStreamInOrder) {
               std::to_string(i * 37) +
               " was filed with regulators on Tuesday.\n\nTry the "
               "Northwind terminal\n";
-    const auto r = p.process(m);
-    return r.records.at(0).story();
+    return p.process(m);
   };
-  EXPECT_EQ(run(1).paragraphs_size(), 2);
-  EXPECT_EQ(run(2).paragraphs_size(), 2);
-  // The third story completes the line: it is removed from that story on.
-  EXPECT_EQ(run(3).paragraphs_size(), 1);
-  EXPECT_EQ(run(4).paragraphs_size(), 1);
+  const auto r1 = run(1);
+  EXPECT_EQ(r1.records.at(0).story().paragraphs_size(), 2);
+  EXPECT_EQ(r1.learned_chrome_removed, 0u);
+  EXPECT_EQ(r1.chrome_source, "wire-in");  // no agency in the input: its topic
+  EXPECT_EQ(run(2).records.at(0).story().paragraphs_size(), 2);
+  // The third story completes the line: it is removed from that story on, and counted as a
+  // removal of the source's learned chrome (the per-source metric).
+  const auto r3 = run(3);
+  EXPECT_EQ(r3.records.at(0).story().paragraphs_size(), 1);
+  EXPECT_EQ(r3.learned_chrome_removed, 1u);
+  const auto r4 = run(4);
+  EXPECT_EQ(r4.records.at(0).story().paragraphs_size(), 1);
+  EXPECT_EQ(r4.learned_chrome_removed, 1u);
+  EXPECT_EQ(r4.chrome_source, "wire-in");
+  EXPECT_GE(r4.boilerplate_removed, r4.learned_chrome_removed);
 }
 
 }  // namespace

@@ -79,6 +79,8 @@ void expect_defaults(const Config& c) {
   EXPECT_EQ(c.dedup.index.near_max_entries, 1'000'000u);
   EXPECT_TRUE(c.embedded.echo);
   EXPECT_EQ(c.embedded.partitions, 4);
+  EXPECT_EQ(c.clean.chrome_state_topic, "wire.chrome-state");
+  EXPECT_EQ(c.clean.chrome_restore_timeout, 30s);
   EXPECT_EQ(c.log.level, "info");
   EXPECT_EQ(c.log.format, "text");
 }
@@ -415,6 +417,14 @@ TEST(ConfigValidation, EachRuleNamesPathAndLine) {
       {"embedded:\n  partitions: 0\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  partitions: 1001\n", "test.yaml:2: embedded.partitions: ", "1..1000"},
       {"embedded:\n  seed_dir: ''\n", "test.yaml:2: embedded.seed_dir: ", "must not be empty"},
+      {"clean:\n  chrome_state_topic: 'a b'\n",
+       "test.yaml:2: clean.chrome_state_topic: ", "not a valid Kafka topic name"},
+      {"clean:\n  chrome_state_topic: wire.dedup-state\n",
+       "test.yaml:2: clean.chrome_state_topic: ", "must differ from dedup.state_topic"},
+      {"clean:\n  chrome_state_topic: wire.stories\n",
+       "test.yaml:2: clean.chrome_state_topic: ", "must differ from the output topics"},
+      {"clean:\n  chrome_restore_timeout: 0\n",
+       "test.yaml:2: clean.chrome_restore_timeout: ", "greater than 0"},
       {"log:\n  level: verbose\n", "test.yaml:2: log.level: ", "must be one of"},
       {"log:\n  format: JSON\n", "test.yaml:2: log.format: ", "must be one of text, json"},
       {"log:\n  format: ''\n", "test.yaml:2: log.format: ", "must be one of text, json"},

@@ -36,6 +36,7 @@ TEST(CliTools, KindsAndReasons) {
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DuplicateNotice"), "duplicate");
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DeadLetter"), "dead_letter");
   EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.DedupStateBatch"), "dedup_state");
+  EXPECT_EQ(cli::kind_of_schema("wirefeed.v1.ChromeSightingBatch"), "chrome_state");
   EXPECT_EQ(cli::kind_of_schema(std::nullopt), "raw");
   EXPECT_EQ(cli::kind_of_schema("other.Thing"), "unknown");
   EXPECT_EQ(cli::parse_reason("too_large"), "DEAD_LETTER_REASON_TOO_LARGE");
@@ -158,8 +159,16 @@ routes:
   EXPECT_EQ(names,
             (std::vector<std::string>{"wire.raw/input", "wire.ap/input", "wire.stories/stories",
                                       "wire.duplicates/duplicates", "wire.deadletter/dead letter",
-                                      "wire.state/dedup state", "wire.alerts/route alerts"}));
+                                      "wire.state/dedup state", "wire.alerts/route alerts",
+                                      "wire.chrome-state/chrome state"}));
   for (const auto& t : plan) {
+    if (t.role == "chrome state") {
+      // One partition whatever the input has; kept for the chrome learner's 24 h window.
+      EXPECT_EQ(t.partitions, 1);
+      EXPECT_EQ(t.configs.at("cleanup.policy"), "delete");
+      EXPECT_EQ(t.configs.at("retention.ms"), std::to_string(24LL * 3600 * 1000));
+      continue;
+    }
     EXPECT_EQ(t.partitions, 4) << t.name;
     EXPECT_EQ(t.replication, 3) << t.name;
     EXPECT_EQ(t.configs.at("min.insync.replicas"), "2") << t.name;
@@ -174,8 +183,9 @@ routes:
           << t.name;
     }
   }
-  // One replica: min.insync.replicas stays 1; no state topic: none planned.
+  // One replica: min.insync.replicas stays 1; no state topics: none planned.
   c.dedup.state_topic.clear();
+  c.clean.chrome_state_topic.clear();
   const auto single = cli::plan_topics(c, 1, 1);
   EXPECT_EQ(single.size(), 6u);
   EXPECT_EQ(single[0].configs.at("min.insync.replicas"), "1");
