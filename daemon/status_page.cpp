@@ -160,7 +160,7 @@ async function refresh() {
     recent(rec.stories);
     clusters(cl.clusters);
     rows($("routes").tBodies[0], ro.routes.flatMap((r) => r.topics.map((t) =>
-      [r.name, t.topic, r.encoding, t.records, t.bytes, t.errors])));
+      [r.name, t.topic, r.encoding, t.records, t.bytes ?? "\u2014", t.errors])));
     rows($("chrome").tBodies[0], ch.sources.flatMap((s) => s.lines.map((l) =>
       [s.source, l.text, l.stories])));
     document.body.dataset.loaded = "1";
@@ -315,13 +315,23 @@ std::string StatusBoard::routes_json() const {
                       {"continue", r.continue_},
                       {"topics", std::move(topics)}});
   }
-  // The default route: each record kind's topic, with what was published there (any route).
+  // The default route: each record kind's topic, with what was published there (any route) and
+  // the producer's failed delivery reports for it. Bytes are counted per configured route only,
+  // so they are null here rather than a zero that reads as "nothing delivered".
   std::map<std::string, std::uint64_t> by_topic;
   stats_.records_published_total.for_each(
       [&](const std::vector<std::string>& l, const Counter& n) { by_topic[l[0]] += n.value(); });
+  std::map<std::string, std::uint64_t> errors_by_topic;
+  stats_.producer_delivery_errors_total.for_each(
+      [&](const std::vector<std::string>& l, const Counter& n) {
+        errors_by_topic[l[0]] += n.value();
+      });
   nlohmann::json defaults = nlohmann::json::array();
   for (const std::string& t : settings_.output_topics) {
-    defaults.push_back({{"topic", t}, {"records", by_topic[t]}, {"bytes", 0}, {"errors", 0}});
+    defaults.push_back({{"topic", t},
+                        {"records", by_topic[t]},
+                        {"bytes", nullptr},
+                        {"errors", errors_by_topic[t]}});
   }
   routes.push_back({{"name", "(default)"},
                     {"encoding", "protobuf"},

@@ -105,7 +105,9 @@ std::optional<int64_t> KafkaSource::lag(const SourcePartition& p) const {
     return std::nullopt;
   }
   const int64_t pos = list->elems[0].offset;
-  if (pos < 0) return std::nullopt;
+  // Nothing consumed yet: an empty partition (low == high watermark) has nothing to lag behind;
+  // otherwise where consumption starts (committed offset or reset policy) is not known here.
+  if (pos < 0) return hi == lo ? std::optional<int64_t>(0) : std::nullopt;
   return std::max<int64_t>(0, hi - pos);
 }
 

@@ -127,6 +127,20 @@ TEST(KafkaSource, HandsEveryMessageWithItsPartitionInOrder) {
   EXPECT_EQ(f.source->find("other", 0), nullptr);
 }
 
+// A partition that never held a message lags by 0 once its watermarks are known (it is listed
+// with the others on the status page rather than left out as unknown).
+TEST(KafkaSource, AnEmptyPartitionLagsByZero) {
+  Fixture f("source-empty-lag", 3);
+  testing::produce_all(f.cluster.bootstrap(), "in", messages(3, 2));  // partitions 0 and 1 only
+  f.source->subscribe({"in"});
+  ASSERT_TRUE(f.poll_until([&] { return f.consumed() == 6; }));
+  const auto empty = f.source->find("in", 2);
+  ASSERT_NE(empty, nullptr);
+  EXPECT_TRUE(f.poll_until([&] { return f.source->lag(*empty).has_value(); }, 10s));
+  EXPECT_EQ(f.source->lag(*empty), 0);
+  EXPECT_EQ(f.source->lag(*f.source->find("in", 0)), 0);
+}
+
 TEST(KafkaSource, APausedPartitionDeliversNothingUntilResumed) {
   Fixture f("source-pause");
   testing::produce_all(f.cluster.bootstrap(), "in", messages(4, 2));

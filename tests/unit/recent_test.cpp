@@ -276,6 +276,8 @@ TEST(StatusBoardRecent, ServesTheRingRoutesAndA404ForAnUnknownStory) {
   route.name = "alerts";
   route.topics = {"wire.alerts"};
   stats.route_records_total.with({"alerts", "wire.alerts"}).inc(4);
+  stats.producer_delivery_errors_total.with({"wire.stories"}).inc(2);
+  stats.producer_delivery_errors_total.with({"wire.other"}).inc(5);
   StatusBoard board(
       StatusBoard::Settings{"0", "c", "h", {"wire.stories"}, std::chrono::hours(1)}, stats,
       [] {
@@ -295,6 +297,11 @@ TEST(StatusBoardRecent, ServesTheRingRoutesAndA404ForAnUnknownStory) {
   EXPECT_EQ(routes["routes"][0]["name"], "alerts");
   EXPECT_EQ(routes["routes"][0]["topics"][0]["records"], 4);
   EXPECT_EQ(routes["routes"][1]["name"], "(default)");
+  // The default route's topics: bytes are not counted per topic (null, not a misleading 0);
+  // errors are the producer's failed delivery reports for that topic.
+  ASSERT_EQ(routes["routes"][1]["topics"].size(), 1u);
+  EXPECT_TRUE(routes["routes"][1]["topics"][0]["bytes"].is_null());
+  EXPECT_EQ(routes["routes"][1]["topics"][0]["errors"], 2);
   EXPECT_EQ(nlohmann::json::parse(board.serve("/api/chrome")->body)["sources"].size(), 0u);
   ASSERT_TRUE(board.serve("/api/story/wf-a"));
   EXPECT_FALSE(board.serve("/api/story/wf-zzz"));
