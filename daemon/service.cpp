@@ -1,8 +1,6 @@
 // Service. See service.hpp for the invariants.
 #include "daemon/service.hpp"
 
-#include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,6 +23,7 @@
 #include <unistd.h>
 
 #include "daemon/chrome_state.hpp"
+#include "daemon/dedup_state_store.hpp"
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/output_acks.hpp"
@@ -162,6 +161,7 @@ struct Service::Impl final : sources::SourceHandler {
     cache_published_counters();
     set_routes(c.routes);
     create_clients();
+    create_state_store();
     create_chrome_state();
   }
 
@@ -194,7 +194,7 @@ struct Service::Impl final : sources::SourceHandler {
 
   ~Impl() override {
     abandon.store(true);
-    stop_state_tail();
+    state_store->stop();
     pool.join();
     if (chrome_state) {  // no strand observes any more: the learner's sink can go
       chrome_state->stop(std::chrono::milliseconds(0));
@@ -900,23 +900,24 @@ struct Service::Impl final : sources::SourceHandler {
         [this] { flush_state_batch(); });
   }
 
-  // ---- dedup state: replay at start-up, then tail (sees other instances' stories) --------------
-  kafka::KafkaHandle state_reader;
-  std::thread state_tailer;
-  std::atomic<bool> state_stop{false};
+  // ---- dedup state: replay at start-up, then tail (daemon/dedup_state_store.hpp) --------------
+  std::unique_ptr<DedupStateStore> state_store;
 
-  // Either record type (a single DedupState from older daemons, or a DedupStateBatch).
-  void apply_state_message(const rd_kafka_message_t* m) {
-    const std::optional<std::string_view> schema = kafka::last_header(m, kafka::kSchemaHeader);
-    const StateRestoreCount n = restore_state_record(index, schema, m->payload, m->len);
-    if (n.malformed > 0) {
-      spdlog::warn("dedup state {}[{}]@{}: {} malformed state(s) skipped", cfg.dedup.state_topic,
-                   m->partition, m->offset, n.malformed);
-    }
-    if (n.applied > 0) stats.dedup_state_restored_total.inc(n.applied);
+  void create_state_store() {
+    DedupStateSettings settings;
+    settings.topic = cfg.dedup.state_topic;
+    settings.reader = client_properties(cfg.kafka.consumer_properties);
+    settings.reader["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins/commits
+    if (eos) settings.reader["isolation.level"] = "read_committed";  // aborted state never restores
+    settings.restore_timeout = cfg.dedup.restore_timeout;
+    settings.start_without_state = cfg.dedup.start_without_state;
+    settings.window = cfg.dedup.index.window;
+    settings.own_key_prefix = state_key_prefix;
+    if (eos) settings.own_origin = txn_id;
+    state_store = std::make_unique<DedupStateStore>(std::move(settings), index, stats);
   }
 
-  // Why the daemon is not ready while it restores the dedup state ("" once restored).
+  // Why the daemon is not ready while it restores the learned chrome ("" once restored).
   std::atomic<bool> restoring{false};
   mutable std::mutex restore_mu;
   std::string restore_reason;  // guarded by restore_mu
@@ -924,181 +925,6 @@ struct Service::Impl final : sources::SourceHandler {
   void set_restore_reason(std::string why) {
     std::lock_guard lock(restore_mu);
     restore_reason = std::move(why);
-  }
-
-  // Reads the state topic's metadata, retrying until it is available or `deadline` passes (or
-  // the daemon is asked to stop). Returns the partition count, 0 when unavailable.
-  int wait_for_state_topic(const std::string& topic, Clock::time_point deadline,
-                           const std::atomic<bool>& stop) {
-    for (int attempt = 1;; ++attempt) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 2000));
-      const rd_kafka_metadata_t* raw = nullptr;
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(state_reader.get(), topic.c_str(), nullptr);
-      const rd_kafka_resp_err_t merr = rd_kafka_metadata(state_reader.get(), 0, rkt, &raw, wait_ms);
-      rd_kafka_topic_destroy(rkt);
-      const kafka::MetadataHandle md(raw);
-      std::string why;
-      if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        why = rd_kafka_err2str(merr);
-      } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "no metadata";
-      } else if (md->topics[0].partition_cnt == 0) {
-        why = "no partitions";
-      } else {
-        return md->topics[0].partition_cnt;
-      }
-      const auto remaining =
-          std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
-      set_restore_reason(
-          fmt::format("restoring dedup state: '{}' not available ({}); attempt {}, {} s left of "
-                      "dedup.restore_timeout",
-                      topic, why, attempt, std::max<int64_t>(remaining, 0)));
-      spdlog::warn("dedup.state_topic '{}' is not available ({}); attempt {}, retrying for {} s",
-                   topic, why, attempt, std::max<int64_t>(remaining, 0));
-      if (Clock::now() >= deadline || stop.load()) return 0;
-      const auto pause = std::min(Clock::now() + std::chrono::seconds(1), deadline);
-      while (Clock::now() < pause && !stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-  }
-
-  // Replays the state topic into the index, then tails it. False when start-up must fail: the
-  // topic stayed unreachable for dedup.restore_timeout and dedup.start_without_state is off.
-  bool restore_state_topic(const std::atomic<bool>& stop) {
-    const std::string& topic = cfg.dedup.state_topic;
-    if (topic.empty()) {
-      stats.dedup_restore_complete.set(1);  // nothing to restore
-      return true;
-    }
-    const auto started = Clock::now();
-    restoring.store(true);
-    set_restore_reason("restoring dedup state from '" + topic + "'");
-    kafka::Properties props = client_properties(cfg.kafka.consumer_properties);
-    props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
-    props["enable.auto.commit"] = "false";
-    props["enable.auto.offset.store"] = "false";
-    props.emplace("fetch.wait.max.ms", "50");
-    // The end of a partition is its EOF event: a read_committed reader's position passes the
-    // transaction markers, which no record offset reaches, so offsets alone never catch up with
-    // the high watermark of a transactionally written topic.
-    props["enable.partition.eof"] = "true";
-    if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
-    state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
-    kafka::KafkaHandle& rk = state_reader;
-    const auto deadline = started + cfg.dedup.restore_timeout;
-    const int parts = wait_for_state_topic(topic, deadline, stop);
-    if (parts == 0) {
-      state_reader.reset();
-      if (stop.load()) return true;  // asked to stop while waiting: not a failure
-      if (cfg.dedup.start_without_state) {
-        spdlog::warn(
-            "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); starting with an "
-            "EMPTY index (dedup.start_without_state): stories published before may be published "
-            "again",
-            topic, format_duration(cfg.dedup.restore_timeout));
-        restoring.store(false);
-        return true;
-      }
-      spdlog::critical(
-          "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); not starting with "
-          "an empty index, which would publish again every story published before. Fix the "
-          "brokers or the topic, or set dedup.start_without_state: true to accept that",
-          topic, format_duration(cfg.dedup.restore_timeout));
-      return false;
-    }
-    std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
-    std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
-    std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
-    for (int p = 0; p < parts; ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low[i], &high[i], 10000);
-      next[i] = low[i];
-    }
-    // Replay starts at the window's edge: the first record written at or after now - window
-    // (records older than that describe stories outside the window). offsets_for_times answers
-    // -1 when no record is that new, and also where the broker cannot look up times (librdkafka's
-    // mock); an unanswered partition replays from its beginning, which is never wrong, only
-    // slower.
-    const int64_t edge_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            (std::chrono::system_clock::now() - cfg.dedup.index.window).time_since_epoch())
-            .count();
-    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
-    for (int p = 0; p < parts; ++p) {
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = edge_ms;
-    }
-    const rd_kafka_resp_err_t terr = rd_kafka_offsets_for_times(rk.get(), list.get(), 10000);
-    int64_t skipped = 0;
-    for (int p = 0; p < parts; ++p) {
-      rd_kafka_topic_partition_t& tp = list->elems[p];
-      const auto i = static_cast<std::size_t>(tp.partition);
-      if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && tp.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          tp.offset > low[i] && tp.offset <= high[i]) {
-        skipped += tp.offset - low[i];
-        next[i] = tp.offset;
-      } else {
-        tp.offset = RD_KAFKA_OFFSET_BEGINNING;
-      }
-      tp.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    }
-    rd_kafka_assign(rk.get(), list.get());
-    std::vector<bool> at_eof(static_cast<std::size_t>(parts), false);
-    auto caught_up = [&] {
-      for (int p = 0; p < parts; ++p) {
-        const auto i = static_cast<std::size_t>(p);
-        if (!at_eof[i] && next[i] < high[i]) return false;
-      }
-      return true;
-    };
-    std::size_t n = 0;
-    while (!caught_up() && Clock::now() < deadline && !stop.load()) {
-      kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
-      if (!m || m->partition < 0 || m->partition >= parts) continue;
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        at_eof[static_cast<std::size_t>(m->partition)] = true;
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      apply_state_message(m.get());
-      next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
-      ++n;
-    }
-    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    stats.dedup_restore_duration_seconds.observe(secs);
-    if (!caught_up()) {
-      spdlog::warn(
-          "dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records read, the "
-          "newest states not restored; give '{}' time retention of dedup.window (batch keys are "
-          "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
-          secs, n, topic);
-    }
-    if (caught_up()) stats.dedup_restore_complete.set(1);
-    restoring.store(false);
-    const auto st = index.stats();
-    spdlog::info(
-        "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
-        "than dedup.window; index holds {} stories",
-        n, topic, secs, skipped, st.entries);
-    state_tailer = std::thread([this] {
-      pthread_setname_np(pthread_self(), "wf-state-tail");
-      while (!state_stop.load()) {
-        kafka::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
-        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && !own_record(m.get())) {
-          apply_state_message(m.get());
-        }
-      }
-    });
-    return true;
-  }
-
-  void stop_state_tail() {
-    state_stop.store(true);
-    if (state_tailer.joinable()) state_tailer.join();
-    if (state_reader) {
-      rd_kafka_consumer_close(state_reader.get());
-      state_reader.reset();
-    }
   }
 
   // ---- learned page chrome: persisted, replayed at start-up, shared (daemon/chrome_state.hpp) -
@@ -1160,21 +986,6 @@ struct Service::Impl final : sources::SourceHandler {
   }
 
   bool stopping() const { return stop_flag != nullptr && stop_flag->load(); }
-
-  // A state record this instance produced: its key starts with this process's batch key prefix
-  // (at_least_once), or its origin header is our transactional.id (exactly_once: aborted records
-  // stay visible on the mock). Its stories are in the index already (decided here), so the tail
-  // skips it rather than parsing and replaying it.
-  bool own_record(const rd_kafka_message_t* m) const {
-    if (!eos) {
-      const std::string_view key(static_cast<const char*>(m->key),
-                                 m->key != nullptr ? m->key_len : 0);
-      return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
-             key[state_key_prefix.size()] == '-';
-    }
-    const auto origin = kafka::last_header(m, kafka::kOriginHeader);
-    return origin && *origin == txn_id;
-  }
 
   // One transaction API call, retried (bounded) while librdkafka says it is retriable.
   TxnStep txn_call(const char* what, const std::function<kafka::ErrorHandle()>& call,
@@ -1456,7 +1267,7 @@ struct Service::Impl final : sources::SourceHandler {
   bool poll_once(int timeout_ms, bool accept) { return source->poll_once(timeout_ms, accept); }
 
   int run(const std::atomic<bool>& stop) {
-    if (!restore_state_topic(stop)) return 1;
+    if (!state_store->restore(stop)) return 1;
     if (chrome_state) {  // never fails: a topic out of reach only delays learning
       restoring.store(true);
       set_restore_reason("restoring learned page chrome from '" + cfg.clean.chrome_state_topic +
@@ -1512,7 +1323,7 @@ struct Service::Impl final : sources::SourceHandler {
     source->close();
     pool.join();
     if (chrome_state) chrome_state->stop(std::chrono::milliseconds(2000));  // after the strands
-    stop_state_tail();
+    state_store->stop();
     if (sink) sink->flush(std::chrono::milliseconds(2000));
     spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());
   }
@@ -1533,6 +1344,7 @@ Service::~Service() = default;
 int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::pair<bool, std::string> Service::readiness() const {
+  if (impl_->state_store->restoring()) return {false, impl_->state_store->reason()};
   if (impl_->restoring.load()) {
     std::lock_guard lock(impl_->restore_mu);
     return {false, impl_->restore_reason};
