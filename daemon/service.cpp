@@ -1,8 +1,6 @@
 // Service. See service.hpp for the invariants.
 #include "daemon/service.hpp"
 
-#include <fmt/format.h>
-#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,11 +23,13 @@
 #include <unistd.h>
 
 #include "daemon/chrome_state.hpp"
+#include "daemon/dedup_state_store.hpp"
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
 #include "daemon/output_acks.hpp"
 #include "daemon/recent.hpp"
 #include "daemon/state_records.hpp"
+#include "daemon/transaction_coordinator.hpp"
 #include "daemon/transactions.hpp"
 #include "kafka/headers.hpp"
 #include "pipeline/dedup_explain.hpp"
@@ -128,6 +128,28 @@ struct Routing {
   std::map<std::pair<int, std::string>, RouteCounters> counters;
 };
 
+// The transaction API of the KafkaSink, for the TransactionCoordinator (consumer thread).
+struct SinkTransactions final : TransactionalProducer {
+  explicit SinkTransactions(sinks::KafkaSink& s) : sink(s) {}
+  kafka::ErrorHandle init(std::chrono::milliseconds timeout) override {
+    return sink.txn_init(timeout);
+  }
+  kafka::ErrorHandle begin() override { return sink.txn_begin(); }
+  kafka::ErrorHandle send_offsets(const rd_kafka_topic_partition_list_t* offsets,
+                                  const rd_kafka_consumer_group_metadata_t* group,
+                                  std::chrono::milliseconds timeout) override {
+    return sink.txn_send_offsets(offsets, group, timeout);
+  }
+  kafka::ErrorHandle commit(std::chrono::milliseconds timeout) override {
+    return sink.txn_commit(timeout);
+  }
+  kafka::ErrorHandle abort(std::chrono::milliseconds timeout) override {
+    return sink.txn_abort(timeout);
+  }
+  void recreate(const std::string& why) override { sink.recreate(why); }
+  sinks::KafkaSink& sink;
+};
+
 // A random id for this process's state batch keys (unique keys: batches must not be compacted
 // away by each other).
 std::string instance_tag() {
@@ -145,7 +167,7 @@ PartitionState& state_of(const std::shared_ptr<sources::SourcePartition>& p) {
 
 }  // namespace
 
-struct Service::Impl final : sources::SourceHandler {
+struct Service::Impl final : sources::SourceHandler, TransactionHost {
   Impl(const Config& c, Stats& s, std::string bootstrap, std::ostream* e, RecentDecisions* r)
       : cfg(c),
         stats(s),
@@ -162,6 +184,8 @@ struct Service::Impl final : sources::SourceHandler {
     cache_published_counters();
     set_routes(c.routes);
     create_clients();
+    create_transactions();
+    create_state_store();
     create_chrome_state();
   }
 
@@ -194,7 +218,7 @@ struct Service::Impl final : sources::SourceHandler {
 
   ~Impl() override {
     abandon.store(true);
-    stop_state_tail();
+    state_store->stop();
     pool.join();
     if (chrome_state) {  // no strand observes any more: the learner's sink can go
       chrome_state->stop(std::chrono::milliseconds(0));
@@ -232,7 +256,7 @@ struct Service::Impl final : sources::SourceHandler {
     pending->published = result.published;
     pending->generation = generation;
     if (eos && result.published) {
-      txn_rollback.add(result.published->content, result.published->story_id);
+      txn->record_published(result.published->content, result.published->story_id);
     }
     // Every routed output of every record counts: the offset waits for all of them (I-1).
     const std::shared_ptr<const Routing> routes = routing.load();
@@ -313,7 +337,7 @@ struct Service::Impl final : sources::SourceHandler {
 
   void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out,
             bool primary = true, RouteCounters route = {}, bool routed = false) {
-    if (eos && pending->generation != txn_generation.load()) {
+    if (eos && pending->generation != txn->generation()) {
       // Its transaction was aborted: the input will be reprocessed. The output is not out, so
       // neither is the record (no state for it).
       if (routed) routed_output_failed(*pending);
@@ -545,7 +569,7 @@ struct Service::Impl final : sources::SourceHandler {
       StateBatchWriter writer;
       for (; i < state_round.size(); ++i) {
         const auto& p = state_round[i];
-        if (eos && p->generation != txn_generation.load()) {
+        if (eos && p->generation != txn->generation()) {
           finish_one(*p);  // its transaction was aborted: the input will be reprocessed
           continue;
         }
@@ -701,7 +725,7 @@ struct Service::Impl final : sources::SourceHandler {
     stats.inflight_bytes.set(inflight_bytes.load());
     ps->input_messages->inc();
     ps->input_bytes->inc(m->len);
-    const uint64_t generation = eos ? eos_admit(*ps, m->offset, m->len) : 0;
+    const uint64_t generation = eos ? txn->admit(ps->topic, ps->partition, m->offset, m->len) : 0;
     bool post = false;
     {
       std::lock_guard lock(ps->queue_mu);
@@ -709,7 +733,7 @@ struct Service::Impl final : sources::SourceHandler {
       post = !std::exchange(ps->drain_posted, true);
     }
     if (post) boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
-    if (eos) eos_tick();
+    if (eos) txn->tick();
   }
 
   // Strand: handles every input queued for the partition so far, in order; re-posts itself
@@ -760,7 +784,7 @@ struct Service::Impl final : sources::SourceHandler {
   // offsets go with the transaction instead; ends the open transaction when it is due.
   void store_offsets() {
     if (eos) {
-      eos_tick();
+      txn->tick();
       return;
     }
     for (const auto& [k, p] : source->partitions()) {
@@ -847,7 +871,7 @@ struct Service::Impl final : sources::SourceHandler {
   void on_revoking(const std::vector<std::shared_ptr<sources::SourcePartition>>& states) override {
     drain(states, cfg.pipeline.drain_timeout);
     store_offsets();
-    if (eos) eos_on_revoke();
+    if (eos) txn->on_revoke();
   }
 
   void on_partition_revoked(sources::SourcePartition& p) override {
@@ -900,23 +924,24 @@ struct Service::Impl final : sources::SourceHandler {
         [this] { flush_state_batch(); });
   }
 
-  // ---- dedup state: replay at start-up, then tail (sees other instances' stories) --------------
-  kafka::KafkaHandle state_reader;
-  std::thread state_tailer;
-  std::atomic<bool> state_stop{false};
+  // ---- dedup state: replay at start-up, then tail (daemon/dedup_state_store.hpp) --------------
+  std::unique_ptr<DedupStateStore> state_store;
 
-  // Either record type (a single DedupState from older daemons, or a DedupStateBatch).
-  void apply_state_message(const rd_kafka_message_t* m) {
-    const std::optional<std::string_view> schema = kafka::last_header(m, kafka::kSchemaHeader);
-    const StateRestoreCount n = restore_state_record(index, schema, m->payload, m->len);
-    if (n.malformed > 0) {
-      spdlog::warn("dedup state {}[{}]@{}: {} malformed state(s) skipped", cfg.dedup.state_topic,
-                   m->partition, m->offset, n.malformed);
-    }
-    if (n.applied > 0) stats.dedup_state_restored_total.inc(n.applied);
+  void create_state_store() {
+    DedupStateSettings settings;
+    settings.topic = cfg.dedup.state_topic;
+    settings.reader = client_properties(cfg.kafka.consumer_properties);
+    settings.reader["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins/commits
+    if (eos) settings.reader["isolation.level"] = "read_committed";  // aborted state never restores
+    settings.restore_timeout = cfg.dedup.restore_timeout;
+    settings.start_without_state = cfg.dedup.start_without_state;
+    settings.window = cfg.dedup.index.window;
+    settings.own_key_prefix = state_key_prefix;
+    if (eos) settings.own_origin = txn_id;
+    state_store = std::make_unique<DedupStateStore>(std::move(settings), index, stats);
   }
 
-  // Why the daemon is not ready while it restores the dedup state ("" once restored).
+  // Why the daemon is not ready while it restores the learned chrome ("" once restored).
   std::atomic<bool> restoring{false};
   mutable std::mutex restore_mu;
   std::string restore_reason;  // guarded by restore_mu
@@ -924,181 +949,6 @@ struct Service::Impl final : sources::SourceHandler {
   void set_restore_reason(std::string why) {
     std::lock_guard lock(restore_mu);
     restore_reason = std::move(why);
-  }
-
-  // Reads the state topic's metadata, retrying until it is available or `deadline` passes (or
-  // the daemon is asked to stop). Returns the partition count, 0 when unavailable.
-  int wait_for_state_topic(const std::string& topic, Clock::time_point deadline,
-                           const std::atomic<bool>& stop) {
-    for (int attempt = 1;; ++attempt) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 2000));
-      const rd_kafka_metadata_t* raw = nullptr;
-      rd_kafka_topic_t* rkt = rd_kafka_topic_new(state_reader.get(), topic.c_str(), nullptr);
-      const rd_kafka_resp_err_t merr = rd_kafka_metadata(state_reader.get(), 0, rkt, &raw, wait_ms);
-      rd_kafka_topic_destroy(rkt);
-      const kafka::MetadataHandle md(raw);
-      std::string why;
-      if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        why = rd_kafka_err2str(merr);
-      } else if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        why = md->topic_cnt == 1 ? rd_kafka_err2str(md->topics[0].err) : "no metadata";
-      } else if (md->topics[0].partition_cnt == 0) {
-        why = "no partitions";
-      } else {
-        return md->topics[0].partition_cnt;
-      }
-      const auto remaining =
-          std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now()).count();
-      set_restore_reason(
-          fmt::format("restoring dedup state: '{}' not available ({}); attempt {}, {} s left of "
-                      "dedup.restore_timeout",
-                      topic, why, attempt, std::max<int64_t>(remaining, 0)));
-      spdlog::warn("dedup.state_topic '{}' is not available ({}); attempt {}, retrying for {} s",
-                   topic, why, attempt, std::max<int64_t>(remaining, 0));
-      if (Clock::now() >= deadline || stop.load()) return 0;
-      const auto pause = std::min(Clock::now() + std::chrono::seconds(1), deadline);
-      while (Clock::now() < pause && !stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-  }
-
-  // Replays the state topic into the index, then tails it. False when start-up must fail: the
-  // topic stayed unreachable for dedup.restore_timeout and dedup.start_without_state is off.
-  bool restore_state_topic(const std::atomic<bool>& stop) {
-    const std::string& topic = cfg.dedup.state_topic;
-    if (topic.empty()) {
-      stats.dedup_restore_complete.set(1);  // nothing to restore
-      return true;
-    }
-    const auto started = Clock::now();
-    restoring.store(true);
-    set_restore_reason("restoring dedup state from '" + topic + "'");
-    kafka::Properties props = client_properties(cfg.kafka.consumer_properties);
-    props["group.id"] = cfg.kafka.group_id + ".state-reader";  // never joins, never commits
-    props["enable.auto.commit"] = "false";
-    props["enable.auto.offset.store"] = "false";
-    props.emplace("fetch.wait.max.ms", "50");
-    // The end of a partition is its EOF event: a read_committed reader's position passes the
-    // transaction markers, which no record offset reaches, so offsets alone never catch up with
-    // the high watermark of a transactionally written topic.
-    props["enable.partition.eof"] = "true";
-    if (eos) props["isolation.level"] = "read_committed";  // aborted state never restores
-    state_reader = kafka::make_client(RD_KAFKA_CONSUMER, kafka::make_conf(props));
-    kafka::KafkaHandle& rk = state_reader;
-    const auto deadline = started + cfg.dedup.restore_timeout;
-    const int parts = wait_for_state_topic(topic, deadline, stop);
-    if (parts == 0) {
-      state_reader.reset();
-      if (stop.load()) return true;  // asked to stop while waiting: not a failure
-      if (cfg.dedup.start_without_state) {
-        spdlog::warn(
-            "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); starting with an "
-            "EMPTY index (dedup.start_without_state): stories published before may be published "
-            "again",
-            topic, format_duration(cfg.dedup.restore_timeout));
-        restoring.store(false);
-        return true;
-      }
-      spdlog::critical(
-          "dedup.state_topic '{}' unreachable for {} (dedup.restore_timeout); not starting with "
-          "an empty index, which would publish again every story published before. Fix the "
-          "brokers or the topic, or set dedup.start_without_state: true to accept that",
-          topic, format_duration(cfg.dedup.restore_timeout));
-      return false;
-    }
-    std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
-    std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
-    std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
-    for (int p = 0; p < parts; ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low[i], &high[i], 10000);
-      next[i] = low[i];
-    }
-    // Replay starts at the window's edge: the first record written at or after now - window
-    // (records older than that describe stories outside the window). offsets_for_times answers
-    // -1 when no record is that new, and also where the broker cannot look up times (librdkafka's
-    // mock); an unanswered partition replays from its beginning, which is never wrong, only
-    // slower.
-    const int64_t edge_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(
-            (std::chrono::system_clock::now() - cfg.dedup.index.window).time_since_epoch())
-            .count();
-    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
-    for (int p = 0; p < parts; ++p) {
-      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = edge_ms;
-    }
-    const rd_kafka_resp_err_t terr = rd_kafka_offsets_for_times(rk.get(), list.get(), 10000);
-    int64_t skipped = 0;
-    for (int p = 0; p < parts; ++p) {
-      rd_kafka_topic_partition_t& tp = list->elems[p];
-      const auto i = static_cast<std::size_t>(tp.partition);
-      if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && tp.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-          tp.offset > low[i] && tp.offset <= high[i]) {
-        skipped += tp.offset - low[i];
-        next[i] = tp.offset;
-      } else {
-        tp.offset = RD_KAFKA_OFFSET_BEGINNING;
-      }
-      tp.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-    }
-    rd_kafka_assign(rk.get(), list.get());
-    std::vector<bool> at_eof(static_cast<std::size_t>(parts), false);
-    auto caught_up = [&] {
-      for (int p = 0; p < parts; ++p) {
-        const auto i = static_cast<std::size_t>(p);
-        if (!at_eof[i] && next[i] < high[i]) return false;
-      }
-      return true;
-    };
-    std::size_t n = 0;
-    while (!caught_up() && Clock::now() < deadline && !stop.load()) {
-      kafka::MessageHandle m(rd_kafka_consumer_poll(rk.get(), 100));
-      if (!m || m->partition < 0 || m->partition >= parts) continue;
-      if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-        at_eof[static_cast<std::size_t>(m->partition)] = true;
-      if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-      apply_state_message(m.get());
-      next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
-      ++n;
-    }
-    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    stats.dedup_restore_duration_seconds.observe(secs);
-    if (!caught_up()) {
-      spdlog::warn(
-          "dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records read, the "
-          "newest states not restored; give '{}' time retention of dedup.window (batch keys are "
-          "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
-          secs, n, topic);
-    }
-    if (caught_up()) stats.dedup_restore_complete.set(1);
-    restoring.store(false);
-    const auto st = index.stats();
-    spdlog::info(
-        "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
-        "than dedup.window; index holds {} stories",
-        n, topic, secs, skipped, st.entries);
-    state_tailer = std::thread([this] {
-      pthread_setname_np(pthread_self(), "wf-state-tail");
-      while (!state_stop.load()) {
-        kafka::MessageHandle m(rd_kafka_consumer_poll(state_reader.get(), 100));
-        if (m && m->err == RD_KAFKA_RESP_ERR_NO_ERROR && !own_record(m.get())) {
-          apply_state_message(m.get());
-        }
-      }
-    });
-    return true;
-  }
-
-  void stop_state_tail() {
-    state_stop.store(true);
-    if (state_tailer.joinable()) state_tailer.join();
-    if (state_reader) {
-      rd_kafka_consumer_close(state_reader.get());
-      state_reader.reset();
-    }
   }
 
   // ---- learned page chrome: persisted, replayed at start-up, shared (daemon/chrome_state.hpp) -
@@ -1132,21 +982,12 @@ struct Service::Impl final : sources::SourceHandler {
   }
 
   // ---- exactly-once: one Kafka transaction per batch of inputs (delivery.mode) ----------------
-  // Consumer thread: eos_admit opens the transaction at the first input of a batch; eos_tick
-  // ends it when due (daemon/transactions.hpp); eos_end waits for every output of the batch,
-  // sends the batch's offsets with the transaction and commits — or eos_abort aborts, rolls the
-  // dedup index back, and seeks each partition back to the batch's first offset. Work of an
-  // aborted attempt (an older `txn_generation`) produces nothing and completes at once.
-  TransactionBatch txn_batch;               // consumer thread only
-  DedupRollback txn_rollback;               // strands add; the consumer thread rolls back/clears
-  DeliveryFailures txn_delivery_failures;   // outputs that failed for a reason of the record
-  std::atomic<uint64_t> txn_generation{1};  // bumped at every abort
-  std::atomic<bool> txn_failed{false};      // an output of the open transaction failed
-  std::mutex txn_failure_mu;
-  std::string txn_failure;   // the first failure of the open transaction; guarded
-  bool txn_open = false;     // consumer thread only
-  int txn_abort_streak = 0;  // consecutive aborts: backoff before the next begin
-  const std::atomic<bool>* stop_flag = nullptr;
+  // The coordinator (daemon/transaction_coordinator.hpp) runs the transactions on the consumer
+  // thread; the worker and delivery sides below only ask it for the current attempt, for poisoned
+  // inputs, and report failed outputs. Work of an aborted attempt (an older generation) produces
+  // nothing and completes at once.
+  std::unique_ptr<SinkTransactions> txn_producer;  // null unless exactly_once
+  std::unique_ptr<TransactionCoordinator> txn;     // null unless exactly_once
 
   static std::string host_name() {
     std::array<char, 256> buf{};
@@ -1154,250 +995,36 @@ struct Service::Impl final : sources::SourceHandler {
     return buf.data();
   }
 
-  TransactionLimits txn_limits() const {
-    return {cfg.delivery.transaction_max_messages, cfg.delivery.transaction_max_bytes,
-            cfg.delivery.transaction_interval};
+  void create_transactions() {
+    if (!eos) return;
+    txn_producer = std::make_unique<SinkTransactions>(*sink);
+    TransactionSettings settings;
+    settings.transactional_id = txn_id;
+    settings.limits = {cfg.delivery.transaction_max_messages, cfg.delivery.transaction_max_bytes,
+                       cfg.delivery.transaction_interval};
+    settings.timeout = cfg.delivery.transaction_timeout;
+    txn = std::make_unique<TransactionCoordinator>(std::move(settings), *txn_producer, *this, index,
+                                                   stats);
   }
 
-  bool stopping() const { return stop_flag != nullptr && stop_flag->load(); }
-
-  // A state record this instance produced: its key starts with this process's batch key prefix
-  // (at_least_once), or its origin header is our transactional.id (exactly_once: aborted records
-  // stay visible on the mock). Its stories are in the index already (decided here), so the tail
-  // skips it rather than parsing and replaying it.
-  bool own_record(const rd_kafka_message_t* m) const {
-    if (!eos) {
-      const std::string_view key(static_cast<const char*>(m->key),
-                                 m->key != nullptr ? m->key_len : 0);
-      return key.size() > state_key_prefix.size() && key.starts_with(state_key_prefix) &&
-             key[state_key_prefix.size()] == '-';
-    }
-    const auto origin = kafka::last_header(m, kafka::kOriginHeader);
-    return origin && *origin == txn_id;
+  // TransactionHost (consumer thread).
+  int64_t inflight() const override { return inflight_msgs.load(); }
+  bool owns(const std::string& topic, int32_t partition) override {
+    const auto p = source->find(topic, partition);
+    return p && !state_of(p).revoked.load();
   }
-
-  // One transaction API call, retried (bounded) while librdkafka says it is retriable.
-  TxnStep txn_call(const char* what, const std::function<kafka::ErrorHandle()>& call,
-                   std::string& why) {
-    for (int attempt = 1;; ++attempt) {
-      // A call blocks the consumer loop for up to delivery.transaction_timeout: count it as
-      // progress so the systemd watchdog only fires when a call never returns.
-      progress.fetch_add(1, std::memory_order_relaxed);
-      const kafka::ErrorHandle e = call();
-      if (!e) return TxnStep::kOk;
-      const TxnStep step = classify_txn_error(true, rd_kafka_error_is_fatal(e.get()) != 0,
-                                              rd_kafka_error_txn_requires_abort(e.get()) != 0,
-                                              rd_kafka_error_is_retriable(e.get()) != 0);
-      why = std::string(what) + ": " + rd_kafka_error_string(e.get());
-      if (step == TxnStep::kRetry && attempt < 10 && !stopping()) {
-        spdlog::warn("transaction: {} (retriable; attempt {})", why, attempt);
-        std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
-        continue;
-      }
-      spdlog::warn("transaction: {} ({})", why, txn_step_name(step));
-      return step == TxnStep::kRetry ? TxnStep::kAbort : step;
-    }
+  void reset_partition(const std::string& topic, int32_t partition) override {
+    const auto p = source->find(topic, partition);
+    if (!p) return;
+    std::lock_guard lock(state_of(p).mu);
+    state_of(p).tracker = OffsetTracker{};
   }
-
-  // init_transactions (fences any older producer with our transactional.id), retried with
-  // backoff until it succeeds or the daemon stops. A fatal error replaces the producer first.
-  bool eos_init(const std::atomic<bool>& stop) {
-    stop_flag = &stop;
-    for (int attempt = 0; !stop.load(); ++attempt) {
-      std::string why;
-      const TxnStep step = txn_call(
-          "init_transactions", [this] { return sink->txn_init(cfg.delivery.transaction_timeout); },
-          why);
-      if (step == TxnStep::kOk) {
-        spdlog::info(
-            "exactly-once delivery: transactional.id '{}' ready (per transaction at most {} "
-            "inputs, {}, {} ms)",
-            txn_id, cfg.delivery.transaction_max_messages, cfg.delivery.transaction_max_bytes,
-            cfg.delivery.transaction_interval.count());
-        return true;
-      }
-      if (step == TxnStep::kFatal) sink->recreate(why);
-      const auto until = Clock::now() + std::chrono::milliseconds(std::min<int64_t>(
-                                            5000, int64_t{200} << std::min(attempt, 5)));
-      while (Clock::now() < until && !stop.load()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-    return false;
+  kafka::GroupMetadataHandle group_metadata() override { return source->group_metadata(); }
+  kafka::ErrorHandle seek(rd_kafka_topic_partition_list_t* to, int timeout_ms) override {
+    return source->seek(to, timeout_ms);
   }
-
-  void eos_begin() {
-    if (txn_abort_streak > 0) {  // repeated aborts: do not spin
-      std::this_thread::sleep_for(std::chrono::milliseconds(
-          std::min<int64_t>(2000, int64_t{50} << std::min(txn_abort_streak - 1, 6))));
-    }
-    for (int attempt = 0; !stopping(); ++attempt) {
-      std::string why;
-      if (txn_call(
-              "begin_transaction", [this] { return sink->txn_begin(); }, why) == TxnStep::kOk) {
-        break;
-      }
-      sink->recreate(why);  // begin fails only when the producer is unusable
-      if (!eos_init(*stop_flag)) break;
-    }
-    {
-      std::lock_guard lock(txn_failure_mu);
-      txn_failure.clear();
-    }
-    txn_failed.store(false);
-    txn_open = true;
-  }
-
-  // Consumer thread, per dispatched input: the generation the input belongs to.
-  uint64_t eos_admit(const PartitionState& ps, int64_t offset, std::size_t bytes) {
-    if (!txn_open) eos_begin();
-    txn_batch.add(ps.topic, ps.partition, offset, bytes, Clock::now());
-    stats.transaction_open_inputs.set(static_cast<int64_t>(txn_batch.messages()));
-    return txn_generation.load();
-  }
-
-  void eos_tick() {
-    if (!txn_open) return;
-    if (txn_failed.load()) {
-      eos_end("an output failed");
-      return;
-    }
-    if (const auto why = txn_batch.due(txn_limits(), Clock::now())) eos_end(*why);
-  }
-
-  bool wait_inflight(std::chrono::milliseconds bound) {
-    const auto deadline = Clock::now() + bound;
-    while (inflight_msgs.load() > 0) {
-      if (Clock::now() >= deadline) return false;
-      progress.fetch_add(1, std::memory_order_relaxed);  // bounded wait: keep the watchdog fed
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-  }
-
-  // Ends the open transaction: commit (outputs + input offsets), else abort and rewind.
-  bool eos_end(std::string_view why) {
-    if (!txn_open) return true;
-    const auto started = txn_batch.started().value_or(Clock::now());
-    if (!wait_inflight(cfg.delivery.transaction_timeout)) {
-      return eos_abort("drain_timeout",
-                       "outputs still in flight after delivery.transaction_timeout", false);
-    }
-    if (txn_failed.load()) {
-      std::string failure;
-      {
-        std::lock_guard lock(txn_failure_mu);
-        failure = txn_failure;
-      }
-      return eos_abort("delivery", failure, false);
-    }
-    const auto offsets = txn_batch.commit_offsets();
-    kafka::PartitionListHandle list(
-        rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
-    for (const auto& o : offsets) {
-      const auto p = source->find(o.topic, o.partition);
-      if (!p || state_of(p).revoked.load()) continue;  // not ours any more
-      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
-          o.offset;
-    }
-    std::string err;
-    TxnStep step = TxnStep::kOk;
-    if (list->cnt > 0) {
-      const kafka::GroupMetadataHandle group = source->group_metadata();
-      step = txn_call(
-          "send_offsets_to_transaction",
-          [&] {
-            return sink->txn_send_offsets(list.get(), group.get(),
-                                          cfg.delivery.transaction_timeout);
-          },
-          err);
-    }
-    if (step == TxnStep::kOk) {
-      step = txn_call(
-          "commit_transaction",
-          [this] { return sink->txn_commit(cfg.delivery.transaction_timeout); }, err);
-    }
-    if (step != TxnStep::kOk) {
-      return eos_abort(step == TxnStep::kFatal ? "fatal" : "abortable", err,
-                       step == TxnStep::kFatal);
-    }
-    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    stats.transactions_committed_total.inc();
-    stats.transaction_duration_seconds.observe(secs);
-    spdlog::debug("transaction committed ({}): {} input(s), {} partition(s), {:.3f}s", why,
-                  txn_batch.messages(), list->cnt, secs);
-    txn_rollback.clear();
-    txn_batch.clear();
-    stats.transaction_open_inputs.set(0);
-    txn_open = false;
-    txn_abort_streak = 0;
-    return true;
-  }
-
-  // Aborts the open transaction (or, after a fatal error, replaces the producer: its successor's
-  // init_transactions fences it and aborts what it left open), forgets the batch's stories in
-  // the dedup index and seeks every partition of the batch back to its first offset.
-  bool eos_abort(const char* cause, const std::string& why, bool fatal) {
-    spdlog::warn("transaction aborted ({}): {}; rewinding {} input(s)", cause, why,
-                 txn_batch.messages());
-    txn_generation.fetch_add(1);  // work still queued for this attempt produces nothing
-    if (!fatal) {
-      std::string err;
-      if (txn_call(
-              "abort_transaction",
-              [this] { return sink->txn_abort(cfg.delivery.transaction_timeout); },
-              err) != TxnStep::kOk) {
-        fatal = true;
-      }
-    }
-    if (fatal) {
-      sink->recreate(why);
-      if (stop_flag != nullptr) eos_init(*stop_flag);
-    }
-    if (!wait_inflight(cfg.delivery.transaction_timeout)) {
-      spdlog::error("transaction abort: {} input(s) of the aborted attempt still in flight",
-                    inflight_msgs.load());
-    }
-    const std::size_t forgotten = txn_rollback.roll_back(index);
-    eos_rewind(txn_batch.rewind_offsets());
-    stats.transactions_aborted_total.with({cause}).inc();
-    spdlog::info("transaction rewound: {} stor(y/ies) forgotten by dedup, {} partition(s) seeked",
-                 forgotten, txn_batch.rewind_offsets().size());
-    txn_batch.clear();
-    stats.transaction_open_inputs.set(0);
-    txn_open = false;
-    ++txn_abort_streak;
-    return false;
-  }
-
-  void eos_rewind(const std::vector<PartitionOffset>& to) {
-    kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(to.size())));
-    for (const auto& o : to) {
-      const auto p = source->find(o.topic, o.partition);
-      if (!p || state_of(p).revoked.load()) continue;  // next owner: committed
-      rd_kafka_topic_partition_list_add(list.get(), o.topic.c_str(), o.partition)->offset =
-          o.offset;
-      std::lock_guard lock(state_of(p).mu);
-      state_of(p).tracker = OffsetTracker{};
-    }
-    if (list->cnt == 0) return;
-    const kafka::ErrorHandle e = source->seek(list.get(), 30000);
-    if (e) spdlog::error("rewind: seek failed: {}", rd_kafka_error_string(e.get()));
-    for (int i = 0; i < list->cnt; ++i) {
-      if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        spdlog::error("rewind {}[{}] to {}: {}", list->elems[i].topic, list->elems[i].partition,
-                      list->elems[i].offset, rd_kafka_err2str(list->elems[i].err));
-      }
-    }
-  }
-
-  void eos_on_revoke() {
-    if (source->assignment_lost()) {
-      if (txn_open) eos_abort("assignment_lost", "partitions lost in a rebalance", false);
-      return;
-    }
-    eos_end("rebalance");
-  }
+  bool assignment_lost() override { return source->assignment_lost(); }
+  void progressed() override { progress.fetch_add(1, std::memory_order_relaxed); }
 
   // Worker side. An input of an aborted attempt is dropped (the rewind reprocesses it); an input
   // whose outputs keep failing for a reason of the record gets a dead letter instead.
@@ -1407,12 +1034,11 @@ struct Service::Impl final : sources::SourceHandler {
     pending->ps = ps;
     pending->msg = msg;
     pending->generation = generation;
-    if (generation != txn_generation.load()) {
+    if (generation != txn->generation()) {
       complete(*pending);
       return true;
     }
-    const auto reason =
-        txn_delivery_failures.take_if_poisoned(ps->topic, ps->partition, msg->offset);
+    const auto reason = txn->take_if_poisoned(ps->topic, ps->partition, msg->offset);
     if (!reason) return false;
     spdlog::error("{}[{}] offset {}: outputs failed repeatedly ({}); publishing a dead letter",
                   ps->topic, ps->partition, msg->offset, *reason);
@@ -1436,27 +1062,14 @@ struct Service::Impl final : sources::SourceHandler {
   // An output of `p` failed: fail the open transaction if `p` belongs to it. `record_poison`
   // false: the output was a shared state batch, never counted towards a poison dead letter.
   void eos_fail(const Pending& p, rd_kafka_resp_err_t err, bool record_poison = true) {
-    if (p.generation == txn_generation.load()) {
-      if (record_poison && !kafka::is_producer_failure(err) && err != RD_KAFKA_RESP_ERR__STATE) {
-        txn_delivery_failures.record(p.ps->topic, p.ps->partition, p.msg->offset,
-                                     rd_kafka_err2str(err));
-      }
-      {
-        std::lock_guard lock(txn_failure_mu);
-        if (txn_failure.empty()) {
-          txn_failure = p.ps->topic + "[" + std::to_string(p.ps->partition) + "] offset " +
-                        std::to_string(p.msg->offset) + ": " + rd_kafka_err2str(err);
-        }
-      }
-      txn_failed.store(true);
-    }
+    txn->fail(p.ps->topic, p.ps->partition, p.msg->offset, p.generation, err, record_poison);
   }
 
   // Returns false when the poll timed out with nothing to serve.
   bool poll_once(int timeout_ms, bool accept) { return source->poll_once(timeout_ms, accept); }
 
   int run(const std::atomic<bool>& stop) {
-    if (!restore_state_topic(stop)) return 1;
+    if (!state_store->restore(stop)) return 1;
     if (chrome_state) {  // never fails: a topic out of reach only delays learning
       restoring.store(true);
       set_restore_reason("restoring learned page chrome from '" + cfg.clean.chrome_state_topic +
@@ -1464,7 +1077,7 @@ struct Service::Impl final : sources::SourceHandler {
       chrome_state->start(stop);
       restoring.store(false);
     }
-    if (eos && !eos_init(stop)) {
+    if (eos && !txn->init(stop)) {
       shutdown();
       return 0;
     }
@@ -1503,7 +1116,7 @@ struct Service::Impl final : sources::SourceHandler {
       store_offsets();
     }
     store_offsets();
-    if (eos) eos_end("stopping");
+    if (eos) txn->end("stopping");
     abandon.store(true);
     const rd_kafka_resp_err_t err = eos ? RD_KAFKA_RESP_ERR_NO_ERROR : source->commit();
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
@@ -1512,7 +1125,7 @@ struct Service::Impl final : sources::SourceHandler {
     source->close();
     pool.join();
     if (chrome_state) chrome_state->stop(std::chrono::milliseconds(2000));  // after the strands
-    stop_state_tail();
+    state_store->stop();
     if (sink) sink->flush(std::chrono::milliseconds(2000));
     spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());
   }
@@ -1533,6 +1146,7 @@ Service::~Service() = default;
 int Service::run(const std::atomic<bool>& stop) { return impl_->run(stop); }
 
 std::pair<bool, std::string> Service::readiness() const {
+  if (impl_->state_store->restoring()) return {false, impl_->state_store->reason()};
   if (impl_->restoring.load()) {
     std::lock_guard lock(impl_->restore_mu);
     return {false, impl_->restore_reason};

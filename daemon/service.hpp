@@ -22,8 +22,11 @@
 // - delivery.mode exactly_once replaces offset storing and commits by Kafka transactions: the
 //   outputs of a batch of inputs and the inputs' next offsets commit atomically; an abort rolls
 //   the batch's stories out of the dedup index and seeks its partitions back to the batch's
-//   first offsets (see daemon/transactions.hpp). Only the consumer thread calls the transaction
-//   API; a revoke finishes the open transaction before the partitions go.
+//   first offsets (TransactionCoordinator, daemon/transaction_coordinator.hpp; its bookkeeping in
+//   daemon/transactions.hpp). Only the consumer thread calls the transaction API; a revoke
+//   finishes the open transaction before the partitions go.
+// - The dedup state topic is replayed at start-up and tailed by DedupStateStore
+//   (daemon/dedup_state_store.hpp).
 #pragma once
 
 #include <atomic>
