@@ -8,8 +8,8 @@
 #                           intercept, so in-process mock-broker tests cannot run under TSan:
 #                           the tsan test preset leaves out the KafkaSource.*, ChromeStateKafka.*
 #                           and DedupStateStore.* unit tests, which run against librdkafka's
-#                           in-process mock, and the single-threaded 16M-entry DedupReview wrap-around test, ~8 min
-#                           under TSan for nothing TSan can find)
+#                           in-process mock, and the single-threaded 16M-entry DedupReview
+#                           wrap-around test, ~8 min under TSan for nothing TSan can find)
 #   deploy/test.sh kafka    the end-to-end tests against a real Apache Kafka broker (deploy/kafka.sh
 #                           fetches it from Maven Central, starts one KRaft node on loopback and
 #                           stops it afterwards); the tests that need the mock's fault injection
