@@ -673,7 +673,10 @@ std::size_t heading_block(const std::vector<std::string>& lines, StructuredDoc& 
   }
   for (std::size_t k = headline + 1; k < block.size(); ++k) {
     if (k == byline || doc.paragraphs.size() >= max_paragraphs) continue;
-    doc.paragraphs.push_back(collapse_space(strip_equals(block[k])));
+    // A line of only '=' or of control fill (DEL rubouts) is not blank to trim_space but has
+    // no text once collapsed: it is not a paragraph (paragraphs are never empty).
+    std::string p = collapse_space(strip_equals(block[k]));
+    if (!p.empty()) doc.paragraphs.push_back(std::move(p));
   }
   return i;
 }

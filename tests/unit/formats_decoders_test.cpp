@@ -401,6 +401,21 @@ TEST(FormatsIptc7901, HeadingBlockLinesRespectTheParagraphLimit) {
   EXPECT_EQ(ok(decode_anpa(raw, limits)).paragraphs.size(), 7u);
 }
 
+// A heading-block line after the headline that holds only '=' or DEL fill is not blank to the
+// block scan but has no text: it must not become an empty paragraph (a fuzz input had one).
+TEST(FormatsIptc7901, HeadingBlockLinesWithoutTextAreNotParagraphs) {
+  const std::string raw =
+      "\x01"
+      "ecx307 4 i 40  dpa 019\r\n\r\nChile-mining/\r\n\x02"
+      "Strike ends =\r\n\x7f\x7f\r\n =\r\nHeading line\r\n"
+      "\r\n   Valdera (dpa) - The strike ended.\r\n\x03";
+  const StructuredDoc d = ok(decode_anpa(raw, FormatLimits{}));
+  EXPECT_EQ(d.headline, "Strike ends");
+  ASSERT_EQ(d.paragraphs.size(), 2u);
+  EXPECT_EQ(d.paragraphs[0], "Heading line");
+  for (const std::string& p : d.paragraphs) EXPECT_FALSE(p.empty());
+}
+
 // ninjs as newsroom systems emit it: "guid" instead of "uri", version as a string, body_html,
 // description_text, profile, genre, subject codes, located, associations.
 TEST(FormatsNinjs, SuperdeskStyleItemsDecode) {
