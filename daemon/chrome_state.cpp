@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "kafka/headers.hpp"
+#include "kafka/replay.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -99,9 +100,11 @@ int ChromeState::wait_for_topic(Clock::time_point deadline, const std::atomic<bo
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 2000));
     const rd_kafka_metadata_t* raw = nullptr;
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr);
-    const rd_kafka_resp_err_t merr = rd_kafka_metadata(reader_.get(), 0, rkt, &raw, wait_ms);
-    rd_kafka_topic_destroy(rkt);
+    rd_kafka_resp_err_t merr;
+    {
+      const kafka::TopicHandle rkt(rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr));
+      merr = rd_kafka_metadata(reader_.get(), 0, rkt.get(), &raw, wait_ms);
+    }
     const kafka::MetadataHandle md(raw);
     std::string why;
     if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -185,68 +188,24 @@ std::size_t ChromeState::start(const std::atomic<bool>& stop) {
     return 0;
   }
 
-  // Replay from the window's edge (the learner forgets what is older), as the dedup-state
-  // restore does: offsets_for_times answers -1 when no record is that new, and where the broker
-  // cannot look up times (librdkafka's mock); such a partition replays from its beginning, which
-  // only costs time (the learner forgets the old sightings again).
-  const auto idx = [](int p) { return static_cast<std::size_t>(p); };
-  std::vector<int64_t> low(idx(parts), 0), high(idx(parts), 0), next(idx(parts), 0);
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_query_watermark_offsets(reader_.get(), topic.c_str(), p, &low[idx(p)], &high[idx(p)],
-                                     10000);
-    next[idx(p)] = low[idx(p)];
-  }
-  const int64_t edge_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          (std::chrono::system_clock::now() - learner_.config().window).time_since_epoch())
-          .count();
-  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = edge_ms;
-  }
-  const rd_kafka_resp_err_t terr = rd_kafka_offsets_for_times(reader_.get(), list.get(), 10000);
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_t& tp = list->elems[p];
-    const auto i = idx(tp.partition);
-    if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && tp.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        tp.offset > low[i] && tp.offset <= high[i]) {
-      next[i] = tp.offset;
-    } else {
-      tp.offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
-    tp.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  }
-  rd_kafka_assign(reader_.get(), list.get());
-  std::vector<bool> at_eof(idx(parts), false);
-  auto caught_up = [&] {
-    for (int p = 0; p < parts; ++p) {
-      if (!at_eof[idx(p)] && next[idx(p)] < high[idx(p)]) return false;
-    }
-    return true;
-  };
+  // Replay from the window's edge: the learner forgets older sightings (kafka/replay.hpp). This
+  // instance's records too: they are from before its start.
   const uint64_t restored_before = stats_.chrome_sightings_restored_total.value();
-  const auto deadline = started + settings_.restore_timeout;
-  std::size_t records = 0;
-  while (!caught_up() && Clock::now() < deadline && !stop.load()) {
-    kafka::MessageHandle m(rd_kafka_consumer_poll(reader_.get(), 100));
-    if (!m || m->partition < 0 || m->partition >= parts) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) at_eof[idx(m->partition)] = true;
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    apply(m.get());  // this instance's records too: they are from before its start
-    next[idx(m->partition)] = m->offset + 1;
-    ++records;
-  }
+  const kafka::ReplayResult r = kafka::replay_from(
+      reader_.get(), topic, parts, std::chrono::system_clock::now() - learner_.config().window,
+      started + settings_.restore_timeout, stop,
+      [this](const rd_kafka_message_t& m) { apply(&m); });
   const auto replayed =
       static_cast<std::size_t>(stats_.chrome_sightings_restored_total.value() - restored_before);
   const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-  if (!caught_up()) {
+  if (!r.caught_up) {
     spdlog::warn(
         "chrome state replay stopped after {:.1f}s (clean.chrome_restore_timeout): {} record(s) "
         "read; the newest sightings are not restored and are learned again from the stream",
-        secs, records);
+        secs, r.records);
   }
   spdlog::info("chrome state: replayed {} sighting(s) in {} record(s) from '{}' in {:.3f}s",
-               replayed, records, topic, secs);
+               replayed, r.records, topic, secs);
   writing_.store(true);
   thread_ = std::thread([this] { run(); });
   return replayed;

@@ -15,16 +15,12 @@
 #include "daemon/config.hpp"
 #include "daemon/state_records.hpp"
 #include "kafka/headers.hpp"
+#include "kafka/replay.hpp"
 
 namespace wirefeed::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* t) const noexcept { rd_kafka_topic_destroy(t); }
-};
-using TopicHandle = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
 
 }  // namespace
 
@@ -77,7 +73,7 @@ int DedupStateStore::wait_for_topic(Clock::time_point deadline, const std::atomi
     const rd_kafka_metadata_t* raw = nullptr;
     rd_kafka_resp_err_t merr;
     {
-      const TopicHandle rkt(rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr));
+      const kafka::TopicHandle rkt(rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr));
       merr = rd_kafka_metadata(reader_.get(), 0, rkt.get(), &raw, wait_ms);
     }
     const kafka::MetadataHandle md(raw);
@@ -147,77 +143,27 @@ bool DedupStateStore::restore(const std::atomic<bool>& stop) {
         topic, format_duration(settings_.restore_timeout));
     return false;
   }
-  std::vector<int64_t> low(static_cast<std::size_t>(parts), 0);
-  std::vector<int64_t> high(static_cast<std::size_t>(parts), 0);
-  std::vector<int64_t> next(static_cast<std::size_t>(parts), 0);
-  for (int p = 0; p < parts; ++p) {
-    const auto i = static_cast<std::size_t>(p);
-    rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low[i], &high[i], 10000);
-    next[i] = low[i];
-  }
-  // Replay starts at the window's edge: the first record written at or after now - window
-  // (records older than that describe stories outside the window). offsets_for_times answers
-  // -1 when no record is that new, and also where the broker cannot look up times (librdkafka's
-  // mock); an unanswered partition replays from its beginning, which is never wrong, only
-  // slower.
-  const int64_t edge_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          (std::chrono::system_clock::now() - settings_.window).time_since_epoch())
-          .count();
-  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(parts));
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), p)->offset = edge_ms;
-  }
-  const rd_kafka_resp_err_t terr = rd_kafka_offsets_for_times(rk, list.get(), 10000);
-  int64_t skipped = 0;
-  for (int p = 0; p < parts; ++p) {
-    rd_kafka_topic_partition_t& tp = list->elems[p];
-    const auto i = static_cast<std::size_t>(tp.partition);
-    if (terr == RD_KAFKA_RESP_ERR_NO_ERROR && tp.err == RD_KAFKA_RESP_ERR_NO_ERROR &&
-        tp.offset > low[i] && tp.offset <= high[i]) {
-      skipped += tp.offset - low[i];
-      next[i] = tp.offset;
-    } else {
-      tp.offset = RD_KAFKA_OFFSET_BEGINNING;
-    }
-    tp.err = RD_KAFKA_RESP_ERR_NO_ERROR;
-  }
-  rd_kafka_assign(rk, list.get());
-  std::vector<bool> at_eof(static_cast<std::size_t>(parts), false);
-  auto caught_up = [&] {
-    for (int p = 0; p < parts; ++p) {
-      const auto i = static_cast<std::size_t>(p);
-      if (!at_eof[i] && next[i] < high[i]) return false;
-    }
-    return true;
-  };
-  std::size_t n = 0;
-  while (!caught_up() && Clock::now() < deadline && !stop.load()) {
-    kafka::MessageHandle m(rd_kafka_consumer_poll(rk, 100));
-    if (!m || m->partition < 0 || m->partition >= parts) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-      at_eof[static_cast<std::size_t>(m->partition)] = true;
-    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
-    apply(*m);
-    next[static_cast<std::size_t>(m->partition)] = m->offset + 1;
-    ++n;
-  }
+  // Replay starts at the window's edge: records older than now - window describe stories
+  // outside the window (kafka/replay.hpp).
+  const kafka::ReplayResult r =
+      kafka::replay_from(rk, topic, parts, std::chrono::system_clock::now() - settings_.window,
+                         deadline, stop, [this](const rd_kafka_message_t& m) { apply(m); });
   const double secs = std::chrono::duration<double>(Clock::now() - started).count();
   stats_.dedup_restore_duration_seconds.observe(secs);
-  if (!caught_up()) {
+  if (!r.caught_up) {
     spdlog::warn(
         "dedup state replay stopped after {:.1f}s (dedup.restore_timeout): {} records read, the "
         "newest states not restored; give '{}' time retention of dedup.window (batch keys are "
         "unique, compaction alone never shrinks it) or raise dedup.restore_timeout",
-        secs, n, topic);
+        secs, r.records, topic);
   }
-  if (caught_up()) stats_.dedup_restore_complete.set(1);
+  if (r.caught_up) stats_.dedup_restore_complete.set(1);
   restoring_.store(false);
   const auto st = index_.stats();
   spdlog::info(
       "dedup state: replayed {} record(s) from '{}' in {:.3f}s, skipped {} offset(s) older "
       "than dedup.window; index holds {} stories",
-      n, topic, secs, skipped, st.entries);
+      r.records, topic, secs, r.skipped, st.entries);
   tailer_ = std::thread([this] { tail(); });
   return true;
 }

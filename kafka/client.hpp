@@ -32,6 +32,7 @@ struct KafkaDeleter {
   void operator()(rd_kafka_consumer_group_metadata_t* p) const noexcept {
     rd_kafka_consumer_group_metadata_destroy(p);
   }
+  void operator()(rd_kafka_topic_t* p) const noexcept { rd_kafka_topic_destroy(p); }
 };
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
@@ -42,6 +43,7 @@ using HeadersHandle = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
 using ErrorHandle = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
 using MetadataHandle = std::unique_ptr<const rd_kafka_metadata_t, KafkaDeleter>;
 using GroupMetadataHandle = std::unique_ptr<rd_kafka_consumer_group_metadata_t, KafkaDeleter>;
+using TopicHandle = std::unique_ptr<rd_kafka_topic_t, KafkaDeleter>;
 
 using Properties = std::map<std::string, std::string>;
 
