@@ -4,7 +4,8 @@
 // failed routed output is replaced by a dead letter before the offset advances and leaves no
 // state, a dead letter that fails is retried while the partition stalls, a state batch whose
 // producer failed is re-sent and holds its inputs back, a full queue keeps a state batch for the
-// next round, and only a record's primary output is echoed.
+// next round, only a record's primary output is echoed, and (exactly_once) the outputs of an
+// aborted attempt produce nothing while a failed output fails the transaction, not a dead letter.
 #include "daemon/delivery_tracker.hpp"
 
 #include <gtest/gtest.h>
@@ -18,6 +19,8 @@
 #include <sstream>
 #include <string>
 #include <utility>
+
+#include "daemon/transaction_coordinator.hpp"
 
 namespace wirefeed::daemon {
 namespace {
@@ -330,6 +333,73 @@ TEST_F(DeliveryTrackerTest, FullQueueKeepsTheStateBatchForTheNextRound) {
   EXPECT_FALSE(committable());
   sink.deliver(*tracker, 2);
   EXPECT_EQ(committable(), 22);
+}
+
+// exactly_once: a transaction API that always succeeds and a consumer side that owns nothing.
+struct NoTransactions : TransactionalProducer {
+  kafka::ErrorHandle init(std::chrono::milliseconds) override { return {}; }
+  kafka::ErrorHandle begin() override { return {}; }
+  kafka::ErrorHandle send_offsets(const rd_kafka_topic_partition_list_t*,
+                                  const rd_kafka_consumer_group_metadata_t*,
+                                  std::chrono::milliseconds) override {
+    return {};
+  }
+  kafka::ErrorHandle commit(std::chrono::milliseconds) override { return {}; }
+  kafka::ErrorHandle abort(std::chrono::milliseconds) override { return {}; }
+  void recreate(const std::string&) override {}
+};
+
+struct NoHost : TransactionHost {
+  int64_t inflight() const override { return 0; }
+  bool owns(const std::string&, int32_t) override { return false; }
+  void reset_partition(const std::string&, int32_t) override {}
+  kafka::GroupMetadataHandle group_metadata() override {
+    return kafka::GroupMetadataHandle(rd_kafka_consumer_group_metadata_new("group"));
+  }
+  kafka::ErrorHandle seek(rd_kafka_topic_partition_list_t*, int) override { return {}; }
+  bool assignment_lost() override { return false; }
+  void progressed() override {}
+};
+
+struct DeliveryTrackerEosTest : DeliveryTrackerTest {
+  DeliveryTrackerEosTest() {
+    settings.exactly_once = true;
+    tracker = std::make_unique<DeliveryTracker>(
+        settings, sink, pool.get_executor(), index, stats, abandon,
+        [](const pipeline::InputMessage&, std::string) {
+          ADD_FAILURE() << "exactly_once never dead-letters a failed output";
+          return pipeline::EncodedOutput{};
+        },
+        nullptr, nullptr);
+    tracker->set_transactions(&txn);
+  }
+
+  NoTransactions producer;
+  NoHost host;
+  TransactionCoordinator txn{TransactionSettings{}, producer, host, index, stats};
+};
+
+TEST_F(DeliveryTrackerEosTest, OutputsOfAnAbortedAttemptProduceNothingAndComplete) {
+  auto p = admit(30, 2, /*with_state=*/true);
+  p->generation = txn.generation() + 1;  // not the current attempt
+  tracker->send(p, output(OutputKind::kStory, "stories", "{}"), true, {}, true);
+  tracker->send(p, output(OutputKind::kStory, "mirror", "{}"), false, {}, true);
+  EXPECT_EQ(sink.count(), 0u);
+  tracker->flush_state_batch();
+  EXPECT_EQ(sink.count(), 0u);  // no state either
+  EXPECT_EQ(committable(), 31);
+  EXPECT_EQ(tracker->inflight_messages(), 0);
+}
+
+TEST_F(DeliveryTrackerEosTest, AFailedOutputCompletesWithoutADeadLetterOrState) {
+  auto p = admit(40, 1, /*with_state=*/true);
+  p->generation = txn.generation();
+  tracker->send(p, output(OutputKind::kStory, "stories", "{}"), true, {}, true);
+  ASSERT_EQ(sink.count(), 1u);
+  sink.deliver(*tracker, 0, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  tracker->flush_state_batch();
+  EXPECT_FALSE(sink.wait_for(2, 100ms));  // the transaction aborts and rewinds instead
+  EXPECT_EQ(committable(), 41);
 }
 
 }  // namespace
