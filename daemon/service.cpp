@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
@@ -15,7 +14,6 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
-#include <random>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -24,11 +22,11 @@
 
 #include "daemon/chrome_state.hpp"
 #include "daemon/dedup_state_store.hpp"
+#include "daemon/delivery_partition.hpp"
+#include "daemon/delivery_tracker.hpp"
 #include "daemon/log_throttle.hpp"
 #include "daemon/offset_tracker.hpp"
-#include "daemon/output_acks.hpp"
 #include "daemon/recent.hpp"
-#include "daemon/state_records.hpp"
 #include "daemon/transaction_coordinator.hpp"
 #include "daemon/transactions.hpp"
 #include "kafka/headers.hpp"
@@ -43,9 +41,8 @@ namespace wirefeed::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Strand = boost::asio::strand<boost::asio::thread_pool::executor_type>;
+using Strand = PartitionStrand;
 using pipeline::InputMessage;
-using pipeline::OutputKind;
 using pipeline::ProcessResult;
 
 // An input waiting for its partition's strand.
@@ -57,13 +54,9 @@ struct Queued {
 // One assigned partition: the source's handle plus the pipeline's state for it.
 struct PartitionState : sources::SourcePartition {
   PartitionState(std::string t, int32_t p, Strand s)
-      : SourcePartition(std::move(t), p), strand(std::move(s)) {}
-  Strand strand;
-  std::mutex mu;
-  OffsetTracker tracker;  // guarded by mu
-  std::atomic<int64_t> inflight{0};
-  std::atomic<bool> revoked{false};
-  std::atomic<int> retrying{0};  // dead letters being retried: the partition cannot advance
+      : SourcePartition(t, p), delivery(std::move(t), p, std::move(s)) {}
+  // Strand, offset tracker, in-flight and retry counts, revoked (daemon/delivery_partition.hpp).
+  DeliveryPartition delivery;
   // This topic's input counters, looked up once (Family::with takes a mutex).
   Counter* input_messages = nullptr;
   Counter* input_bytes = nullptr;
@@ -73,52 +66,6 @@ struct PartitionState : sources::SourcePartition {
   std::vector<Queued> queue;  // guarded by queue_mu
   bool drain_posted = false;  // guarded by queue_mu: a drain is queued or running on the strand
   std::vector<Queued> taken;  // strand only: the inputs being handled
-};
-
-// One input message whose outputs are in flight.
-struct Pending {
-  std::shared_ptr<PartitionState> ps;
-  std::shared_ptr<const InputMessage> msg;
-  // Produced only after every routed output of the Story is delivered (I-4); it holds one of
-  // the `remaining` slots until it is delivered or dropped.
-  std::optional<v1::DedupState> state;
-  std::optional<ProcessResult::Published> published;  // the Story, if one was published
-  mutable std::atomic<int> remaining{0};              // outputs not yet delivered
-  // The routed outputs of the input's record (not the dead letters replacing failed ones, not
-  // the state): the state waits for the last of them (a story routed to several topics is out
-  // only when it is on all of them).
-  mutable OutputAcks acks;
-  // The status page's entry for the record, added to the ring once the record is out (acks).
-  std::optional<RecentDecision> recent;
-  uint64_t generation = 0;  // exactly_once: the transaction attempt it belongs to
-};
-
-// The per-route metric children of one route and topic (looked up once per routing snapshot;
-// the children live as long as Stats).
-struct RouteCounters {
-  Counter* records = nullptr;
-  Counter* bytes = nullptr;
-  Counter* errors = nullptr;
-};
-
-// One produced record; owned by librdkafka between produce and the delivery report. It owns the
-// encoded record (librdkafka references its payload without a copy), so a record whose producer
-// failed can be re-sent as it was.
-struct Ticket {
-  std::shared_ptr<Pending> pending;  // null for a state batch
-  pipeline::EncodedOutput out;
-  int attempts = 0;  // failed attempts of a dead letter so far
-  int resends = 0;   // re-sends after producer failures
-  // The first output of its record: it alone is echoed (a record routed to several topics has one
-  // primary output).
-  bool primary = true;
-  // One of the record's routed outputs (counted by Pending::acks); false for a dead letter that
-  // replaces a failed output.
-  bool routed = false;
-  // The configured route's counters (route_*_total); all null for the default route.
-  RouteCounters route;
-  // A DedupStateBatch record: the inputs whose states it carries (each counts it as one output).
-  std::vector<std::shared_ptr<Pending>> states;
 };
 
 // The routes in force: the compiled Router and each (route, topic)'s counters. Replaced whole on
@@ -150,19 +97,25 @@ struct SinkTransactions final : TransactionalProducer {
   sinks::KafkaSink& sink;
 };
 
-// A random id for this process's state batch keys (unique keys: batches must not be compacted
-// away by each other).
-std::string instance_tag() {
-  std::random_device rd;
-  const uint64_t v = (uint64_t{rd()} << 32) ^ rd();
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out = "states-";
-  for (int i = 60; i >= 0; i -= 4) out.push_back(kDigits[(v >> i) & 0xF]);
-  return out;
-}
+// The DeliveryTracker's sink: the KafkaSink, looked up at each produce (the sink is created after
+// the tracker, which its poll thread calls).
+struct SinkOutput final : DeliverySink {
+  explicit SinkOutput(const std::unique_ptr<sinks::KafkaSink>& s) : sink(s) {}
+  rd_kafka_resp_err_t produce(const pipeline::EncodedOutput& out, void* opaque,
+                              const std::atomic<bool>& abandon, bool may_wait) override {
+    return sink->produce(out, opaque, abandon, may_wait);
+  }
+  const std::unique_ptr<sinks::KafkaSink>& sink;
+};
 
 PartitionState& state_of(const std::shared_ptr<sources::SourcePartition>& p) {
   return static_cast<PartitionState&>(*p);
+}
+
+// The delivery view of a partition, sharing its ownership (a Pending keeps the whole
+// PartitionState alive after a revoke, as before).
+std::shared_ptr<DeliveryPartition> delivery_of(const std::shared_ptr<PartitionState>& ps) {
+  return {ps, &ps->delivery};
 }
 
 }  // namespace
@@ -181,7 +134,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
         brokers(std::move(bootstrap)),
         eos(c.delivery.mode == DeliveryMode::kExactlyOnce),
         txn_id(eos ? effective_transactional_id(c, host_name()) : std::string()) {
-    cache_published_counters();
+    create_delivery();  // first: records_published_total's children before the routes'
     set_routes(c.routes);
     create_clients();
     create_transactions();
@@ -205,14 +158,10 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
 
   std::unique_ptr<sources::KafkaSource> source;  // consumer thread only (owns the partitions)
   std::unique_ptr<sinks::KafkaSink> sink;        // destroyed before the pool/partitions (see ~Impl)
-  std::atomic<int64_t> inflight_msgs{0};
-  std::atomic<int64_t> inflight_bytes{0};
   std::atomic<bool> joined{false};
   std::atomic<uint64_t> progress{0};
   std::atomic<bool> abandon{false};  // stop waiting on a full producer queue
-  // Per-record retry lines during an outage: one summary line per 10 s (with counts).
-  LogThrottle resend_log{std::chrono::seconds(10)};
-  LogThrottle dead_letter_retry_log{std::chrono::seconds(10)};
+  // Per-input lines during an outage: one summary line per 10 s (with counts).
   LogThrottle already_seen_log{std::chrono::seconds(10)};
   bool global_pause = false;  // consumer thread only
 
@@ -250,7 +199,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     }
 
     auto pending = std::make_shared<Pending>();
-    pending->ps = ps;
+    pending->ps = delivery_of(ps);
     pending->msg = std::move(msg);
     if (!cfg.dedup.state_topic.empty()) pending->state = std::move(result.state);
     pending->published = result.published;
@@ -301,7 +250,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
           auto it = routes->counters.find({target.route, target.topic});
           if (it != routes->counters.end()) rc = it->second;
         }
-        send(pending, std::move(out), primary, rc, /*routed=*/true);
+        delivery->send(pending, std::move(out), primary, rc, /*routed=*/true);
         primary = false;
       }
     }
@@ -335,348 +284,12 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     }
   }
 
-  void send(const std::shared_ptr<Pending>& pending, pipeline::EncodedOutput out,
-            bool primary = true, RouteCounters route = {}, bool routed = false) {
-    if (eos && pending->generation != txn->generation()) {
-      // Its transaction was aborted: the input will be reprocessed. The output is not out, so
-      // neither is the record (no state for it).
-      if (routed) routed_output_failed(*pending);
-      finish_one(*pending);
-      return;
-    }
-    auto ticket = std::make_unique<Ticket>();
-    ticket->pending = pending;
-    ticket->out = std::move(out);
-    ticket->primary = primary;
-    ticket->routed = routed;
-    ticket->route = route;
-    send(std::move(ticket));
-  }
-
-  void send(std::unique_ptr<Ticket> ticket) {
-    const rd_kafka_resp_err_t err = sink->produce(ticket->out, ticket.get(), abandon);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      (void)ticket.release();  // the delivery report owns it now
-      return;
-    }
-    on_failed(std::move(ticket), err);
-  }
-
-  // A record could not be delivered: re-send it if its producer (not the record) failed, replace
-  // it with a dead letter, or retry the dead letter with backoff (the partition stalls meanwhile).
-  void on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
-    if (!ticket->states.empty()) {
-      on_state_batch_failed(std::move(ticket), err);
-      return;
-    }
-    if (eos) {
-      eos_on_failed(std::move(ticket), err);
-      return;
-    }
-    const auto ps = ticket->pending->ps;
-    const OutputKind kind = ticket->out.kind;
-    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
-    if (kafka::is_producer_failure(err) && !abandon.load()) {
-      const auto backoff = std::chrono::milliseconds(
-          std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
-      if (const auto n = resend_log.note(Clock::now())) {
-        spdlog::warn(
-            "{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms ({} re-send(s) "
-            "since the last such line)",
-            ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2name(err),
-            backoff.count(), *n);
-      }
-      auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
-      timer->async_wait(
-          [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
-              const boost::system::error_code&) { send(std::make_unique<Ticket>(std::move(*t))); });
-      return;
-    }
-    if (kind == OutputKind::kDedupState) {
-      // The story itself is delivered; without its state a restart may republish it (a repeat,
-      // never a loss).
-      spdlog::warn("{}[{}] offset {}: dedup state not persisted ({})", ps->topic, ps->partition,
-                   ticket->pending->msg->offset, rd_kafka_err2str(err));
-      finish_one(*ticket->pending);
-      return;
-    }
-    if (kind == OutputKind::kStory && ticket->pending->published) {
-      // The story is not out on every topic it was routed to: later copies must not be
-      // suppressed as its duplicates.
-      index.forget(ticket->pending->published->content, ticket->pending->published->story_id);
-    }
-    // No state for the record (I-4): it is not durable on all its outputs. Its input still waits
-    // for the dead letter that replaces this output, and for the other outputs (I-1). A dead
-    // letter record is retried until delivered instead, and counted then.
-    if (ticket->routed && kind != OutputKind::kDeadLetter) {
-      routed_output_failed(*ticket->pending);
-    }
-    if (abandon.load() || ps->revoked.load()) {
-      return;  // never completes: the offset is not stored, the input will be redelivered
-    }
-    if (kind == OutputKind::kDeadLetter) {
-      retry_dead_letter(std::move(ticket), err);
-      return;
-    }
-    spdlog::error("{}[{}] offset {}: delivery failed ({}); publishing a dead letter instead",
-                  ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err));
-    auto pending = ticket->pending;
-    boost::asio::post(ps->strand, [this, pending, err] {
-      v1::Record dl =
-          processor.dead_letter(*pending->msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
-                                std::string("output delivery failed: ") + rd_kafka_err2str(err));
-      count_record(dl);
-      send(pending, pipeline::encode(dl, topics));
-    });
-  }
-
-  // The dead letter of an input could not be delivered either: the partition cannot advance past
-  // it (I-1: never skip). Retry with capped exponential backoff until it is delivered, the
-  // partition is revoked (the next owner redelivers the input) or the daemon stops.
-  void retry_dead_letter(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
-    const auto ps = ticket->pending->ps;
-    if (ticket->attempts++ == 0 && ps->retrying.fetch_add(1) == 0) stats.partitions_stalled.add(1);
-    const auto backoff = std::chrono::milliseconds(
-        std::min<int64_t>(5000, int64_t{100} << std::min(ticket->attempts, 6)));
-    if (const auto n = dead_letter_retry_log.note(Clock::now())) {
-      spdlog::critical(
-          "{}[{}] offset {}: dead letter could not be delivered ({}); partition stalled, retry {} "
-          "in {} ms ({} failed dead-letter attempt(s) since the last such line, {} partition(s) "
-          "stalled)",
-          ps->topic, ps->partition, ticket->pending->msg->offset, rd_kafka_err2str(err),
-          ticket->attempts, backoff.count(), *n, stats.partitions_stalled.value());
-    }
-    auto timer = std::make_shared<boost::asio::steady_timer>(ps->strand, backoff);
-    timer->async_wait([this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
-                          const boost::system::error_code&) {
-      auto again = std::make_unique<Ticket>(std::move(*t));
-      if (abandon.load() || again->pending->ps->revoked.load()) {
-        release_retry(*again->pending->ps);
-        return;  // redelivered to whoever owns the partition next
-      }
-      send(std::move(again));
-    });
-  }
-
-  void release_retry(PartitionState& ps) {
-    if (ps.retrying.fetch_sub(1) == 1) stats.partitions_stalled.sub(1);
-  }
-
-  // ---- delivery side (sink poll thread) ---------------------------------------------------------
-  // records_published_total by output kind, for the topic each kind goes to (filled once in the
-  // constructor); another topic falls back to the family lookup.
-  struct PublishedCounter {
-    std::string topic;
-    Counter* counter = nullptr;
-  };
-  std::array<PublishedCounter, 4> published{};
-
-  Counter& published_counter(OutputKind kind, std::string_view topic) {
-    const auto i = static_cast<std::size_t>(kind);
-    if (i < published.size() && published[i].counter != nullptr && published[i].topic == topic) {
-      return *published[i].counter;
-    }
-    return stats.records_published_total.with({topic, pipeline::output_kind_name(kind)});
-  }
-
-  void cache_published_counters() {
-    const std::pair<OutputKind, const std::string*> kinds[] = {
-        {OutputKind::kStory, &cfg.output.stories_topic},
-        {OutputKind::kDuplicate, &cfg.output.duplicates_topic},
-        {OutputKind::kDeadLetter, &cfg.output.dead_letter_topic},
-        {OutputKind::kDedupState, &cfg.dedup.state_topic}};
-    for (const auto& [kind, topic] : kinds) {
-      if (topic->empty()) continue;
-      auto& slot = published[static_cast<std::size_t>(kind)];
-      slot.topic = *topic;
-      slot.counter =
-          &stats.records_published_total.with({*topic, pipeline::output_kind_name(kind)});
-    }
-  }
-
-  void on_delivery(const sinks::DeliveryReport& r) {
-    std::unique_ptr<Ticket> ticket(static_cast<Ticket*>(r.opaque));
-    if (r.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      stats.producer_delivery_errors_total.with({r.topic}).inc();
-      on_failed(std::move(ticket), r.err);
-      return;
-    }
-    const OutputKind kind = ticket->out.kind;
-    published_counter(kind, r.topic).inc();
-    if (ticket->route.records != nullptr) {
-      ticket->route.records->inc();
-      ticket->route.bytes->inc(r.len);
-    }
-    if (!ticket->states.empty()) {  // a state batch: every story it carries is now complete
-      for (const auto& p : ticket->states) finish_one(*p);
-      return;
-    }
-    if (ticket->attempts > 0) {
-      spdlog::info("{}[{}] offset {}: dead letter delivered after {} retries",
-                   ticket->pending->ps->topic, ticket->pending->ps->partition,
-                   ticket->pending->msg->offset, ticket->attempts);
-      release_retry(*ticket->pending->ps);
-    }
-    const auto& msg = *ticket->pending->msg;
-    if (msg.timestamp) {
-      const auto age = std::chrono::system_clock::now() - *msg.timestamp;
-      stats.end_to_end_latency_seconds.observe(std::chrono::duration<double>(age).count());
-    }
-    if (ticket->routed) {
-      const OutputAcks::Step step = ticket->pending->acks.delivered();
-      if (step == OutputAcks::Step::kPublished) {
-        on_record_out(ticket->pending);
-      } else if (step == OutputAcks::Step::kFailed && ticket->pending->state) {
-        // The last output is delivered but an earlier one failed for good: no state (I-4).
-        finish_one(*ticket->pending);
-      }
-    }
-    if (echo != nullptr && kind != OutputKind::kDedupState && ticket->primary) {
-      v1::Record rec;
-      if (std::string_view(ticket->out.content_type) != pipeline::kContentTypeProtobuf) {
-        *echo << ticket->out.payload << '\n' << std::flush;  // ninjs: one JSON object
-      } else if (pipeline::decode_output(kind, r.payload, r.len, rec)) {
-        *echo << pipeline::record_to_json(rec) << '\n' << std::flush;
-      }
-    }
-    finish_one(*ticket->pending);
-  }
-
-  // ---- dedup state batches (delivery thread) --------------------------------------------------
-  // The stories delivered in one round of delivery reports (one rd_kafka_poll call) have their
-  // states written as one DedupStateBatch record right after the round: a backlog gives large
-  // batches, a trickle gives batches of one and no added wait. Each input's offset still waits
-  // for the batch record's delivery report (I-1, I-4). Delivery thread only.
-  std::vector<std::shared_ptr<Pending>> state_round;
-  std::unique_ptr<Ticket> state_blocked;  // a batch the full producer queue refused: retried first
-  const std::string state_key_prefix = instance_tag();
-  uint64_t state_batches = 0;
-
-  void flush_state_batch() {
-    if (state_round.empty() && !state_blocked) return;
-    if (state_blocked && eos) {
-      // Rebuilt below rather than re-sent as it is: states of an attempt aborted while the queue
-      // was full must not be committed by the next transaction (I-4).
-      state_round.insert(state_round.begin(), state_blocked->states.begin(),
-                         state_blocked->states.end());
-      state_blocked.reset();
-    } else if (state_blocked && !produce_state_batch(std::move(state_blocked))) {
-      return;
-    }
-    std::size_t i = 0;
-    while (i < state_round.size()) {
-      auto ticket = std::make_unique<Ticket>();
-      StateBatchWriter writer;
-      for (; i < state_round.size(); ++i) {
-        const auto& p = state_round[i];
-        if (eos && p->generation != txn->generation()) {
-          finish_one(*p);  // its transaction was aborted: the input will be reprocessed
-          continue;
-        }
-        if (!writer.fits(*p->state)) break;
-        writer.add(*p->state);
-        ticket->states.push_back(p);
-      }
-      if (writer.empty()) continue;
-      ticket->out = writer.take(cfg.dedup.state_topic,
-                                state_key_prefix + "-" + std::to_string(++state_batches));
-      if (!produce_state_batch(std::move(ticket))) {
-        // The queue is full: keep the rest for the next round (after librdkafka drained some).
-        state_round.erase(state_round.begin(),
-                          state_round.begin() + static_cast<std::ptrdiff_t>(i));
-        return;
-      }
-    }
-    state_round.clear();
-  }
-
-  // False when the producer queue is full (the ticket is kept in state_blocked).
-  bool produce_state_batch(std::unique_ptr<Ticket> ticket) {
-    const rd_kafka_resp_err_t err =
-        sink->produce(ticket->out, ticket.get(), abandon, /*may_wait=*/false);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      (void)ticket.release();  // the delivery report owns it now
-      return true;
-    }
-    if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !abandon.load()) {
-      state_blocked = std::move(ticket);
-      return false;
-    }
-    on_failed(std::move(ticket), err);
-    return true;
-  }
-
-  // A state batch was not written. Its stories are delivered; without their states a restart may
-  // republish them (a repeat, never a loss), so only a producer failure is worth a re-send.
-  void on_state_batch_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
-    if (eos) {
-      for (const auto& p : ticket->states) {
-        // The stories are fine: a state-topic problem must not turn them into dead letters.
-        eos_fail(*p, err, /*record_poison=*/false);
-        finish_one(*p);
-      }
-      return;
-    }
-    if (kafka::is_producer_failure(err) && !abandon.load()) {
-      const auto backoff = std::chrono::milliseconds(
-          std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
-      if (const auto n = resend_log.note(Clock::now())) {
-        spdlog::warn(
-            "dedup state batch of {} stor(y/ies): producer failed ({}); re-sending in {} ms ({} "
-            "re-send(s) since the last such line)",
-            ticket->states.size(), rd_kafka_err2name(err), backoff.count(), *n);
-      }
-      auto timer = std::make_shared<boost::asio::steady_timer>(pool.get_executor(), backoff);
-      timer->async_wait(
-          [this, timer, t = std::shared_ptr<Ticket>(std::move(ticket))](
-              const boost::system::error_code&) { send(std::make_unique<Ticket>(std::move(*t))); });
-      return;
-    }
-    spdlog::warn("dedup state of {} stor(y/ies) not persisted ({})", ticket->states.size(),
-                 rd_kafka_err2str(err));
-    for (const auto& p : ticket->states) finish_one(*p);
-  }
-
-  // Every routed output of `p`'s record is delivered (delivery thread). I-4: its state is written
-  // now, batched with the states of the other stories of this round of delivery reports
-  // (flush_state_batch, same thread).
-  void on_record_out(const std::shared_ptr<Pending>& p) {
-    if (p->state) state_round.push_back(p);
-    if (p->recent && recent != nullptr) {
-      p->recent->at = std::chrono::system_clock::now();
-      recent->add(std::move(*p->recent));
-      p->recent.reset();
-    }
-  }
-
-  // A routed output of `p`'s record failed for good (or was dropped with its aborted
-  // transaction): when it was the last one out, the state (if any) is dropped, not written.
-  void routed_output_failed(const Pending& p) {
-    if (p.acks.failed() != OutputAcks::Step::kWait && p.state) finish_one(p);
-  }
-
-  void finish_one(const Pending& p) {
-    if (p.remaining.fetch_sub(1) == 1) complete(p);
-  }
-
-  void complete(const Pending& p) {
-    {
-      std::lock_guard lock(p.ps->mu);
-      p.ps->tracker.complete(p.msg->offset);
-    }
-    p.ps->inflight.fetch_sub(1);
-    inflight_msgs.fetch_sub(1);
-    inflight_bytes.fetch_sub(static_cast<int64_t>(p.msg->value.size()));
-    stats.inflight_messages.set(inflight_msgs.load());
-    stats.inflight_bytes.set(inflight_bytes.load());
-  }
-
   // ---- consumer thread (every SourceHandler callback) ----------------------------------------
   void on_message(const rd_kafka_message_t& message,
                   std::shared_ptr<sources::SourcePartition> partition) override {
     const std::shared_ptr<PartitionState> ps =
         std::static_pointer_cast<PartitionState>(std::move(partition));
-    if (ps->revoked.load()) return;  // redelivered later
+    if (ps->delivery.revoked.load()) return;  // redelivered later
     const rd_kafka_message_t* m = &message;
 
     auto msg = std::make_shared<InputMessage>();
@@ -703,8 +316,8 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     }
     bool tracked = false;
     {
-      std::lock_guard lock(ps->mu);
-      tracked = ps->tracker.track(m->offset, Clock::now());
+      std::lock_guard lock(ps->delivery.mu);
+      tracked = ps->delivery.tracker.track(m->offset, Clock::now());
     }
     if (!tracked) {
       // Not above the partition's last tracked offset: already seen in this assignment (not
@@ -718,11 +331,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
       }
       return;
     }
-    ps->inflight.fetch_add(1);
-    inflight_msgs.fetch_add(1);
-    inflight_bytes.fetch_add(static_cast<int64_t>(m->len));
-    stats.inflight_messages.set(inflight_msgs.load());
-    stats.inflight_bytes.set(inflight_bytes.load());
+    delivery->admitted(ps->delivery, m->len);
     ps->input_messages->inc();
     ps->input_bytes->inc(m->len);
     const uint64_t generation = eos ? txn->admit(ps->topic, ps->partition, m->offset, m->len) : 0;
@@ -732,7 +341,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
       ps->queue.push_back(Queued{std::move(msg), generation});
       post = !std::exchange(ps->drain_posted, true);
     }
-    if (post) boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
+    if (post) boost::asio::post(ps->delivery.strand, [this, ps] { drain_queue(ps); });
     if (eos) txn->tick();
   }
 
@@ -752,24 +361,24 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
         return;
       }
     }
-    boost::asio::post(ps->strand, [this, ps] { drain_queue(ps); });
+    boost::asio::post(ps->delivery.strand, [this, ps] { drain_queue(ps); });
   }
 
   void set_paused(PartitionState& ps, bool pause) {
     if (!source->set_paused(ps, pause)) return;
     spdlog::debug("{} {}[{}] (in flight {})", pause ? "paused" : "resumed", ps.topic, ps.partition,
-                  ps.inflight.load());
+                  ps.delivery.inflight.load());
   }
 
   // Backpressure with hysteresis, per partition and over all in-flight bytes.
   void apply_backpressure() {
-    const auto bytes = static_cast<std::size_t>(std::max<int64_t>(0, inflight_bytes.load()));
+    const auto bytes = static_cast<std::size_t>(std::max<int64_t>(0, delivery->inflight_bytes()));
     if (!global_pause && bytes > cfg.pipeline.max_inflight_bytes) global_pause = true;
     if (global_pause && bytes <= cfg.pipeline.max_inflight_bytes / 2) global_pause = false;
     int64_t paused = 0;
     for (const auto& [k, p] : source->partitions()) {
       PartitionState& ps = state_of(p);
-      const auto n = static_cast<std::size_t>(std::max<int64_t>(0, ps.inflight.load()));
+      const auto n = static_cast<std::size_t>(std::max<int64_t>(0, ps.delivery.inflight.load()));
       if (global_pause || n >= cfg.pipeline.partition_high_water) {
         set_paused(ps, true);
       } else if (n <= cfg.pipeline.partition_low_water) {
@@ -791,10 +400,10 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
       PartitionState* ps = &state_of(p);
       std::optional<int64_t> next;
       {
-        std::lock_guard lock(ps->mu);
-        next = ps->tracker.take_committable();
+        std::lock_guard lock(ps->delivery.mu);
+        next = ps->delivery.tracker.take_committable();
       }
-      if (!next || ps->revoked.load()) continue;
+      if (!next || ps->delivery.revoked.load()) continue;
       const rd_kafka_resp_err_t err = source->store_offset(*ps, *next);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         stats.offsets_stored_total.inc();
@@ -812,8 +421,8 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     std::optional<Clock::time_point> oldest;
     for (const auto& [k, p] : source->partitions()) {
       PartitionState& ps = state_of(p);
-      std::lock_guard lock(ps.mu);
-      const auto since = ps.tracker.oldest_pending_since();
+      std::lock_guard lock(ps.delivery.mu);
+      const auto since = ps.delivery.tracker.oldest_pending_since();
       if (since && (!oldest || *since < *oldest)) oldest = since;
     }
     const auto age = oldest
@@ -841,7 +450,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
       int64_t left = 0;
       for (const auto& p : states) {
         const PartitionState& ps = state_of(p);
-        left += ps.retrying.load() > 0 ? 0 : ps.inflight.load();
+        left += ps.delivery.retrying.load() > 0 ? 0 : ps.delivery.inflight.load();
       }
       if (left == 0) return true;
       if (Clock::now() >= deadline) {
@@ -875,7 +484,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
   }
 
   void on_partition_revoked(sources::SourcePartition& p) override {
-    state_of_ref(p).revoked.store(true);
+    state_of_ref(p).delivery.revoked.store(true);
     stats.consumer_lag.remove({p.topic, std::to_string(p.partition)});
   }
 
@@ -891,6 +500,30 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
   kafka::Properties client_properties(const std::map<std::string, std::string>& specific) const {
     kafka::Properties base{{"bootstrap.servers", brokers}, {"client.id", "wirefeedd"}};
     return kafka::merge({&base, &cfg.kafka.properties, &specific});
+  }
+
+  // ---- delivery: produce, delivery reports, dedup state batches (daemon/delivery_tracker.hpp) --
+  // Created before the sink, whose poll thread calls it (flush_state_batch after every poll).
+  SinkOutput sink_output{sink};
+  std::unique_ptr<DeliveryTracker> delivery;
+
+  void create_delivery() {
+    DeliverySettings settings;
+    settings.stories_topic = cfg.output.stories_topic;
+    settings.duplicates_topic = cfg.output.duplicates_topic;
+    settings.dead_letter_topic = cfg.output.dead_letter_topic;
+    settings.state_topic = cfg.dedup.state_topic;
+    settings.exactly_once = eos;
+    delivery = std::make_unique<DeliveryTracker>(
+        std::move(settings), sink_output, pool.get_executor(), index, stats, abandon,
+        // Strand: the dead letter replacing an output the broker rejected.
+        [this](const InputMessage& msg, std::string detail) {
+          v1::Record dl =
+              processor.dead_letter(msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED, std::move(detail));
+          count_record(dl);
+          return pipeline::encode(dl, topics);
+        },
+        echo, recent);
   }
 
   void create_clients() {
@@ -917,11 +550,12 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     kafka::Properties producer_props = client_properties(cfg.kafka.producer_properties);
     if (eos) producer_props["transactional.id"] = txn_id;
     sink = std::make_unique<sinks::KafkaSink>(
-        std::move(producer_props), [this](const sinks::DeliveryReport& r) { on_delivery(r); },
+        std::move(producer_props),
+        [this](const sinks::DeliveryReport& r) { delivery->on_delivery(r); },
         [](rd_kafka_resp_err_t err, const std::string& reason) {
           spdlog::warn("producer: {}: {}", rd_kafka_err2name(err), reason);
         },
-        [this] { flush_state_batch(); });
+        [this] { delivery->flush_state_batch(); });
   }
 
   // ---- dedup state: replay at start-up, then tail (daemon/dedup_state_store.hpp) --------------
@@ -936,7 +570,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     settings.restore_timeout = cfg.dedup.restore_timeout;
     settings.start_without_state = cfg.dedup.start_without_state;
     settings.window = cfg.dedup.index.window;
-    settings.own_key_prefix = state_key_prefix;
+    settings.own_key_prefix = delivery->state_key_prefix();
     if (eos) settings.own_origin = txn_id;
     state_store = std::make_unique<DedupStateStore>(std::move(settings), index, stats);
   }
@@ -1005,19 +639,20 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     settings.timeout = cfg.delivery.transaction_timeout;
     txn = std::make_unique<TransactionCoordinator>(std::move(settings), *txn_producer, *this, index,
                                                    stats);
+    delivery->set_transactions(txn.get());
   }
 
   // TransactionHost (consumer thread).
-  int64_t inflight() const override { return inflight_msgs.load(); }
+  int64_t inflight() const override { return delivery->inflight_messages(); }
   bool owns(const std::string& topic, int32_t partition) override {
     const auto p = source->find(topic, partition);
-    return p && !state_of(p).revoked.load();
+    return p && !state_of(p).delivery.revoked.load();
   }
   void reset_partition(const std::string& topic, int32_t partition) override {
     const auto p = source->find(topic, partition);
     if (!p) return;
-    std::lock_guard lock(state_of(p).mu);
-    state_of(p).tracker = OffsetTracker{};
+    std::lock_guard lock(state_of(p).delivery.mu);
+    state_of(p).delivery.tracker = OffsetTracker{};
   }
   kafka::GroupMetadataHandle group_metadata() override { return source->group_metadata(); }
   kafka::ErrorHandle seek(rd_kafka_topic_partition_list_t* to, int timeout_ms) override {
@@ -1031,11 +666,11 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
   bool eos_handle_special(const std::shared_ptr<PartitionState>& ps,
                           const std::shared_ptr<const InputMessage>& msg, uint64_t generation) {
     auto pending = std::make_shared<Pending>();
-    pending->ps = ps;
+    pending->ps = delivery_of(ps);
     pending->msg = msg;
     pending->generation = generation;
     if (generation != txn->generation()) {
-      complete(*pending);
+      delivery->complete(*pending);
       return true;
     }
     const auto reason = txn->take_if_poisoned(ps->topic, ps->partition, msg->offset);
@@ -1046,23 +681,8 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     v1::Record dl = processor.dead_letter(*msg, v1::DEAD_LETTER_REASON_DELIVERY_FAILED,
                                           "output delivery failed: " + *reason);
     count_record(dl);
-    send(pending, pipeline::encode(dl, topics));
+    delivery->send(pending, pipeline::encode(dl, topics));
     return true;
-  }
-
-  // Delivery side: a failed output fails the open transaction (it will abort and rewind).
-  void eos_on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_err_t err) {
-    const Pending& p = *ticket->pending;
-    eos_fail(p, err);
-    if (ticket->route.errors != nullptr) ticket->route.errors->inc();
-    if (ticket->routed) routed_output_failed(p);  // state never sent
-    finish_one(p);
-  }
-
-  // An output of `p` failed: fail the open transaction if `p` belongs to it. `record_poison`
-  // false: the output was a shared state batch, never counted towards a poison dead letter.
-  void eos_fail(const Pending& p, rd_kafka_resp_err_t err, bool record_poison = true) {
-    txn->fail(p.ps->topic, p.ps->partition, p.msg->offset, p.generation, err, record_poison);
   }
 
   // Returns false when the poll timed out with nothing to serve.
@@ -1090,7 +710,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
       // batch ends at the first empty poll (spinning on an empty queue only burns CPU).
       for (int i = 0; i < 256 && !stop.load(); ++i) {
         if (!poll_once(i == 0 ? 100 : 0, true)) break;
-        if (inflight_msgs.load() > 0 && i > 0 && (i % 32) == 0) apply_backpressure();
+        if (delivery->inflight_messages() > 0 && i > 0 && (i % 32) == 0) apply_backpressure();
       }
       apply_backpressure();
       store_offsets();
@@ -1108,10 +728,10 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
   }
 
   void shutdown() {
-    spdlog::info("stopping: draining {} in-flight message(s) (bound {} ms)", inflight_msgs.load(),
-                 cfg.pipeline.drain_timeout.count());
+    spdlog::info("stopping: draining {} in-flight message(s) (bound {} ms)",
+                 delivery->inflight_messages(), cfg.pipeline.drain_timeout.count());
     const auto deadline = Clock::now() + cfg.pipeline.drain_timeout;
-    while (inflight_msgs.load() > 0 && Clock::now() < deadline) {
+    while (delivery->inflight_messages() > 0 && Clock::now() < deadline) {
       poll_once(10, false);  // keep serving the group; new messages are left for redelivery
       store_offsets();
     }
@@ -1127,7 +747,7 @@ struct Service::Impl final : sources::SourceHandler, TransactionHost {
     if (chrome_state) chrome_state->stop(std::chrono::milliseconds(2000));  // after the strands
     state_store->stop();
     if (sink) sink->flush(std::chrono::milliseconds(2000));
-    spdlog::info("stopped: {} message(s) left in flight", inflight_msgs.load());
+    spdlog::info("stopped: {} message(s) left in flight", delivery->inflight_messages());
   }
 };
 

@@ -27,6 +27,13 @@
 //   finishes the open transaction before the partitions go.
 // - The dedup state topic is replayed at start-up and tailed by DedupStateStore
 //   (daemon/dedup_state_store.hpp).
+// - Delivery is tracked by DeliveryTracker (daemon/delivery_tracker.hpp): it produces each
+//   input's outputs (strands), takes the delivery reports, re-sends, dead-letters, retries dead
+//   letters and batches dedup states (producer poll thread), and completes the input in its
+//   partition's OffsetTracker (I-1, I-4). The Service builds each input's Pending on its strand,
+//   admits inputs and stores completed offsets on the consumer thread; a partition's delivery
+//   view (strand, tracker, in-flight and retry counts, revoked) is its DeliveryPartition
+//   (daemon/delivery_partition.hpp).
 #pragma once
 
 #include <atomic>
