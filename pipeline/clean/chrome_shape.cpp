@@ -205,15 +205,63 @@ constexpr auto kPackedVocab = [] {
 static_assert(std::ranges::all_of(kVocab, [](const VocabWord& v) { return v.word.size() <= 16; }),
               "vocabulary words are packed into 16 bytes");
 
+// Open-addressing hash over the packed words: one or two probes instead of a binary search of
+// ~10 steps (the lookup runs for every word of every short standalone line). Slots hold an index
+// into kPackedVocab plus one; a word listed twice keeps its first entry in sorted order.
+constexpr std::size_t kVocabSlots = 2048;
+static_assert(kVocabSlots >= 2 * kPackedVocab.size(), "load factor at most one half");
+
+constexpr std::size_t vocab_slot(const PackedWord& w) {
+  const uint64_t h = (w.lo * 0x9E3779B97F4A7C15ULL) ^ (w.hi * 0xC2B2AE3D27D4EB4FULL);
+  return static_cast<std::size_t>((h ^ (h >> 29)) >> 53);  // top 11 bits: kVocabSlots
+}
+static_assert(kVocabSlots == std::size_t{1} << 11, "vocab_slot keeps 11 bits");
+
+constexpr auto kVocabTable = [] {
+  std::array<uint16_t, kVocabSlots> t{};
+  for (std::size_t i = 0; i < kPackedVocab.size(); ++i) {
+    std::size_t s = vocab_slot(kPackedVocab[i].key);
+    bool present = false;
+    while (t[s] != 0) {
+      if (kPackedVocab[t[s] - 1].key == kPackedVocab[i].key) present = true;
+      s = (s + 1) & (kVocabSlots - 1);
+    }
+    if (!present) t[s] = static_cast<uint16_t>(i + 1);
+  }
+  return t;
+}();
+
 WordClass classify(string_view lowered) {
-  if (lowered.size() > 16) return WordClass::kUnknown;
+  if (lowered.empty() || lowered.size() > 16) return WordClass::kUnknown;
   const PackedWord key = pack(lowered);
-  const auto it = std::ranges::lower_bound(kPackedVocab, key, {}, &PackedVocab::key);
-  return it != kPackedVocab.end() && it->key == key ? it->cls : WordClass::kUnknown;
+  for (std::size_t s = vocab_slot(key);; s = (s + 1) & (kVocabSlots - 1)) {
+    const uint16_t e = kVocabTable[s];
+    if (e == 0) return WordClass::kUnknown;
+    if (kPackedVocab[e - 1].key == key) return kPackedVocab[e - 1].cls;
+  }
 }
 
 constexpr bool is_ascii_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// What one pass over a line's bytes tells the tests below: a separator of a breadcrumb or label
+// ('|', '>', ':', and 0xE2 / 0xC2, the lead bytes of › » • ·), or a byte that may open a
+// quotation mark ('"', and 0xE2 / 0xC2 for “ ” „ « »).
+constexpr uint8_t kListSepByte = 1;
+constexpr uint8_t kQuoteByte = 2;
+constexpr auto kByteFlags = [] {
+  std::array<uint8_t, 256> t{};
+  for (const unsigned char c : {'|', '>', ':'}) t[c] |= kListSepByte;
+  t['"'] |= kQuoteByte;
+  for (const unsigned char c : {0xE2, 0xC2}) t[c] |= kListSepByte | kQuoteByte;
+  return t;
+}();
+
+uint8_t byte_flags(string_view line) {
+  uint8_t f = 0;
+  for (const char c : line) f |= kByteFlags[static_cast<unsigned char>(c)];
+  return f;
+}
 
 enum class TokenKind : uint8_t { kWord, kNumber, kHandle, kSeparator };
 
@@ -329,8 +377,8 @@ bool tokenize(string_view s, std::array<Token, kMaxTokens>& out, std::size_t& n)
   return true;
 }
 
-bool is_quote_or_sentence_end(string_view t) {
-  for (std::size_t i = 0; i < t.size(); ++i) {
+bool is_quote_or_sentence_end(string_view t, uint8_t flags) {
+  for (std::size_t i = 0; (flags & kQuoteByte) != 0 && i < t.size(); ++i) {
     if (t[i] == '"') return true;
     // “ ” „ (E2 80 9C/9D/9E) and « » (C2 AB/BB) are quotation marks.
     if (static_cast<unsigned char>(t[i]) == 0xE2 && i + 2 < t.size() &&
@@ -427,33 +475,33 @@ bool counts_interface_thing(const std::array<Token, kMaxTokens>& tk, std::size_t
   return false;
 }
 
-// True when the line opens with two ASCII words outside the vocabulary, separated by one blank,
-// and holds no separator of a breadcrumb or label: no shape can make it chrome.
-bool opens_with_two_other_words(string_view line) {
+// True when the line holds `need` ASCII words outside the vocabulary, each standing between
+// blanks (or the line's ends), and no separator of a breadcrumb or label: no shape can make it
+// chrome. Exact, not a heuristic: such a word is a word token of its own (a token always ends
+// before a blank), so the full test below would count it as another word and answer kNone too;
+// a gallery counter holds no other word. Most prose lines stop here, before tokenising.
+bool holds_other_words(string_view line, uint8_t flags, int need) {
+  if ((flags & kListSepByte) != 0) return false;
+  int other = 0;
   std::size_t i = 0;
-  for (int word = 0; word < 2; ++word) {
+  while (i < line.size()) {
+    if (!is_ascii_letter(line[i]) || (i > 0 && line[i - 1] != ' ')) {
+      ++i;
+      continue;
+    }
     const std::size_t b = i;
     std::array<char, 16> w{};
     while (i < line.size() && is_ascii_letter(line[i])) {
       if (i - b < w.size()) w[i - b] = static_cast<char>(line[i] | 0x20);
       ++i;
     }
+    if (i < line.size() && line[i] != ' ') continue;  // "Word:", "Word's", "e-mail"
     const std::size_t len = i - b;
-    if (len == 0) return false;
-    if (len <= w.size() && classify(string_view(w.data(), len)) != WordClass::kUnknown) {
-      return false;
-    }
-    if (word == 0) {
-      if (i >= line.size() || line[i] != ' ') return false;
-      ++i;
-    } else if (i < line.size() && line[i] != ' ') {
-      return false;  // "Word:" or "Word's": leave it to the full test
+    if (len > w.size() || classify(string_view(w.data(), len)) == WordClass::kUnknown) {
+      if (++other >= need) return true;
     }
   }
-  for (const char c : line) {
-    if (c == '|' || c == '>' || c == ':' || c == '\xE2' || c == '\xC2') return false;
-  }
-  return true;
+  return false;
 }
 
 }  // namespace
@@ -461,7 +509,7 @@ bool opens_with_two_other_words(string_view line) {
 ChromeShape chrome_shape(string_view line, bool strict) {
   if (line.empty() || line.size() > kChromeShapeMaxBytes) return ChromeShape::kNone;
   // Cheap necessary conditions first: a full stop ends a sentence unless it closes a duration
-  // abbreviation ("Lesezeit: 3 Min."), and a line of prose opens with two other words.
+  // abbreviation ("Lesezeit: 3 Min."), and a line of prose holds two other words.
   if (line.back() == '.') {
     std::size_t b = line.size() - 1;
     while (b > 0 && is_ascii_letter(line[b - 1])) --b;
@@ -471,21 +519,16 @@ ChromeShape chrome_shape(string_view line, bool strict) {
     for (std::size_t i = 0; i < len; ++i) w[i] = static_cast<char>(line[b + i] | 0x20);
     if (classify(string_view(w.data(), len)) != WordClass::kDuration) return ChromeShape::kNone;
   }
-  if (opens_with_two_other_words(line)) return ChromeShape::kNone;
-  if (is_quote_or_sentence_end(line)) return ChromeShape::kNone;
+  const uint8_t flags = byte_flags(line);
+  if (holds_other_words(line, flags, strict ? 1 : 2)) return ChromeShape::kNone;
+  if (is_quote_or_sentence_end(line, flags)) return ChromeShape::kNone;
   std::array<Token, kMaxTokens> tk;
   std::size_t n = 0;
   if (!tokenize(line, tk, n) || n == 0) return ChromeShape::kNone;
   if (gallery_counter(tk, n)) return ChromeShape::kGallery;
 
   // Separators of a breadcrumb or a label ('|', '>', ':', and the lead bytes of › » • ·).
-  bool may_be_list = false;
-  for (const char c : line) {
-    if (c == '|' || c == '>' || c == ':' || c == '\xE2' || c == '\xC2') {
-      may_be_list = true;
-      break;
-    }
-  }
+  const bool may_be_list = (flags & kListSepByte) != 0;
   int interface = 0;
   int unknown = 0;
   int networks = 0;
