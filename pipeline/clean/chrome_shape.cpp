@@ -14,6 +14,8 @@ enum class WordClass : uint8_t {
   kUnknown,
   kInterface,  // verbs and nouns of page furniture
   kFiller,     // function words, pronouns, generic page nouns: chrome only next to interface
+  kReader,     // filler that addresses the reader: you, your, us, our (vous, uns, nuestro ...)
+  kPage,       // filler that names the page: story, article, news, page, site
   kMedium,     // image, photo, video: interface words that also open a gallery counter
   kNetwork,    // social networks
   kLabel,      // topic labels: "Topics:", "Tags:"
@@ -28,6 +30,8 @@ struct VocabWord {
 
 constexpr WordClass I = WordClass::kInterface;
 constexpr WordClass F = WordClass::kFiller;
+constexpr WordClass R = WordClass::kReader;
+constexpr WordClass P = WordClass::kPage;
 constexpr WordClass M = WordClass::kMedium;
 constexpr WordClass N = WordClass::kNetwork;
 constexpr WordClass L = WordClass::kLabel;
@@ -64,12 +68,12 @@ constexpr auto kVocab = [] {
     // English: filler
     {"a", F}, {"an", F}, {"the", F}, {"this", F}, {"that", F}, {"to", F}, {"on", F},
     {"in", F}, {"at", F}, {"for", F}, {"by", F}, {"with", F}, {"from", F}, {"and", F},
-    {"or", F}, {"up", F}, {"out", F}, {"off", F}, {"here", F}, {"now", F}, {"us", F},
-    {"our", F}, {"your", F}, {"you", F}, {"me", F}, {"my", F}, {"it", F}, {"all", F},
+    {"or", F}, {"up", F}, {"out", F}, {"off", F}, {"here", F}, {"now", F}, {"us", R},
+    {"our", R}, {"your", R}, {"you", R}, {"me", R}, {"my", R}, {"it", F}, {"all", F},
     {"more", F}, {"most", F}, {"full", F}, {"main", F}, {"next", F}, {"top", F},
-    {"back", F}, {"new", F}, {"free", F}, {"also", F}, {"via", F}, {"page", F},
-    {"article", F}, {"articles", F}, {"story", F}, {"stories", F}, {"news", F},
-    {"site", F}, {"website", F}, {"below", F}, {"above", F}, {"ago", F}, {"options", F},
+    {"back", F}, {"new", F}, {"free", F}, {"also", F}, {"via", F}, {"page", P},
+    {"article", P}, {"articles", P}, {"story", P}, {"stories", P}, {"news", P},
+    {"site", P}, {"website", P}, {"below", F}, {"above", F}, {"ago", F}, {"options", F},
     {"of", F}, {"de", F}, {"von", F}, {"van", F}, {"s", F}, {"editor", F}, {"editors", F}, {"time", F}, {"about", F},
     {"later", F}, {"use", F}, {"get", F}, {"might", F}, {"may", F}, {"like", F},
     {"updates", F}, {"personal", F}, {"information", F}, {"do", F}, {"not", F}, {"have", F},
@@ -88,7 +92,7 @@ constexpr auto kVocab = [] {
     {"accueil", I}, {"param\xC3\xA8tres", I}, {"fermer", I}, {"t\xC3\xA9l\xC3\xA9" "charger", I},
     {"lus", I}, {"partenaire", I},
     {"la", F}, {"le", F}, {"les", F}, {"l", F}, {"d", F}, {"du", F}, {"des", F}, {"sur", F},
-    {"nous", F}, {"notre", F}, {"vos", F}, {"votre", F}, {"vous", F}, {"en", F}, {"et", F},
+    {"nous", R}, {"notre", R}, {"vos", R}, {"votre", R}, {"vous", R}, {"en", F}, {"et", F},
     {"ou", F}, {"pour", F}, {"ce", F}, {"cet", F}, {"cette", F}, {"plus", F}, {"aussi", F},
     {"temps", F}, {"\xC3\xA0", F},
     // German
@@ -98,10 +102,10 @@ constexpr auto kVocab = [] {
     {"anzeige", I}, {"werbung", I}, {"gesponsert", I}, {"inhalt", I}, {"inhalte", I},
     {"einstellungen", I}, {"datenschutz", I}, {"schlie\xC3\x9F" "en", I}, {"startseite", I},
     {"meistgelesen", I}, {"lesezeit", I},
-    {"uns", F}, {"auf", F}, {"bei", F}, {"zum", F}, {"zur", F}, {"zu", F}, {"der", F},
+    {"uns", R}, {"auf", F}, {"bei", F}, {"zum", F}, {"zur", F}, {"zu", F}, {"der", F},
     {"die", F}, {"das", F}, {"den", F}, {"dem", F}, {"und", F}, {"oder", F},
     {"f\xC3\xBCr", F}, {"mit", F}, {"im", F}, {"hier", F}, {"jetzt", F}, {"alle", F},
-    {"artikel", F}, {"mehr", F}, {"weitere", F}, {"sie", F},
+    {"artikel", P}, {"mehr", F}, {"weitere", F}, {"sie", F}, {"auch", F},
     // Spanish
     {"compartir", I}, {"comparte", I}, {"s\xC3\xAD" "guenos", I}, {"seguir", I}, {"sigue", I},
     {"suscr\xC3\xAD" "bete", I}, {"suscribirse", I}, {"suscripci\xC3\xB3n", I}, {"leer", I},
@@ -111,8 +115,8 @@ constexpr auto kVocab = [] {
     {"inicio", I}, {"cerrar", I}, {"descargar", I}, {"reg\xC3\xAD" "strate", I},
     {"le\xC3\xAD" "das", I}, {"le\xC3\xAD" "do", I}, {"relacionados", I}, {"relacionadas", I},
     {"el", F}, {"los", F}, {"las", F}, {"del", F}, {"y", F}, {"o", F}, {"para", F},
-    {"por", F}, {"nuestro", F}, {"nuestros", F}, {"nos", F}, {"aqu\xC3\xAD", F},
-    {"m\xC3\xA1s", F}, {"tiempo", F}, {"noticias", F},
+    {"por", F}, {"nuestro", R}, {"nuestros", R}, {"nos", F}, {"aqu\xC3\xAD", F},
+    {"m\xC3\xA1s", F}, {"tiempo", F}, {"noticias", P},
     // Italian
     {"condividi", I}, {"condividere", I}, {"seguici", I}, {"segui", I}, {"iscriviti", I},
     {"abbonati", I}, {"abbonamento", I}, {"leggi", I}, {"leggere", I}, {"ascolta", I},
@@ -129,14 +133,14 @@ constexpr auto kVocab = [] {
     {"conte\xC3\xBA" "do", I}, {"leitura", I}, {"lidas", I}, {"entrar", I}, {"fechar", I},
     {"baixe", I},
     {"do", F}, {"da", F}, {"dos", F}, {"das", F}, {"as", F}, {"os", F}, {"no", F},
-    {"na", F}, {"em", F}, {"nosso", F}, {"mais", F}, {"tempo", F}, {"tamb\xC3\xA9m", F},
+    {"na", F}, {"em", F}, {"nosso", R}, {"mais", F}, {"tempo", F}, {"tamb\xC3\xA9m", F},
     // Dutch
     {"delen", I}, {"deel", I}, {"volg", I}, {"volgen", I}, {"abonneer", I},
     {"abonneren", I}, {"aanmelden", I}, {"inloggen", I}, {"lees", I}, {"lezen", I},
     {"luister", I}, {"luisteren", I}, {"bekijk", I}, {"afdrukken", I}, {"reacties", I},
     {"advertentie", I}, {"gesponsord", I}, {"inhoud", I}, {"nieuwsbrief", I},
     {"instellingen", I}, {"leestijd", I}, {"sluiten", I}, {"gelezen", I},
-    {"het", F}, {"een", F}, {"op", F}, {"voor", F}, {"met", F}, {"ons", F}, {"onze", F},
+    {"het", F}, {"een", F}, {"op", F}, {"voor", F}, {"met", F}, {"ons", R}, {"onze", R},
     {"meer", F}, {"ook", F}, {"dit", F}, {"deze", F},
     // Media (every language)
     {"image", M}, {"images", M}, {"photo", M}, {"photos", M}, {"picture", M},
@@ -534,6 +538,7 @@ ChromeShape chrome_shape(string_view line, bool strict) {
   int networks = 0;
   int handles = 0;
   int words = 0;
+  int reader_or_page = 0;
   bool duration = false;
   bool capital_unknown = true;
   bool label_colon = false;
@@ -551,7 +556,16 @@ ChromeShape chrome_shape(string_view line, bool strict) {
         ++handles;
         continue;
       case TokenKind::kNumber: {
-        // A figure is chrome only as a duration ("4 min", "5-minute read").
+        // A figure is chrome only as a duration ("4 min", "5-minute read") or as the length
+        // of a clip ("Video 1:23", "Audio · 12:05": minutes, a colon, two-digit seconds).
+        if (i + 2 < n && tk[i + 1].kind == TokenKind::kSeparator && tk[i + 1].sep == ':' &&
+            tk[i + 2].kind == TokenKind::kNumber && tk[i + 2].text.size() == 2 &&
+            tk[i + 1].text.data() == tk[i].text.data() + tk[i].text.size() &&
+            tk[i + 2].text.data() == tk[i + 1].text.data() + 1 && tk[i + 2].number < 60) {
+          duration = true;
+          i += 2;
+          continue;
+        }
         std::size_t j = i + 1;
         if (j < n && tk[j].kind == TokenKind::kSeparator && tk[j].sep == '-') ++j;
         if (j < n && tk[j].kind == TokenKind::kWord &&
@@ -579,6 +593,10 @@ ChromeShape chrome_shape(string_view line, bool strict) {
         ++networks;
         break;
       case WordClass::kFiller:
+        break;
+      case WordClass::kReader:
+      case WordClass::kPage:
+        ++reader_or_page;
         break;
       case WordClass::kDuration: {
         // Only after a figure (checked there); alone it is an unknown word.
@@ -628,6 +646,15 @@ ChromeShape chrome_shape(string_view line, bool strict) {
     return ChromeShape::kSocial;
   }
   if (!strict && unknown == 1 && capital_unknown && interface >= 2) return ChromeShape::kInterface;
+  // Function words alone are chrome only when they address the reader or name the page ("More
+  // on this story", "You might also like"); a subhead such as "UP NEXT" does neither.
+  if (!strict && unknown == 0 && words >= 2 && reader_or_page > 0 && interface == 0 &&
+      networks == 0 && handles == 0 && !duration && !label_colon) {
+    return ChromeShape::kNoContent;
+  }
+  if (!strict && unknown == 0 && networks == 1 && handles == 0 && interface == 0 && words >= 3) {
+    return ChromeShape::kSocial;  // "Like us on Facebook": a network among function words
+  }
   if (breadcrumb(tk, n, line)) return ChromeShape::kBreadcrumb;
   return ChromeShape::kNone;
 }
@@ -648,6 +675,8 @@ std::string_view chrome_shape_name(ChromeShape s) {
       return "social";
     case ChromeShape::kBreadcrumb:
       return "breadcrumb";
+    case ChromeShape::kNoContent:
+      return "no-content";
   }
   return "none";
 }

@@ -11,7 +11,9 @@
 //   interface words and a single capitalised other word make it up.
 // - Never chrome: a line longer than kChromeShapeMaxBytes, a line ending like a sentence ('.',
 //   '!', ',', ';' or a closing quotation mark), a line holding a quotation mark, a line with
-//   figures other than a gallery counter or a duration.
+//   figures other than a gallery counter, a duration or a clock length ("Video 1:23").
+// - A line of function and page words only (no interface word, no other word) is chrome only
+//   when not strict and of two words or more: it names nothing a story could report.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +30,7 @@ enum class ChromeShape : uint8_t {
   kTopicLabel,   // "Topics: Markets", "Themen: Handel, Zölle"
   kSocial,       // "@agency · Facebook · LinkedIn"
   kBreadcrumb,   // "Home › Markets › Commodities"
+  kNoContent,    // "More on this story", "You might also like": function and page words only
 };
 
 constexpr std::size_t kChromeShapeMaxBytes = 100;

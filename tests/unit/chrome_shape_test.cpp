@@ -49,6 +49,24 @@ TEST(ChromeShape, GalleryCountersReadingTimesLabelsAndRows) {
   EXPECT_EQ(chrome_shape("@wirebiz on Bluesky"), ChromeShape::kSocial);
   EXPECT_EQ(chrome_shape("Home › Business › Energy"), ChromeShape::kBreadcrumb);
   EXPECT_EQ(chrome_shape("World | Europe | Nordics"), ChromeShape::kBreadcrumb);
+  EXPECT_EQ(chrome_shape("Video 1:23"), ChromeShape::kReadingTime);
+  EXPECT_EQ(chrome_shape("Audio \xC2\xB7 12:05"), ChromeShape::kReadingTime);
+  EXPECT_EQ(chrome_shape("Like us on Facebook"), ChromeShape::kSocial);
+  EXPECT_EQ(chrome_shape("Lesen Sie auch"), ChromeShape::kInterface);
+}
+
+TEST(ChromeShape, LinesOfFunctionAndPageWordsOnly) {
+  EXPECT_EQ(chrome_shape("You might also like"), ChromeShape::kNoContent);
+  EXPECT_EQ(chrome_shape("More on this story"), ChromeShape::kNoContent);
+  EXPECT_EQ(chrome_shape("Top stories"), ChromeShape::kNoContent);
+  // Never on the line a headline may stand on, never a single word, never with another word.
+  EXPECT_EQ(chrome_shape("More on this story", true), ChromeShape::kNone);
+  EXPECT_EQ(chrome_shape("More"), ChromeShape::kNone);
+  EXPECT_EQ(chrome_shape("More on this merger"), ChromeShape::kNone);
+  EXPECT_EQ(chrome_shape("More from the board"), ChromeShape::kNone);
+  // A subhead of function words that neither addresses the reader nor names the page.
+  EXPECT_EQ(chrome_shape("UP NEXT"), ChromeShape::kNone);
+  EXPECT_EQ(chrome_shape("On the way out"), ChromeShape::kNone);
 }
 
 TEST(ChromeShape, NeverContent) {
@@ -72,7 +90,12 @@ TEST(ChromeShape, NeverContent) {
                                 "Sign of the times",
                                 "Listen to the markets, he said.",
                                 "2 of 3 directors resigned",
-                                "Image problems persist"}) {
+                                "Image problems persist",
+                                "Score 2:1 at half time",
+                                "Video 1:23 of the hearing",
+                                "Trading resumes at 10:30",
+                                "Like a rolling stone",
+                                "X"}) {
     EXPECT_EQ(chrome_shape(line), ChromeShape::kNone) << line;
   }
 }
