@@ -99,31 +99,16 @@ int ChromeState::wait_for_topic(Clock::time_point deadline, const std::atomic<bo
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     const int wait_ms = static_cast<int>(std::clamp<int64_t>(left.count(), 100, 2000));
-    const rd_kafka_metadata_t* raw = nullptr;
-    rd_kafka_resp_err_t merr;
-    {
-      const kafka::TopicHandle rkt(rd_kafka_topic_new(reader_.get(), topic.c_str(), nullptr));
-      merr = rd_kafka_metadata(reader_.get(), 0, rkt.get(), &raw, wait_ms);
-    }
-    const kafka::MetadataHandle md(raw);
-    std::string why;
-    if (merr != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      why = rd_kafka_err2str(merr);
-    } else if (md->topic_cnt != 1) {
-      why = "no metadata";
-    } else if (md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    const kafka::TopicProbe probe = kafka::probe_topic(reader_.get(), topic, wait_ms);
+    if (probe.partitions > 0) return probe.partitions;
+    if (probe.missing) {
       spdlog::warn(
           "clean.chrome_state_topic '{}' does not exist: learned page chrome is neither restored "
           "nor persisted, nor shared with the group (create the topic, see README)",
           topic);
       return 0;
-    } else if (md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      why = rd_kafka_err2str(md->topics[0].err);
-    } else if (md->topics[0].partition_cnt == 0) {
-      why = "no partitions";
-    } else {
-      return md->topics[0].partition_cnt;
     }
+    const std::string& why = probe.why;
     if (Clock::now() >= deadline || stop.load()) {
       spdlog::warn(
           "clean.chrome_state_topic '{}' not available ({}) after {} attempt(s): starting without "

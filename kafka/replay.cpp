@@ -6,6 +6,30 @@
 
 namespace wirefeed::kafka {
 
+TopicProbe probe_topic(rd_kafka_t* reader, const std::string& topic, int timeout_ms) {
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err;
+  {
+    const TopicHandle rkt(rd_kafka_topic_new(reader, topic.c_str(), nullptr));
+    err = rd_kafka_metadata(reader, 0, rkt.get(), &raw, timeout_ms);
+  }
+  const MetadataHandle md(raw);
+  TopicProbe out;
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    out.why = rd_kafka_err2str(err);
+  } else if (md->topic_cnt != 1) {
+    out.why = "no metadata";
+  } else if (md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    out.missing = md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    out.why = rd_kafka_err2str(md->topics[0].err);
+  } else if (md->topics[0].partition_cnt == 0) {
+    out.why = "no partitions";
+  } else {
+    out.partitions = md->topics[0].partition_cnt;
+  }
+  return out;
+}
+
 ReplayResult replay_from(rd_kafka_t* reader, const std::string& topic, int parts,
                          std::chrono::system_clock::time_point edge,
                          std::chrono::steady_clock::time_point deadline,

@@ -23,6 +23,16 @@
 
 namespace wirefeed::kafka {
 
+// What one metadata request says of a topic before a replay.
+struct TopicProbe {
+  int partitions = 0;    // > 0: the topic can be replayed
+  bool missing = false;  // a broker answered that the topic does not exist
+  std::string why;       // when partitions == 0: the broker's error, "no metadata", ...
+};
+
+// Asks `reader`'s brokers for `topic`'s metadata, waiting at most `timeout_ms`.
+TopicProbe probe_topic(rd_kafka_t* reader, const std::string& topic, int timeout_ms);
+
 struct ReplayResult {
   std::size_t records = 0;  // records handed to `apply`
   int64_t skipped = 0;      // offsets before the edge, not read
