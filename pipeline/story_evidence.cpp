@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -42,6 +44,17 @@ bool is_upper(char c) { return (cls(c) & kUpper) != 0; }
 bool is_lower(char c) { return (cls(c) & kLower) != 0; }
 bool is_alpha(char c) { return (cls(c) & (kUpper | kLower)) != 0; }
 char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Eight bytes of text tested at once (a word of up to seven characters and the space after it):
+// the high bit of byte i of a mask is set where byte i of `x` (the i-th byte of the text, loaded
+// little-endian) passes the test.
+constexpr uint64_t kOnes = 0x0101010101010101;
+constexpr uint64_t kHighBits = 0x8080808080808080;
+// Bytes >= v (0 < v <= 0x80), and every byte >= 0x80. The low seven bits of each byte are added
+// apart from its high bit, so no sum carries into the next byte.
+uint64_t bytes_at_least(uint64_t x, uint8_t v) {
+  return (((x & ~kHighBits) + kOnes * (0x80u - v)) | x) & kHighBits;
+}
 
 // Letter index of a byte, case folded: 0..25 for a..z and A..Z, kNotLetter for any other byte.
 constexpr uint8_t kNotLetter = 26;
@@ -238,6 +251,36 @@ struct Collector {
     if (n_names < names.size()) names[n_names++] = kNameBits | (hash_of(lowered) & kSubjectMask);
   }
 
+  // The end of the word starting at `p` (its first space, or `end`); adds to `seen` the classes
+  // of its characters the scan tests (kDigit: trimming keeps digits; kOpen: a ticker may open).
+  // Eight bytes at a time while the word holds no byte from '(' to '<' (the brackets, the digits
+  // and the marks between them in ASCII), as such bytes add nothing to `seen`: most words are
+  // found with no loop over their characters. A word with such a byte, or with a control byte,
+  // is read byte by byte.
+  static const char* word_end(const char* p, const char* end, uint8_t& seen) {
+    while (std::endian::native == std::endian::little && end - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, sizeof x);
+      const uint64_t stop = ~bytes_at_least(x, 0x21) & kHighBits;  // a space or control byte
+      const uint64_t marks = bytes_at_least(x, '(') & ~bytes_at_least(x, '<' + 1);
+      const uint64_t in_word = stop == 0 ? ~uint64_t{0} : (stop & (~stop + 1)) - 1;
+      if ((marks & in_word) != 0) break;
+      if (stop == 0) {
+        p += 8;
+        continue;
+      }
+      p += std::countr_zero(stop) / 8;
+      if (is_space(*p)) return p;
+      break;  // a control byte, part of the word
+    }
+    for (; p < end; ++p) {
+      const uint8_t k = cls(*p);
+      if ((k & kSpace) != 0) break;
+      seen |= k;
+    }
+    return p;
+  }
+
   // One pass over `text`: facts always, subjects when `subjects` (names: every word when
   // `all_words`, else capitalised words only).
   void scan(std::string_view text, bool subjects, bool all_words) {
@@ -247,14 +290,8 @@ struct Collector {
     while (p < end) {
       while (p < end && is_space(*p)) ++p;
       const char* const start = p;
-      // One pass over the word gathers the classes of its characters: whether it holds a digit
-      // (trimming keeps digits) and whether a ticker bracket opens in it.
       uint8_t seen = 0;
-      for (; p < end; ++p) {
-        const uint8_t k = cls(*p);
-        if ((k & kSpace) != 0) break;
-        seen |= k;
-      }
+      p = word_end(p, end, seen);
       const std::string_view raw(start, static_cast<std::size_t>(p - start));
       if (raw.empty() || raw.size() > kMaxWord) continue;
       if (subjects && (seen & kOpen) != 0) {
