@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstring>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -20,15 +22,18 @@ constexpr uint32_t kTickerBits = 0xC0000000;
 constexpr std::size_t kMaxTickers = 6;
 constexpr std::size_t kMaxWord = 48;  // longer "words" (URLs, tables run together) are skipped
 
-// Character classes in one table: the scanner tests every byte of the story.
-enum : uint8_t { kSpace = 1, kDigit = 2, kUpper = 4, kLower = 8, kKeep = 16 };
+// Character classes in one table: the scanner tests every byte of the story. kOpen marks the
+// brackets a ticker opens with, so one OR per byte tells the scanner whether a word may hold one.
+enum : uint8_t { kSpace = 1, kDigit = 2, kUpper = 4, kLower = 8, kKeep = 16, kOpen = 32 };
 constexpr std::array<uint8_t, 256> kClass = [] {
   std::array<uint8_t, 256> t{};
   for (char c : {' ', '\t', '\n', '\r', '\f'}) t[static_cast<unsigned char>(c)] = kSpace;
   for (int c = '0'; c <= '9'; ++c) t[c] = kDigit | kKeep;
   for (int c = 'A'; c <= 'Z'; ++c) t[c] = kUpper | kKeep;
   for (int c = 'a'; c <= 'z'; ++c) t[c] = kLower | kKeep;
-  t['<'] = t['>'] = kKeep;
+  t['<'] = kKeep | kOpen;
+  t['>'] = kKeep;
+  t['('] = kOpen;
   for (int c = 0x80; c < 0x100; ++c) t[c] = kKeep;  // UTF-8 bytes: part of a word
   return t;
 }();
@@ -39,6 +44,52 @@ bool is_upper(char c) { return (cls(c) & kUpper) != 0; }
 bool is_lower(char c) { return (cls(c) & kLower) != 0; }
 bool is_alpha(char c) { return (cls(c) & (kUpper | kLower)) != 0; }
 char lower(char c) { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Eight bytes of text tested at once (a word of up to seven characters and the space after it):
+// the high bit of byte i of a mask is set where byte i of `x` (the i-th byte of the text, loaded
+// little-endian) passes the test.
+constexpr uint64_t kOnes = 0x0101010101010101;
+constexpr uint64_t kHighBits = 0x8080808080808080;
+// Bytes >= v (0 < v <= 0x80), and every byte >= 0x80. The low seven bits of each byte are added
+// apart from its high bit, so no sum carries into the next byte.
+uint64_t bytes_at_least(uint64_t x, uint8_t v) {
+  return (((x & ~kHighBits) + kOnes * (0x80u - v)) | x) & kHighBits;
+}
+
+// Letter index of a byte, case folded: 0..25 for a..z and A..Z, kNotLetter for any other byte.
+constexpr uint8_t kNotLetter = 26;
+constexpr std::array<uint8_t, 256> kLetter = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(kNotLetter);
+  for (int c = 0; c < 26; ++c) t['a' + c] = t['A' + c] = static_cast<uint8_t>(c);
+  return t;
+}();
+std::size_t letter(char c) { return kLetter[static_cast<unsigned char>(c)]; }
+
+// The lengths the words of a small set have, by their first two letters: a test that rejects
+// almost every word outside the set before it is lowered and looked up. Bit `n` of
+// bits[27 * a + b] is set when the set holds a word of `n` characters starting with letters a, b
+// (row and column kNotLetter stay clear: a word of the set starts with two letters).
+struct WordShapes {
+  static constexpr std::size_t kMaxLength = 15;
+  std::array<uint16_t, 27 * 27> bits{};
+  bool complete = true;  // every word added fits (checked where a table is built)
+
+  // Adds a word of `n` characters starting as `w` does (lower-case letters).
+  constexpr void add(std::string_view w, std::size_t n) {
+    if (n > kMaxLength) {
+      complete = false;
+      return;
+    }
+    bits[27 * static_cast<std::size_t>(w[0] - 'a') + static_cast<std::size_t>(w[1] - 'a')] |=
+        static_cast<uint16_t>(1u << n);
+  }
+  // False when the set holds no word of w's length and first two letters (in any case).
+  bool may_hold(std::string_view w) const {
+    if (w.size() < 2 || w.size() > kMaxLength) return false;
+    return ((bits[27 * letter(w[0]) + letter(w[1])] >> w.size()) & 1u) != 0;
+  }
+};
 
 // Words that say what kind of story it is or glue a sentence, never who it is about: function
 // words, corporate suffixes, months and weekdays, and the generic verbs and nouns of wire
@@ -62,53 +113,56 @@ constexpr std::array<std::string_view, 114> kNotNames = {
     "the",       "they",        "thursday", "to",       "tuesday",  "up",      "wednesday",
     "with",      "year",
 };
+static_assert(std::is_sorted(kNotNames.begin(), kNotNames.end()), "binary searched");
 
-// Value of a spelled-out number word without a hyphen (lower case), -1 when it is none. Most
-// words fail the length or first-letter test; the rest compare against the few number words
-// with that first letter.
-int simple_number(std::string_view w) {
-  if (w.size() < 3 || w.size() > 9) return -1;
-  auto pick = [&](std::initializer_list<std::pair<std::string_view, int>> words) {
-    for (const auto& [s, v] : words) {
-      if (s == w) return v;
-    }
-    return -1;
-  };
-  switch (w.front()) {
-    case 'e':
-      return pick({{"eight", 8}, {"eleven", 11}, {"eighteen", 18}, {"eighty", 80}});
-    case 'f':
-      return pick({{"four", 4},
-                   {"five", 5},
-                   {"fourteen", 14},
-                   {"fifteen", 15},
-                   {"forty", 40},
-                   {"fifty", 50}});
-    case 'n':
-      return pick({{"nine", 9}, {"nineteen", 19}, {"ninety", 90}});
-    case 'o':
-      return pick({{"one", 1}});
-    case 's':
-      return pick({{"six", 6},
-                   {"seven", 7},
-                   {"sixteen", 16},
-                   {"seventeen", 17},
-                   {"sixty", 60},
-                   {"seventy", 70}});
-    case 't':
-      return pick({{"two", 2},
-                   {"three", 3},
-                   {"ten", 10},
-                   {"twelve", 12},
-                   {"thirteen", 13},
-                   {"twenty", 20},
-                   {"thirty", 30}});
-    case 'z':
-      return pick({{"zero", 0}});
-    default:
-      return -1;
+constexpr WordShapes kNotNameShapes = [] {
+  WordShapes t;
+  for (std::string_view w : kNotNames) {
+    if (w.size() >= 2) t.add(w, w.size());
   }
+  return t;
+}();
+static_assert(kNotNameShapes.complete);
+
+// Whether `lowered` (lower case) is one of kNotNames.
+bool is_not_name(std::string_view lowered) {
+  if (lowered.size() >= 2 && !kNotNameShapes.may_hold(lowered)) return false;
+  return std::binary_search(kNotNames.begin(), kNotNames.end(), lowered);
 }
+
+// The spelled-out numbers read as figures (lower case); tens words combine with a unit word
+// ("twenty-one").
+constexpr std::array<std::pair<std::string_view, int>, 28> kNumberWords = {{
+    {"zero", 0},     {"one", 1},      {"two", 2},        {"three", 3},     {"four", 4},
+    {"five", 5},     {"six", 6},      {"seven", 7},      {"eight", 8},     {"nine", 9},
+    {"ten", 10},     {"eleven", 11},  {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
+    {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
+    {"twenty", 20},  {"thirty", 30},  {"forty", 40},     {"fifty", 50},    {"sixty", 60},
+    {"seventy", 70}, {"eighty", 80},  {"ninety", 90},
+}};
+
+// Value of a spelled-out number word without a hyphen (lower case), -1 when it is none.
+int simple_number(std::string_view w) {
+  for (const auto& [s, v] : kNumberWords) {
+    if (s.size() == w.size() && s.front() == w.front() && s == w) return v;
+  }
+  return -1;
+}
+
+// The shapes of the number words spelled_value reads: the words themselves, and each tens word
+// joined to a unit word by a hyphen.
+constexpr WordShapes kNumberShapes = [] {
+  WordShapes t;
+  for (const auto& [tens, tv] : kNumberWords) {
+    t.add(tens, tens.size());
+    if (tv < 20 || tv % 10 != 0) continue;
+    for (const auto& [unit, uv] : kNumberWords) {
+      if (uv >= 1 && uv <= 9) t.add(tens, tens.size() + 1 + unit.size());
+    }
+  }
+  return t;
+}();
+static_assert(kNumberShapes.complete);
 
 // Value of a spelled-out number word (lower case): a unit or teen, a tens word, or a tens word
 // and a unit joined by a hyphen ("twenty-one"); -1 when it is none.
@@ -197,29 +251,50 @@ struct Collector {
     if (n_names < names.size()) names[n_names++] = kNameBits | (hash_of(lowered) & kSubjectMask);
   }
 
+  // The end of the word starting at `p` (its first space, or `end`); adds to `seen` the classes
+  // of its characters the scan tests (kDigit: trimming keeps digits; kOpen: a ticker may open).
+  // Eight bytes at a time while the word holds no byte from '(' to '<' (the brackets, the digits
+  // and the marks between them in ASCII), as such bytes add nothing to `seen`: most words are
+  // found with no loop over their characters. A word with such a byte, or with a control byte,
+  // is read byte by byte.
+  static const char* word_end(const char* p, const char* end, uint8_t& seen) {
+    while (std::endian::native == std::endian::little && end - p >= 8) {
+      uint64_t x;
+      std::memcpy(&x, p, sizeof x);
+      const uint64_t stop = ~bytes_at_least(x, 0x21) & kHighBits;  // a space or control byte
+      const uint64_t marks = bytes_at_least(x, '(') & ~bytes_at_least(x, '<' + 1);
+      const uint64_t in_word = stop == 0 ? ~uint64_t{0} : (stop & (~stop + 1)) - 1;
+      if ((marks & in_word) != 0) break;
+      if (stop == 0) {
+        p += 8;
+        continue;
+      }
+      p += std::countr_zero(stop) / 8;
+      if (is_space(*p)) return p;
+      break;  // a control byte, part of the word
+    }
+    for (; p < end; ++p) {
+      const uint8_t k = cls(*p);
+      if ((k & kSpace) != 0) break;
+      seen |= k;
+    }
+    return p;
+  }
+
   // One pass over `text`: facts always, subjects when `subjects` (names: every word when
   // `all_words`, else capitalised words only).
   void scan(std::string_view text, bool subjects, bool all_words) {
-    std::size_t i = 0;
     std::array<char, kMaxWord> buf{};
-    while (i < text.size()) {
-      while (i < text.size() && is_space(text[i])) ++i;
-      const std::size_t start = i;
-      // One pass over the word gathers what the tests below need: its character classes (a
-      // digit anywhere; trimming keeps digits) and whether a ticker bracket opens in it.
+    const char* p = text.data();
+    const char* const end = p + text.size();
+    while (p < end) {
+      while (p < end && is_space(*p)) ++p;
+      const char* const start = p;
       uint8_t seen = 0;
-      bool bracket = false;
-      while (i < text.size()) {
-        const char c = text[i];
-        const uint8_t k = cls(c);
-        if ((k & kSpace) != 0) break;
-        seen |= k;
-        bracket |= c == '<' || c == '(';
-        ++i;
-      }
-      const std::string_view raw = text.substr(start, i - start);
+      p = word_end(p, end, seen);
+      const std::string_view raw(start, static_cast<std::size_t>(p - start));
       if (raw.empty() || raw.size() > kMaxWord) continue;
-      if (subjects && bracket) {
+      if (subjects && (seen & kOpen) != 0) {
         if (const std::string_view t = ticker_in(raw); !t.empty()) {
           ticker(t);
           continue;
@@ -231,33 +306,33 @@ struct Collector {
         fact(std::string_view(buf.data(), figure_into(w, buf.data())));
         continue;
       }
-      // Most body words are neither a subject nor a number word: one length and first-letter
-      // test skips them (number words start with e, f, n, o, s, t or z).
-      const char first = lower(w.front());
-      const bool maybe_number = w.size() >= 3 && w.size() <= 13 &&
-                                (first == 'e' || first == 'f' || first == 'n' || first == 'o' ||
-                                 first == 's' || first == 't' || first == 'z');
-      if (!maybe_number && (!subjects || (!all_words && !is_upper(w.front())))) continue;
-      std::size_t n = 0;
-      bool letters = true;
-      for (char c : w) {
-        letters &= is_alpha(c) || c == '-' || c == '\'' || c == '.';
-        buf[n++] = lower(c);
+      if (kNumberShapes.may_hold(w)) {  // most words fail here
+        if (const int v = spelled_value(lowered(w, buf.data())); v >= 0) {
+          std::array<char, 4> digits{};  // 0..99
+          std::size_t d = 0;
+          if (v >= 10) digits[d++] = static_cast<char>('0' + v / 10);
+          digits[d++] = static_cast<char>('0' + v % 10);
+          fact(std::string_view(digits.data(), d));
+          continue;
+        }
       }
-      const std::string_view low(buf.data(), n);
-      if (const int v = spelled_value(low); v >= 0) {
-        std::array<char, 4> digits{};  // 0..99
-        std::size_t d = 0;
-        if (v >= 10) digits[d++] = static_cast<char>('0' + v / 10);
-        digits[d++] = static_cast<char>('0' + v % 10);
-        fact(std::string_view(digits.data(), d));
-        continue;
-      }
-      if (!subjects || !letters || n < 2) continue;
+      // A name: a capitalised word (any word when `all_words`) of letters, not a common word.
+      // Once the names are full, later ones would be dropped: they are not looked at.
+      if (!subjects || n_names == names.size() || w.size() < 2) continue;
       if (!all_words && !is_upper(w.front())) continue;
-      if (std::find(kNotNames.begin(), kNotNames.end(), low) != kNotNames.end()) continue;
-      name(low);
+      const bool letters = std::all_of(w.begin(), w.end(), [](char c) {
+        return is_alpha(c) || c == '-' || c == '\'' || c == '.';
+      });
+      if (!letters) continue;
+      const std::string_view low = lowered(w, buf.data());
+      if (!is_not_name(low)) name(low);
     }
+  }
+
+  // `w` in lower case, written to `out` (at least w.size() chars).
+  static std::string_view lowered(std::string_view w, char* out) {
+    for (std::size_t i = 0; i < w.size(); ++i) out[i] = lower(w[i]);
+    return {out, w.size()};
   }
 };
 
