@@ -648,6 +648,7 @@ struct Emitter {
   std::size_t max_paragraphs;
   StructuredDoc& doc;
   std::string cur;
+  std::size_t root_chars = 0;  // text of all the article's parts
 
   void flush() {
     std::string p = collapse_space(cur);
@@ -712,6 +713,13 @@ struct Emitter {
     return false;
   }
 
+  // A block holding most of the chosen article's text is the article's own wrapper, whatever
+  // its class says (page builders wrap every block in "widget" containers).
+  bool holds_article(const xmlNode* n) {
+    const Stats& s = stats[n];
+    return root_chars > 0 && s.chars * 2 > root_chars && link_density(s) < 0.5;
+  }
+
   void walk(const xmlNode* n, std::size_t depth) {
     if (depth > 600) return;
     for (const xmlNode* c = n->children; c != nullptr; c = c->next) {
@@ -738,7 +746,7 @@ struct Emitter {
         continue;
       }
       flush();
-      if (furniture(c)) {
+      if (furniture(c) && !holds_article(c)) {
         ex.note("drop link-dense or list-like block", c);
         continue;
       }
@@ -762,6 +770,106 @@ struct Emitter {
     }
   }
 };
+
+// ---- end-tag repair -----------------------------------------------------------------------
+
+// libxml2's HTML parser ignores an end tag when a <div> opened inside the element is still open
+// (a div outranks elements it does not know, such as <nav>, <header> or <article>), so one
+// unclosed div in a menu swallows the rest of the page into that menu. Browsers close the div
+// there. This pass tracks divs, sectioning elements and table parts over the raw tags and inserts
+// the missing </div> before such an end tag, as a browser would imply it.
+std::string balance_end_tags(std::string_view b) {
+  enum Kind { kNone, kDiv, kSection, kTable };
+  auto kind_of = [](std::string_view name) {
+    if (name == "div") return kDiv;
+    if (one_of(name,
+               {"article", "aside", "footer", "header", "main", "nav", "section", "figure"})) {
+      return kSection;
+    }
+    if (one_of(name, {"td", "th", "tr", "tbody", "thead", "tfoot", "table", "body", "html"})) {
+      return kTable;
+    }
+    return kNone;
+  };
+  auto name_char = [](char c) { return alnum(c) || c == '-' || c == ':'; };
+  std::vector<std::pair<std::string, Kind>> open;
+  std::string out;
+  std::size_t copied = 0, i = 0;
+  const std::size_t n = b.size();
+  while ((i = b.find('<', i)) != std::string_view::npos && i + 1 < n) {
+    if (b.compare(i, 4, "<!--") == 0) {
+      const std::size_t e = b.find("-->", i + 4);
+      if (e == std::string_view::npos) break;
+      i = e + 3;
+      continue;
+    }
+    if (b[i + 1] == '!' || b[i + 1] == '?') {
+      const std::size_t e = b.find('>', i + 2);
+      if (e == std::string_view::npos) break;
+      i = e + 1;
+      continue;
+    }
+    const bool end = b[i + 1] == '/';
+    const std::size_t at = i;
+    std::size_t j = i + (end ? 2 : 1);
+    const std::size_t name_start = j;
+    while (j < n && name_char(b[j])) ++j;
+    if (j == name_start || !std::isalpha(static_cast<unsigned char>(b[name_start]))) {
+      i = at + 1;
+      continue;
+    }
+    const std::string name = lower_ascii(b.substr(name_start, j - name_start));
+    // The rest of the tag, skipping quoted attribute values.
+    bool self_closing = false;
+    while (j < n && b[j] != '>') {
+      if (b[j] == '=') {
+        ++j;
+        while (j < n && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) ++j;
+        if (j < n && (b[j] == '"' || b[j] == '\'')) {
+          const std::size_t q = b.find(b[j], j + 1);
+          if (q == std::string_view::npos) return std::string(b);
+          j = q + 1;
+        }
+        continue;
+      }
+      self_closing = b[j] == '/';
+      ++j;
+    }
+    if (j >= n) break;
+    i = j + 1;
+    if (!end && (name == "script" || name == "style")) {
+      // Raw text up to the matching end tag.
+      const std::string close = "</" + name;
+      std::size_t e = i;
+      for (; e + close.size() <= n; ++e) {
+        if (b[e] == '<' && iequals(b.substr(e, close.size()), close)) break;
+      }
+      i = e;
+      continue;
+    }
+    const Kind kind = kind_of(name);
+    if (kind == kNone) continue;
+    if (!end) {
+      if (!self_closing) open.emplace_back(name, kind);
+      continue;
+    }
+    std::size_t k = open.size();
+    while (k > 0 && open[k - 1].first != name) --k;
+    if (k == 0) continue;  // a stray end tag: the parser ignores it too
+    std::size_t divs = 0;
+    if (kind == kSection) {
+      for (std::size_t m = k; m < open.size(); ++m) divs += open[m].second == kDiv ? 1 : 0;
+    }
+    open.resize(k - 1);
+    if (divs == 0) continue;
+    out.append(b.substr(copied, at - copied));
+    for (std::size_t m = 0; m < divs; ++m) out += "</div>";
+    copied = at;
+  }
+  if (copied == 0) return std::string(b);
+  out.append(b.substr(copied));
+  return out;
+}
 
 std::size_t count_nodes(const xmlNode* top, std::size_t limit, std::size_t max_depth,
                         bool& too_deep) {
@@ -798,6 +906,12 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
     return FormatError{DocFormat::kHtml, false, "page too large"};
   }
   const std::string charset = limits.xml_utf8 ? std::string("UTF-8") : html_charset(bytes);
+  // Tags are ASCII in every charset but UTF-16, which is parsed as it comes.
+  std::string balanced;
+  if (charset.rfind("UTF-16", 0) != 0) {
+    balanced = balance_end_tags(bytes);
+    if (balanced.size() <= static_cast<std::size_t>(INT32_MAX)) bytes = balanced;
+  }
   std::unique_ptr<htmlParserCtxt, HtmlCtxtFree> ctxt(htmlNewParserCtxt());
   if (!ctxt) return FormatError{DocFormat::kHtml, false, "out of memory"};
   const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
@@ -912,6 +1026,7 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   }
 
   Emitter em{stats, ex, limits.max_paragraphs, doc, {}};
+  for (const xmlNode* p : parts) em.root_chars += stats[p].chars;
   for (const xmlNode* p : parts) {
     if (is_block_name(view(p->name)) && em.furniture(p) && p != best) continue;
     if (iequals(view(p->name), "p")) {

@@ -222,5 +222,36 @@ TEST(FormatsHtml, DecodeStageRoutesHtmlByHeaderAndSniffAndKeepsItsCharset) {
   EXPECT_NE(std::get<DecodedItem>(l).text.find("caf\xC3\xA9"), std::string::npos);
 }
 
+TEST(FormatsHtml, UnclosedDivInMenuDoesNotSwallowTheArticle) {
+  // The menu leaves a div open; its </nav> still ends the menu, as in a browser.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<header><nav class=\"top\"><div class=\"menu-wrap\"><a href=\"/\">Home</a>"
+      "<div class=\"drop\"><a href=\"/n\">News</a></div></nav></header>"
+      "<div class=\"main\"><article><h1>Breakwater holds in storm</h1>";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page += "</article></div><!-- <nav><div> in a comment --></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+}
+
+TEST(FormatsHtml, WrapperHoldingTheArticleIsKeptWhateverItsClass) {
+  // A page builder wraps the story in "widget" containers, a class word that marks furniture.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<article class=\"post\"><h1>Breakwater holds in storm</h1>"
+      "<p>By a staff reporter, with pictures, from the harbour.</p>"
+      "<div class=\"builder-widget-wrap\"><div class=\"text-widget-container\">";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page +=
+      "</div></div><div class=\"widget-container\"><a href=\"/x\">Lifeboat crew rescues two "
+      "kayakers</a></div></article></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 5u) << joined(d);
+  EXPECT_NE(d.paragraphs[4].find("heritage society"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
