@@ -473,11 +473,12 @@ struct Explain {
   }
 };
 
-// Bytes of text in <p> elements under `n` (a page wrapper vs a search box or a title block).
-std::size_t prose_bytes(const xmlNode* n) {
+// Bytes of text in <p> elements under `n` (a page wrapper vs a search box or a title block),
+// counted up to about `cap`.
+std::size_t prose_bytes(const xmlNode* n, std::size_t cap = 4096) {
   std::size_t total = 0;
   std::vector<const xmlNode*> stack{n};
-  while (!stack.empty() && total < 4096) {
+  while (!stack.empty() && total < cap) {
     const xmlNode* c = stack.back();
     stack.pop_back();
     for (const xmlNode* k = c->children; k != nullptr; k = k->next) {
@@ -495,6 +496,13 @@ std::size_t prose_bytes(const xmlNode* n) {
 // Removes comments, scripts, forms, navigation, hidden elements and elements whose class/id
 // name page furniture. Figures are moved out to `figures` (their captions are media, not body).
 void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
+  // An element holding most of the page's prose is the story's wrapper, whatever its class
+  // says (a share bar or widget area left unclosed around the text, a "social" site's body).
+  const std::size_t page_prose = prose_bytes(body, SIZE_MAX);
+  auto holds_page_prose = [&](const xmlNode* n) {
+    const std::size_t p = prose_bytes(n, page_prose / 2 + 1);
+    return p >= 400 && p * 2 > page_prose;
+  };
   std::vector<xmlNode*> stack;
   for (xmlNode* c = body->last; c != nullptr; c = c->prev) stack.push_back(c);
   while (!stack.empty()) {
@@ -513,7 +521,11 @@ void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
       const std::string ci = class_id(n);
       if (ci.size() > 1 && unlikely(ci) && !maybe_candidate(ci) &&
           lower_ascii(attr(n, "itemprop")).find("articlebody") == std::string::npos) {
-        drop = true, why = "drop furniture class";
+        if (holds_page_prose(n)) {
+          ex.note("keep furniture class holding the page's prose", n);
+        } else {
+          drop = true, why = "drop furniture class";
+        }
       }
       if (!drop && (lower_ascii(attr(n, "role")) == "navigation" ||
                     lower_ascii(attr(n, "role")) == "complementary" ||
@@ -991,6 +1003,7 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
     }
   }
   best_score = scorer.get(best);
+  ex.note("best candidate", best);
 
   // The article: the best block plus siblings that score close to it or read as prose.
   std::vector<const xmlNode*> parts;

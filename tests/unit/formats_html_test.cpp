@@ -253,5 +253,22 @@ TEST(FormatsHtml, WrapperHoldingTheArticleIsKeptWhateverItsClass) {
   EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
 }
 
+TEST(FormatsHtml, FurnitureClassHoldingThePagesProseIsKept) {
+  // The story sits inside a share bar's container; a related block beside it is still dropped.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<div class=\"site\"><h1>Breakwater holds in storm</h1><div class=\"social-sticky\">"
+      "<ul><li><a href=\"/f\">Facebook</a></li><li><a href=\"/t\">Twitter</a></li></ul>";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page +=
+      "</div><div class=\"related-posts\"><p>Lifeboat crew rescues two kayakers off the point, "
+      "a short teaser with few words.</p></div></div></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+  EXPECT_EQ(joined(d).find("Facebook"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
