@@ -153,6 +153,19 @@ bool looks_like_html(std::string_view s) {
   return false;
 }
 
+bool declares_html_page(std::string_view s) {
+  const std::string head = lower_ascii(s.substr(0, 32768));
+  if (head.find("<!doctype html") != std::string::npos) return true;
+  for (std::size_t at = head.find("<html"); at != std::string::npos;
+       at = head.find("<html", at + 5)) {
+    const std::size_t e = at + 5;
+    if (e < head.size() && (head[e] == '>' || static_cast<unsigned char>(head[e]) <= 0x20)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 // ---- class/id words ----------------------------------------------------------------------
@@ -933,10 +946,22 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   if (!parsed || xmlDocGetRootElement(parsed.get()) == nullptr) {
     return FormatError{DocFormat::kHtml, false, "the page has no HTML elements"};
   }
+  // Output printed ahead of the page (server warnings, stray scripts or meta tags) leaves the
+  // page's <html> or <body> as a later top-level element: the page is that element, and its
+  // metadata may sit in any of them.
   xmlNode* top = xmlDocGetRootElement(parsed.get());
+  xmlNode* stray_body = nullptr;
   const HtmlLimits hl;
   bool too_deep = false;
-  if (count_nodes(top, hl.max_nodes, hl.max_depth, too_deep) > hl.max_nodes) {
+  std::size_t nodes = 0;
+  for (xmlNode* t = top; t != nullptr; t = t->next) {
+    if (t->type != XML_ELEMENT_NODE) continue;
+    nodes += count_nodes(t, hl.max_nodes, hl.max_depth, too_deep);
+    if (nodes > hl.max_nodes || too_deep) break;
+    if (iequals(view(t->name), "html") && !iequals(view(top->name), "html")) top = t;
+    if (iequals(view(t->name), "body") && stray_body == nullptr) stray_body = t;
+  }
+  if (nodes > hl.max_nodes) {
     return FormatError{DocFormat::kHtml, false,
                        "more than " + std::to_string(hl.max_nodes) + " nodes: refused"};
   }
@@ -949,11 +974,15 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   doc.format = DocFormat::kHtml;
   Meta m;
   read_meta(top, m);
+  for (xmlNode* t = xmlDocGetRootElement(parsed.get()); t != nullptr; t = t->next) {
+    if (t != top && t->type == XML_ELEMENT_NODE) read_meta(t, m);
+  }
 
-  xmlNode* body = top;
+  xmlNode* body = nullptr;
   for (xmlNode* c = top->children; c != nullptr; c = c->next) {
     if (c->type == XML_ELEMENT_NODE && iequals(view(c->name), "body")) body = c;
   }
+  if (body == nullptr) body = stray_body != nullptr ? stray_body : top;
 
   Explain ex{explain};
   std::vector<xmlNode*> doomed;

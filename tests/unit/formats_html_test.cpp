@@ -270,5 +270,23 @@ TEST(FormatsHtml, FurnitureClassHoldingThePagesProseIsKept) {
   EXPECT_EQ(joined(d).find("Facebook"), std::string::npos);
 }
 
+TEST(FormatsHtml, PageAfterStrayServerOutputIsStillThePage) {
+  // A server warning printed ahead of the doctype: still an HTML page, whose <html> and <body>
+  // are no longer the first elements.
+  std::string page =
+      "<br />\n<b>Warning</b>:  cache_open(): cannot open file in <b>/srv/cache.php</b> on line "
+      "<b>12</b><br />\n<!DOCTYPE html><html lang=\"en\"><head><title>Breakwater holds</title>"
+      "<meta property=\"og:title\" content=\"Breakwater holds in storm\"></head><body>"
+      "<div class=\"story\">";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page += "</div></body></html>";
+  EXPECT_EQ(sniff_format(page), DocFormat::kHtml);
+  EXPECT_FALSE(declares_html_page("<b>Note</b>: plain copy that mentions an html tag"));
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  EXPECT_EQ(d.headline, "Breakwater holds in storm");
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_EQ(joined(d).find("Warning"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
