@@ -674,6 +674,7 @@ struct Emitter {
   StructuredDoc& doc;
   std::string cur;
   std::size_t root_chars = 0;  // text of all the article's parts
+  bool lenient = false;        // drop only link-dense blocks
 
   void flush() {
     std::string p = collapse_space(cur);
@@ -721,6 +722,7 @@ struct Emitter {
     const std::string_view name = view(n->name);
     if (!one_of(name, {"ul", "ol", "table", "div", "section", "dl"})) return false;
     const Stats& s = stats[n];
+    if (lenient) return link_density(s) > 0.5;
     const int weight = class_weight(n);
     if (weight < 0) return true;
     if (s.commas >= 10) return false;
@@ -1069,15 +1071,33 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
 
   Emitter em{stats, ex, limits.max_paragraphs, doc, {}};
   for (const xmlNode* p : parts) em.root_chars += stats[p].chars;
-  for (const xmlNode* p : parts) {
-    if (is_block_name(view(p->name)) && em.furniture(p) && p != best) continue;
-    if (iequals(view(p->name), "p")) {
-      em.cur += text(p);
-      em.flush();
-    } else {
-      em.walk(p, 0);
-      em.flush();
+  auto emit = [&] {
+    for (const xmlNode* p : parts) {
+      if (is_block_name(view(p->name)) && em.furniture(p) && p != best) continue;
+      if (iequals(view(p->name), "p")) {
+        em.cur += text(p);
+        em.flush();
+      } else {
+        em.walk(p, 0);
+        em.flush();
+      }
     }
+  };
+  emit();
+  // As readability retries with fewer filters: when cleaning left little of a candidate that
+  // holds much more text, the conditional cleaning misread the article's own blocks; emit again
+  // dropping only link-dense blocks.
+  std::size_t kept = 0;
+  for (const std::string& p : doc.paragraphs) {
+    std::size_t commas = 0;
+    kept += text_chars(p, commas);
+  }
+  if (kept < 500 && em.root_chars >= 2 * kept + 500) {
+    ex.note("little text kept: emit again with lenient cleaning", best);
+    doc.paragraphs.clear();
+    doc.media.clear();
+    em.lenient = true;
+    emit();
   }
   if (explain != nullptr) {
     for (const std::string& p : doc.paragraphs) {

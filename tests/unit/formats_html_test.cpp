@@ -288,5 +288,23 @@ TEST(FormatsHtml, PageAfterStrayServerOutputIsStillThePage) {
   EXPECT_EQ(joined(d).find("Warning"), std::string::npos);
 }
 
+TEST(FormatsHtml, LittleTextKeptRetriesWithLenientCleaning) {
+  // Every paragraph sits in its own block whose class reads as furniture; the conditional
+  // cleaning drops them all, so the article is emitted again dropping only link-dense blocks.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<article class=\"story\"><h1>Breakwater holds in storm</h1>";
+  for (const char* p : kProse) {
+    page += std::string("<div class=\"widget block\"><p>") + p + "</p></div>";
+  }
+  page +=
+      "<div class=\"widget more\"><a href=\"/x\">Lifeboat crew rescues two kayakers</a> "
+      "<a href=\"/y\">Ferry timetable</a></div></article></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
