@@ -675,6 +675,13 @@ struct Emitter {
   std::string cur;
   std::size_t root_chars = 0;  // text of all the article's parts
   bool lenient = false;        // drop only link-dense blocks
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t heading_at = kNone;      // the last subheading emitted
+  std::vector<std::size_t> orphans{};  // subheadings followed by a dropped block
+
+  bool heading_ends() const {
+    return heading_at != kNone && heading_at + 1 == doc.paragraphs.size();
+  }
 
   void flush() {
     std::string p = collapse_space(cur);
@@ -775,6 +782,7 @@ struct Emitter {
       flush();
       if (furniture(c) && !holds_article(c)) {
         ex.note("drop link-dense or list-like block", c);
+        if (heading_ends()) orphans.push_back(heading_at);
         continue;
       }
       if (one_of(name,
@@ -793,8 +801,25 @@ struct Emitter {
       } else {
         walk(c, depth + 1);
       }
+      const std::size_t before = doc.paragraphs.size();
       flush();
+      if (doc.paragraphs.size() > before && one_of(name, {"h2", "h3", "h4", "h5", "h6"})) {
+        heading_at = doc.paragraphs.size() - 1;
+      }
     }
+  }
+
+  // A subheading whose section was dropped as furniture ("More stories", "Read also") or that
+  // ends the article introduces nothing of the story.
+  void drop_orphan_headings() {
+    if (heading_ends()) orphans.push_back(heading_at);
+    std::sort(orphans.begin(), orphans.end());
+    orphans.erase(std::unique(orphans.begin(), orphans.end()), orphans.end());
+    for (auto it = orphans.rbegin(); it != orphans.rend(); ++it) {
+      if (*it < doc.paragraphs.size()) doc.paragraphs.erase(doc.paragraphs.begin() + *it);
+    }
+    orphans.clear();
+    heading_at = kNone;
   }
 };
 
@@ -1097,8 +1122,11 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
     doc.paragraphs.clear();
     doc.media.clear();
     em.lenient = true;
+    em.orphans.clear();
+    em.heading_at = Emitter::kNone;
     emit();
   }
+  em.drop_orphan_headings();
   if (explain != nullptr) {
     for (const std::string& p : doc.paragraphs) {
       if (explain->size() > 4000) break;

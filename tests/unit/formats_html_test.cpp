@@ -306,5 +306,23 @@ TEST(FormatsHtml, LittleTextKeptRetriesWithLenientCleaning) {
   EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
 }
 
+TEST(FormatsHtml, SubheadingOfADroppedSectionIsDropped) {
+  // A subheading over prose stays; the one over a dropped link list goes with the list.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<div class=\"story-body\"><h1>Breakwater holds in storm</h1>";
+  page += std::string("<p>") + kProse[0] + "</p><p>" + kProse[1] + "</p>";
+  page += "<h2>What the engineers said</h2>";
+  page += std::string("<p>") + kProse[2] + "</p><p>" + kProse[3] + "</p>";
+  page +=
+      "<h3>More from the coast</h3><ul><li><a href=\"/x\">Lifeboat crew rescues two kayakers off "
+      "the point</a></li><li><a href=\"/y\">Council approves new ferry timetable for "
+      "summer</a></li></ul></div></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 5u) << joined(d);
+  EXPECT_EQ(d.paragraphs[2], "What the engineers said");
+  EXPECT_EQ(joined(d).find("More from the coast"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
