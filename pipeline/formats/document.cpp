@@ -105,6 +105,7 @@ DocFormat sniff_format(std::string_view s) {
     if (root == "newsItem" || root == "newsMessage") return DocFormat::kNewsMLG2;
     if (root == "NewsML" || root == "NewsItem") return DocFormat::kNewsML1;
     if (iequals(root, "html") || looks_like_html(s.substr(i))) return DocFormat::kHtml;
+    if (declares_html_page(s.substr(i))) return DocFormat::kHtml;
     return DocFormat::kText;
   }
   if (s[i] == '{') {

@@ -153,6 +153,19 @@ bool looks_like_html(std::string_view s) {
   return false;
 }
 
+bool declares_html_page(std::string_view s) {
+  const std::string head = lower_ascii(s.substr(0, 32768));
+  if (head.find("<!doctype html") != std::string::npos) return true;
+  for (std::size_t at = head.find("<html"); at != std::string::npos;
+       at = head.find("<html", at + 5)) {
+    const std::size_t e = at + 5;
+    if (e < head.size() && (head[e] == '>' || static_cast<unsigned char>(head[e]) <= 0x20)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 namespace {
 
 // ---- class/id words ----------------------------------------------------------------------
@@ -473,11 +486,12 @@ struct Explain {
   }
 };
 
-// Bytes of text in <p> elements under `n` (a page wrapper vs a search box or a title block).
-std::size_t prose_bytes(const xmlNode* n) {
+// Bytes of text in <p> elements under `n` (a page wrapper vs a search box or a title block),
+// counted up to about `cap`.
+std::size_t prose_bytes(const xmlNode* n, std::size_t cap = 4096) {
   std::size_t total = 0;
   std::vector<const xmlNode*> stack{n};
-  while (!stack.empty() && total < 4096) {
+  while (!stack.empty() && total < cap) {
     const xmlNode* c = stack.back();
     stack.pop_back();
     for (const xmlNode* k = c->children; k != nullptr; k = k->next) {
@@ -495,6 +509,13 @@ std::size_t prose_bytes(const xmlNode* n) {
 // Removes comments, scripts, forms, navigation, hidden elements and elements whose class/id
 // name page furniture. Figures are moved out to `figures` (their captions are media, not body).
 void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
+  // An element holding most of the page's prose is the story's wrapper, whatever its class
+  // says (a share bar or widget area left unclosed around the text, a "social" site's body).
+  const std::size_t page_prose = prose_bytes(body, SIZE_MAX);
+  auto holds_page_prose = [&](const xmlNode* n) {
+    const std::size_t p = prose_bytes(n, page_prose / 2 + 1);
+    return p >= 400 && p * 2 > page_prose;
+  };
   std::vector<xmlNode*> stack;
   for (xmlNode* c = body->last; c != nullptr; c = c->prev) stack.push_back(c);
   while (!stack.empty()) {
@@ -513,7 +534,11 @@ void strip(xmlNode* body, std::vector<xmlNode*>& doomed, Explain& ex) {
       const std::string ci = class_id(n);
       if (ci.size() > 1 && unlikely(ci) && !maybe_candidate(ci) &&
           lower_ascii(attr(n, "itemprop")).find("articlebody") == std::string::npos) {
-        drop = true, why = "drop furniture class";
+        if (holds_page_prose(n)) {
+          ex.note("keep furniture class holding the page's prose", n);
+        } else {
+          drop = true, why = "drop furniture class";
+        }
       }
       if (!drop && (lower_ascii(attr(n, "role")) == "navigation" ||
                     lower_ascii(attr(n, "role")) == "complementary" ||
@@ -648,6 +673,15 @@ struct Emitter {
   std::size_t max_paragraphs;
   StructuredDoc& doc;
   std::string cur;
+  std::size_t root_chars = 0;  // text of all the article's parts
+  bool lenient = false;        // drop only link-dense blocks
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t heading_at = kNone;      // the last subheading emitted
+  std::vector<std::size_t> orphans{};  // subheadings followed by a dropped block
+
+  bool heading_ends() const {
+    return heading_at != kNone && heading_at + 1 == doc.paragraphs.size();
+  }
 
   void flush() {
     std::string p = collapse_space(cur);
@@ -695,6 +729,7 @@ struct Emitter {
     const std::string_view name = view(n->name);
     if (!one_of(name, {"ul", "ol", "table", "div", "section", "dl"})) return false;
     const Stats& s = stats[n];
+    if (lenient) return link_density(s) > 0.5;
     const int weight = class_weight(n);
     if (weight < 0) return true;
     if (s.commas >= 10) return false;
@@ -710,6 +745,13 @@ struct Emitter {
     if (weight >= 25 && ld > 0.5) return true;
     if (!list && s.chars < 25 && (s.images == 0 || s.images > 2)) return true;
     return false;
+  }
+
+  // A block holding most of the chosen article's text is the article's own wrapper, whatever
+  // its class says (page builders wrap every block in "widget" containers).
+  bool holds_article(const xmlNode* n) {
+    const Stats& s = stats[n];
+    return root_chars > 0 && s.chars * 2 > root_chars && link_density(s) < 0.5;
   }
 
   void walk(const xmlNode* n, std::size_t depth) {
@@ -738,8 +780,9 @@ struct Emitter {
         continue;
       }
       flush();
-      if (furniture(c)) {
+      if (furniture(c) && !holds_article(c)) {
         ex.note("drop link-dense or list-like block", c);
+        if (heading_ends()) orphans.push_back(heading_at);
         continue;
       }
       if (one_of(name,
@@ -758,10 +801,127 @@ struct Emitter {
       } else {
         walk(c, depth + 1);
       }
+      const std::size_t before = doc.paragraphs.size();
       flush();
+      if (doc.paragraphs.size() > before && one_of(name, {"h2", "h3", "h4", "h5", "h6"})) {
+        heading_at = doc.paragraphs.size() - 1;
+      }
     }
   }
+
+  // A subheading whose section was dropped as furniture ("More stories", "Read also") or that
+  // ends the article introduces nothing of the story.
+  void drop_orphan_headings() {
+    if (heading_ends()) orphans.push_back(heading_at);
+    std::sort(orphans.begin(), orphans.end());
+    orphans.erase(std::unique(orphans.begin(), orphans.end()), orphans.end());
+    for (auto it = orphans.rbegin(); it != orphans.rend(); ++it) {
+      if (*it < doc.paragraphs.size()) doc.paragraphs.erase(doc.paragraphs.begin() + *it);
+    }
+    orphans.clear();
+    heading_at = kNone;
+  }
 };
+
+// ---- end-tag repair -----------------------------------------------------------------------
+
+// libxml2's HTML parser ignores an end tag when a <div> opened inside the element is still open
+// (a div outranks elements it does not know, such as <nav>, <header> or <article>), so one
+// unclosed div in a menu swallows the rest of the page into that menu. Browsers close the div
+// there. This pass tracks divs, sectioning elements and table parts over the raw tags and inserts
+// the missing </div> before such an end tag, as a browser would imply it.
+std::string balance_end_tags(std::string_view b) {
+  enum Kind { kNone, kDiv, kSection, kTable };
+  auto kind_of = [](std::string_view name) {
+    if (name == "div") return kDiv;
+    if (one_of(name,
+               {"article", "aside", "footer", "header", "main", "nav", "section", "figure"})) {
+      return kSection;
+    }
+    if (one_of(name, {"td", "th", "tr", "tbody", "thead", "tfoot", "table", "body", "html"})) {
+      return kTable;
+    }
+    return kNone;
+  };
+  auto name_char = [](char c) { return alnum(c) || c == '-' || c == ':'; };
+  std::vector<std::pair<std::string, Kind>> open;
+  std::string out;
+  std::size_t copied = 0, i = 0;
+  const std::size_t n = b.size();
+  while ((i = b.find('<', i)) != std::string_view::npos && i + 1 < n) {
+    if (b.compare(i, 4, "<!--") == 0) {
+      const std::size_t e = b.find("-->", i + 4);
+      if (e == std::string_view::npos) break;
+      i = e + 3;
+      continue;
+    }
+    if (b[i + 1] == '!' || b[i + 1] == '?') {
+      const std::size_t e = b.find('>', i + 2);
+      if (e == std::string_view::npos) break;
+      i = e + 1;
+      continue;
+    }
+    const bool end = b[i + 1] == '/';
+    const std::size_t at = i;
+    std::size_t j = i + (end ? 2 : 1);
+    const std::size_t name_start = j;
+    while (j < n && name_char(b[j])) ++j;
+    if (j == name_start || !std::isalpha(static_cast<unsigned char>(b[name_start]))) {
+      i = at + 1;
+      continue;
+    }
+    const std::string name = lower_ascii(b.substr(name_start, j - name_start));
+    // The rest of the tag, skipping quoted attribute values.
+    bool self_closing = false;
+    while (j < n && b[j] != '>') {
+      if (b[j] == '=') {
+        ++j;
+        while (j < n && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r')) ++j;
+        if (j < n && (b[j] == '"' || b[j] == '\'')) {
+          const std::size_t q = b.find(b[j], j + 1);
+          if (q == std::string_view::npos) return std::string(b);
+          j = q + 1;
+        }
+        continue;
+      }
+      self_closing = b[j] == '/';
+      ++j;
+    }
+    if (j >= n) break;
+    i = j + 1;
+    if (!end && (name == "script" || name == "style")) {
+      // Raw text up to the matching end tag.
+      const std::string close = "</" + name;
+      std::size_t e = i;
+      for (; e + close.size() <= n; ++e) {
+        if (b[e] == '<' && iequals(b.substr(e, close.size()), close)) break;
+      }
+      i = e;
+      continue;
+    }
+    const Kind kind = kind_of(name);
+    if (kind == kNone) continue;
+    if (!end) {
+      if (!self_closing) open.emplace_back(name, kind);
+      continue;
+    }
+    std::size_t k = open.size();
+    while (k > 0 && open[k - 1].first != name) --k;
+    if (k == 0) continue;  // a stray end tag: the parser ignores it too
+    std::size_t divs = 0;
+    if (kind == kSection) {
+      for (std::size_t m = k; m < open.size(); ++m) divs += open[m].second == kDiv ? 1 : 0;
+    }
+    open.resize(k - 1);
+    if (divs == 0) continue;
+    out.append(b.substr(copied, at - copied));
+    for (std::size_t m = 0; m < divs; ++m) out += "</div>";
+    copied = at;
+  }
+  if (copied == 0) return std::string(b);
+  out.append(b.substr(copied));
+  return out;
+}
 
 std::size_t count_nodes(const xmlNode* top, std::size_t limit, std::size_t max_depth,
                         bool& too_deep) {
@@ -798,6 +958,12 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
     return FormatError{DocFormat::kHtml, false, "page too large"};
   }
   const std::string charset = limits.xml_utf8 ? std::string("UTF-8") : html_charset(bytes);
+  // Tags are ASCII in every charset but UTF-16, which is parsed as it comes.
+  std::string balanced;
+  if (charset.rfind("UTF-16", 0) != 0) {
+    balanced = balance_end_tags(bytes);
+    if (balanced.size() <= static_cast<std::size_t>(INT32_MAX)) bytes = balanced;
+  }
   std::unique_ptr<htmlParserCtxt, HtmlCtxtFree> ctxt(htmlNewParserCtxt());
   if (!ctxt) return FormatError{DocFormat::kHtml, false, "out of memory"};
   const int opts = HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
@@ -807,10 +973,22 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   if (!parsed || xmlDocGetRootElement(parsed.get()) == nullptr) {
     return FormatError{DocFormat::kHtml, false, "the page has no HTML elements"};
   }
+  // Output printed ahead of the page (server warnings, stray scripts or meta tags) leaves the
+  // page's <html> or <body> as a later top-level element: the page is that element, and its
+  // metadata may sit in any of them.
   xmlNode* top = xmlDocGetRootElement(parsed.get());
+  xmlNode* stray_body = nullptr;
   const HtmlLimits hl;
   bool too_deep = false;
-  if (count_nodes(top, hl.max_nodes, hl.max_depth, too_deep) > hl.max_nodes) {
+  std::size_t nodes = 0;
+  for (xmlNode* t = top; t != nullptr; t = t->next) {
+    if (t->type != XML_ELEMENT_NODE) continue;
+    nodes += count_nodes(t, hl.max_nodes, hl.max_depth, too_deep);
+    if (nodes > hl.max_nodes || too_deep) break;
+    if (iequals(view(t->name), "html") && !iequals(view(top->name), "html")) top = t;
+    if (iequals(view(t->name), "body") && stray_body == nullptr) stray_body = t;
+  }
+  if (nodes > hl.max_nodes) {
     return FormatError{DocFormat::kHtml, false,
                        "more than " + std::to_string(hl.max_nodes) + " nodes: refused"};
   }
@@ -823,11 +1001,15 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   doc.format = DocFormat::kHtml;
   Meta m;
   read_meta(top, m);
+  for (xmlNode* t = xmlDocGetRootElement(parsed.get()); t != nullptr; t = t->next) {
+    if (t != top && t->type == XML_ELEMENT_NODE) read_meta(t, m);
+  }
 
-  xmlNode* body = top;
+  xmlNode* body = nullptr;
   for (xmlNode* c = top->children; c != nullptr; c = c->next) {
     if (c->type == XML_ELEMENT_NODE && iequals(view(c->name), "body")) body = c;
   }
+  if (body == nullptr) body = stray_body != nullptr ? stray_body : top;
 
   Explain ex{explain};
   std::vector<xmlNode*> doomed;
@@ -877,6 +1059,7 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
     }
   }
   best_score = scorer.get(best);
+  ex.note("best candidate", best);
 
   // The article: the best block plus siblings that score close to it or read as prose.
   std::vector<const xmlNode*> parts;
@@ -912,16 +1095,38 @@ FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
   }
 
   Emitter em{stats, ex, limits.max_paragraphs, doc, {}};
-  for (const xmlNode* p : parts) {
-    if (is_block_name(view(p->name)) && em.furniture(p) && p != best) continue;
-    if (iequals(view(p->name), "p")) {
-      em.cur += text(p);
-      em.flush();
-    } else {
-      em.walk(p, 0);
-      em.flush();
+  for (const xmlNode* p : parts) em.root_chars += stats[p].chars;
+  auto emit = [&] {
+    for (const xmlNode* p : parts) {
+      if (is_block_name(view(p->name)) && em.furniture(p) && p != best) continue;
+      if (iequals(view(p->name), "p")) {
+        em.cur += text(p);
+        em.flush();
+      } else {
+        em.walk(p, 0);
+        em.flush();
+      }
     }
+  };
+  emit();
+  // As readability retries with fewer filters: when cleaning left little of a candidate that
+  // holds much more text, the conditional cleaning misread the article's own blocks; emit again
+  // dropping only link-dense blocks.
+  std::size_t kept = 0;
+  for (const std::string& p : doc.paragraphs) {
+    std::size_t commas = 0;
+    kept += text_chars(p, commas);
   }
+  if (kept < 500 && em.root_chars >= 2 * kept + 500) {
+    ex.note("little text kept: emit again with lenient cleaning", best);
+    doc.paragraphs.clear();
+    doc.media.clear();
+    em.lenient = true;
+    em.orphans.clear();
+    em.heading_at = Emitter::kNone;
+    emit();
+  }
+  em.drop_orphan_headings();
   if (explain != nullptr) {
     for (const std::string& p : doc.paragraphs) {
       if (explain->size() > 4000) break;

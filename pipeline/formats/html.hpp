@@ -36,6 +36,11 @@ std::string html_charset(std::string_view bytes);
 // whitespace, BOM and comments).
 bool looks_like_html(std::string_view bytes);
 
+// True when markup that does not start as an HTML page declares one a little further in: a
+// <!DOCTYPE html> or <html> tag within the first 32 KB, after stray scripts, styles, meta tags
+// or server warnings printed ahead of the page.
+bool declares_html_page(std::string_view bytes);
+
 // `explain`, when set, receives one line per block kept or dropped ("drop link-density: ...").
 FormatResult decode_html(std::string_view bytes, const FormatLimits& limits,
                          std::vector<std::string>* explain = nullptr);

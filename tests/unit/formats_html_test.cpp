@@ -222,5 +222,107 @@ TEST(FormatsHtml, DecodeStageRoutesHtmlByHeaderAndSniffAndKeepsItsCharset) {
   EXPECT_NE(std::get<DecodedItem>(l).text.find("caf\xC3\xA9"), std::string::npos);
 }
 
+TEST(FormatsHtml, UnclosedDivInMenuDoesNotSwallowTheArticle) {
+  // The menu leaves a div open; its </nav> still ends the menu, as in a browser.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<header><nav class=\"top\"><div class=\"menu-wrap\"><a href=\"/\">Home</a>"
+      "<div class=\"drop\"><a href=\"/n\">News</a></div></nav></header>"
+      "<div class=\"main\"><article><h1>Breakwater holds in storm</h1>";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page += "</article></div><!-- <nav><div> in a comment --></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+}
+
+TEST(FormatsHtml, WrapperHoldingTheArticleIsKeptWhateverItsClass) {
+  // A page builder wraps the story in "widget" containers, a class word that marks furniture.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<article class=\"post\"><h1>Breakwater holds in storm</h1>"
+      "<p>By a staff reporter, with pictures, from the harbour.</p>"
+      "<div class=\"builder-widget-wrap\"><div class=\"text-widget-container\">";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page +=
+      "</div></div><div class=\"widget-container\"><a href=\"/x\">Lifeboat crew rescues two "
+      "kayakers</a></div></article></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 5u) << joined(d);
+  EXPECT_NE(d.paragraphs[4].find("heritage society"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+}
+
+TEST(FormatsHtml, FurnitureClassHoldingThePagesProseIsKept) {
+  // The story sits inside a share bar's container; a related block beside it is still dropped.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<div class=\"site\"><h1>Breakwater holds in storm</h1><div class=\"social-sticky\">"
+      "<ul><li><a href=\"/f\">Facebook</a></li><li><a href=\"/t\">Twitter</a></li></ul>";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page +=
+      "</div><div class=\"related-posts\"><p>Lifeboat crew rescues two kayakers off the point, "
+      "a short teaser with few words.</p></div></div></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+  EXPECT_EQ(joined(d).find("Facebook"), std::string::npos);
+}
+
+TEST(FormatsHtml, PageAfterStrayServerOutputIsStillThePage) {
+  // A server warning printed ahead of the doctype: still an HTML page, whose <html> and <body>
+  // are no longer the first elements.
+  std::string page =
+      "<br />\n<b>Warning</b>:  cache_open(): cannot open file in <b>/srv/cache.php</b> on line "
+      "<b>12</b><br />\n<!DOCTYPE html><html lang=\"en\"><head><title>Breakwater holds</title>"
+      "<meta property=\"og:title\" content=\"Breakwater holds in storm\"></head><body>"
+      "<div class=\"story\">";
+  for (const char* p : kProse) page += std::string("<p>") + p + "</p>";
+  page += "</div></body></html>";
+  EXPECT_EQ(sniff_format(page), DocFormat::kHtml);
+  EXPECT_FALSE(declares_html_page("<b>Note</b>: plain copy that mentions an html tag"));
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  EXPECT_EQ(d.headline, "Breakwater holds in storm");
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_EQ(joined(d).find("Warning"), std::string::npos);
+}
+
+TEST(FormatsHtml, LittleTextKeptRetriesWithLenientCleaning) {
+  // Every paragraph sits in its own block whose class reads as furniture; the conditional
+  // cleaning drops them all, so the article is emitted again dropping only link-dense blocks.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<article class=\"story\"><h1>Breakwater holds in storm</h1>";
+  for (const char* p : kProse) {
+    page += std::string("<div class=\"widget block\"><p>") + p + "</p></div>";
+  }
+  page +=
+      "<div class=\"widget more\"><a href=\"/x\">Lifeboat crew rescues two kayakers</a> "
+      "<a href=\"/y\">Ferry timetable</a></div></article></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 4u) << joined(d);
+  EXPECT_NE(d.paragraphs[0].find("harbour authority"), std::string::npos);
+  EXPECT_EQ(joined(d).find("kayakers"), std::string::npos);
+}
+
+TEST(FormatsHtml, SubheadingOfADroppedSectionIsDropped) {
+  // A subheading over prose stays; the one over a dropped link list goes with the list.
+  std::string page =
+      "<!DOCTYPE html><html><head><title>Breakwater holds</title></head><body>"
+      "<div class=\"story-body\"><h1>Breakwater holds in storm</h1>";
+  page += std::string("<p>") + kProse[0] + "</p><p>" + kProse[1] + "</p>";
+  page += "<h2>What the engineers said</h2>";
+  page += std::string("<p>") + kProse[2] + "</p><p>" + kProse[3] + "</p>";
+  page +=
+      "<h3>More from the coast</h3><ul><li><a href=\"/x\">Lifeboat crew rescues two kayakers off "
+      "the point</a></li><li><a href=\"/y\">Council approves new ferry timetable for "
+      "summer</a></li></ul></div></body></html>";
+  const StructuredDoc d = ok(decode_html(page, FormatLimits{}));
+  ASSERT_EQ(d.paragraphs.size(), 5u) << joined(d);
+  EXPECT_EQ(d.paragraphs[2], "What the engineers said");
+  EXPECT_EQ(joined(d).find("More from the coast"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wirefeed::pipeline::formats
