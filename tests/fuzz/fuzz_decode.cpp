@@ -80,7 +80,7 @@ void run(const pl::InputMessage& msg, const pl::DecodeConfig& cfg) {
     std::string_view f = item.source.format();
     if (f.substr(0, 9) == "envelope+") f.remove_prefix(9);
     check(f == "text" || f == "ninjs" || f == "nitf" || f == "newsml-g2" || f == "newsml-1" ||
-              f == "anpa",
+              f == "anpa" || f == "html",
           "source.format is known", item.source.format());
     check((f == "text") != item.doc.has_value(), "a structured doc exactly for structured formats");
   }
