@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -100,7 +101,37 @@ sockaddr_in loopback(uint16_t port) {
 }
 }  // namespace
 
+namespace {
+// The low end of the kernel's ephemeral port range (net.ipv4.ip_local_port_range).
+int ephemeral_low() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return in ? low : 32768;
+}
+
+bool can_bind(uint16_t port) {
+  Fd s(::socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in a = loopback(port);
+  return ::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+}  // namespace
+
+// Ports come from below the ephemeral range: a port the kernel hands out for bind(0) may become
+// the local port of any outgoing connection (librdkafka's, another test's) before the daemon
+// binds it ("address already in use" under a parallel ctest). Candidates are random, so
+// parallel test processes rarely try the same one, and each is checked by binding it.
 uint16_t free_port() {
+  const int high = ephemeral_low() - 1;
+  const int low = std::max(1024, high - 12000);
+  if (high - low >= 1000) {
+    std::random_device rd;
+    std::uniform_int_distribution<int> pick(low, high);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      const auto port = static_cast<uint16_t>(pick(rd));
+      if (can_bind(port)) return port;
+    }
+  }
   Fd s(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in a = loopback(0);
   if (::bind(s.fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return 0;

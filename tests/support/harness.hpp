@@ -49,7 +49,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// A free TCP port on 127.0.0.1 (bound then released).
+// A free TCP port on 127.0.0.1 (bound then released), below the kernel's ephemeral range.
 uint16_t free_port();
 
 struct HttpResponse {
