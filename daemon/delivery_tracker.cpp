@@ -17,6 +17,12 @@
 namespace wirefeed::daemon {
 namespace {
 
+// The wait before re-sending a record whose producer failed, after `resends` earlier re-sends:
+// 20 ms doubling, at most 2 s.
+std::chrono::milliseconds resend_backoff(int resends) {
+  return std::chrono::milliseconds(std::min<int64_t>(2000, int64_t{20} << std::min(resends, 7)));
+}
+
 using pipeline::OutputKind;
 
 // A random id for this process's state batch keys (unique keys: batches must not be compacted
@@ -112,8 +118,7 @@ void DeliveryTracker::on_failed(std::unique_ptr<Ticket> ticket, rd_kafka_resp_er
   const OutputKind kind = ticket->out.kind;
   if (ticket->route.errors != nullptr) ticket->route.errors->inc();
   if (kafka::is_producer_failure(err) && !abandon_.load()) {
-    const auto backoff = std::chrono::milliseconds(
-        std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
+    const auto backoff = resend_backoff(ticket->resends++);
     if (const auto n = resend_log_.note(Clock::now())) {
       spdlog::warn(
           "{}[{}] offset {}: producer failed ({}); re-sending the record in {} ms ({} re-send(s) "
@@ -317,8 +322,7 @@ void DeliveryTracker::on_state_batch_failed(std::unique_ptr<Ticket> ticket,
     return;
   }
   if (kafka::is_producer_failure(err) && !abandon_.load()) {
-    const auto backoff = std::chrono::milliseconds(
-        std::min<int64_t>(2000, int64_t{20} << std::min(ticket->resends++, 7)));
+    const auto backoff = resend_backoff(ticket->resends++);
     if (const auto n = resend_log_.note(Clock::now())) {
       spdlog::warn(
           "dedup state batch of {} stor(y/ies): producer failed ({}); re-sending in {} ms ({} "
